@@ -1,0 +1,6 @@
+// scrawl score: not built yet (placeholder so the CLI links while the command is written).
+#include "cli/commands.h"
+
+namespace scrawl::cli {
+void add_score(CLI::App&) {}
+}  // namespace scrawl::cli

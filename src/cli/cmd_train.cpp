@@ -1,0 +1,50 @@
+// scrawl train: fit a network to a labelled glyph set.
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "data/dataset.h"
+#include "nn/model_io.h"
+#include "train/train_options.h"
+#include "train/trainer.h"
+
+namespace scrawl::cli {
+
+void add_train(CLI::App& app) {
+  auto opt = std::make_shared<TrainOptions>();
+  auto* cmd = app.add_subcommand("train", "Train a network on labelled glyphs and save the model");
+  cmd->add_option("--train", opt->train, "Training data: IDX prefix (PREFIX-images-idx3-ubyte.gz) or course .mat file")
+      ->required();
+  cmd->add_option("--valid", opt->valid, "Validation data (same forms as --train)");
+  cmd->add_option("--arch", opt->arch, "Comma-separated layers, e.g. fc64,sigmoid,fc36 or conv5x5x32,relu,pool2,...")
+      ->capture_default_str();
+  cmd->add_option("--epochs", opt->cfg.epochs, "Number of passes over the training data")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", opt->cfg.batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", opt->cfg.lr, "Learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--optimizer", opt->cfg.optimizer, "sgd, momentum or adam")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
+  cmd->add_option("--weight-decay", opt->cfg.weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--schedule", opt->cfg.schedule, "Learning-rate schedule: constant, cosine or step")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine", "step"}));
+  cmd->add_option("--init", opt->cfg.init, "Weight init: auto (He before ReLU, else Xavier), xavier, he or zero")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "xavier", "he", "zero"}));
+  cmd->add_option("--patience", opt->cfg.patience, "Stop after N epochs without a better valid loss (0: never)")
+      ->capture_default_str();
+  cmd->add_flag("--keep-best", opt->cfg.keep_best, "Keep the parameters of the epoch with the best valid loss");
+  cmd->add_flag("--balanced", opt->cfg.balanced, "Draw batches class-balanced instead of by frequency");
+  cmd->add_option("--augment", opt->augment, "Augmentation strength 0..1 (0: none)")->capture_default_str();
+  cmd->add_option("--seed", opt->cfg.seed, "Seed for init, batch order and augmentation")->capture_default_str();
+  cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--out", opt->out, "Model file to write")->required();
+  cmd->add_option("--curves", opt->curves, "Write per-epoch loss/accuracy to this CSV file");
+  cmd->callback([opt] {
+    opt->cfg.progress = !globals().quiet;
+    run_training(*opt, globals().quiet ? nullptr : stdout);
+  });
+}
+
+}  // namespace scrawl::cli

@@ -1,0 +1,116 @@
+#include "nn/gradcheck.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "nn/softmax_xent.h"
+
+namespace scrawl {
+namespace {
+
+double rel_error(double a, double n) { return std::abs(a - n) / std::max(std::abs(a) + std::abs(n), 1e-4); }
+
+// Indices 0..n-1, or a seeded sample of `cap` of them.
+std::vector<size_t> pick(size_t n, size_t cap, std::mt19937& rng) {
+  std::vector<size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  if (cap && cap < n) {
+    std::shuffle(idx.begin(), idx.end(), rng);
+    idx.resize(cap);
+  }
+  return idx;
+}
+
+}  // namespace
+
+GradCheckResult check_model_gradients(Model& model, const Tensor& x_in, const std::vector<int>& labels, double eps,
+                                      size_t max_checks, unsigned seed) {
+  std::mt19937 rng(seed);
+  Tensor x = x_in;
+  SoftmaxCrossEntropy loss;
+  auto eval = [&]() { return loss.forward(model.forward(x), labels.data()); };
+
+  eval();
+  model.zero_grad();
+  Tensor dlogits;
+  loss.backward(dlogits, labels.data());
+  model.backward(dlogits, true);
+  const std::vector<float> analytic = model.grads();
+  const Tensor dx = model.input_grad();
+
+  GradCheckResult r;
+  auto& p = model.params();
+  for (size_t i : pick(p.size(), max_checks, rng)) {
+    const float keep = p[i];
+    p[i] = static_cast<float>(keep + eps);
+    const double lp = eval();
+    p[i] = static_cast<float>(keep - eps);
+    const double lm = eval();
+    p[i] = keep;
+    r.max_rel_error = std::max(r.max_rel_error, rel_error(analytic[i], (lp - lm) / (2 * eps)));
+    ++r.checked;
+  }
+  for (size_t i : pick(x.size(), max_checks, rng)) {
+    const float keep = x.data[i];
+    x.data[i] = static_cast<float>(keep + eps);
+    const double lp = eval();
+    x.data[i] = static_cast<float>(keep - eps);
+    const double lm = eval();
+    x.data[i] = keep;
+    r.max_rel_error = std::max(r.max_rel_error, rel_error(dx.data[i], (lp - lm) / (2 * eps)));
+    ++r.checked;
+  }
+  return r;
+}
+
+GradCheckResult check_layer_gradients(Layer& layer, Shape in, int batch, double eps, unsigned seed,
+                                      size_t max_checks) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  const Shape out = layer.setup(in);
+  std::vector<float> w(layer.param_count()), dw(layer.param_count(), 0.f);
+  layer.bind(w.data(), dw.data());
+  layer.init_params(rng, Init::Xavier);
+  for (auto& v : w) v += 0.1f * normal(rng);  // nonzero biases too
+
+  Tensor x(batch, in), y, dx;
+  for (auto& v : x.data) v = normal(rng);
+  Tensor r(batch, out);
+  for (auto& v : r.data) v = normal(rng);
+  Pass pass;
+  auto eval = [&]() {
+    layer.forward(y, x, pass);
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += static_cast<double>(y.data[i]) * r.data[i];
+    return s;
+  };
+  eval();
+  layer.backward(dx, r, x, y, true);
+
+  GradCheckResult res;
+  for (size_t i : pick(w.size(), max_checks, rng)) {
+    const float keep = w[i];
+    w[i] = static_cast<float>(keep + eps);
+    const double lp = eval();
+    w[i] = static_cast<float>(keep - eps);
+    const double lm = eval();
+    w[i] = keep;
+    res.max_rel_error = std::max(res.max_rel_error, rel_error(dw[i], (lp - lm) / (2 * eps)));
+    ++res.checked;
+  }
+  for (size_t i : pick(x.size(), max_checks, rng)) {
+    const float keep = x.data[i];
+    x.data[i] = static_cast<float>(keep + eps);
+    const double lp = eval();
+    x.data[i] = static_cast<float>(keep - eps);
+    const double lm = eval();
+    x.data[i] = keep;
+    res.max_rel_error = std::max(res.max_rel_error, rel_error(dx.data[i], (lp - lm) / (2 * eps)));
+    ++res.checked;
+  }
+  return res;
+}
+
+}  // namespace scrawl

@@ -1,0 +1,82 @@
+#include "nn/model.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace scrawl {
+
+Model::Model(const std::string& arch, const InputSpec& input, const std::string& classes)
+    : arch_(arch), input_(input), classes_(classes), layers_(parse_arch(arch)) {
+  if (layers_.empty()) throw std::runtime_error("architecture '" + arch + "' has no layers");
+  Shape s = input.shape;
+  size_t total = 0;
+  for (auto& l : layers_) {
+    s = l->setup(s);
+    offsets_.push_back(total);
+    total += l->param_count();
+  }
+  if (s.size() != static_cast<int>(classes.size()))
+    throw std::runtime_error("architecture '" + arch + "' ends in " + std::to_string(s.size()) +
+                             " outputs but the data has " + std::to_string(classes.size()) + " classes");
+  params_.assign(total, 0.f);
+  grads_.assign(total, 0.f);
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->bind(params_.data() + offsets_[i], grads_.data() + offsets_[i]);
+  acts_.resize(layers_.size() + 1);
+  dacts_.resize(layers_.size() + 1);
+}
+
+void Model::init_params(uint64_t seed, const std::string& init) {
+  if (init != "auto" && init != "xavier" && init != "he" && init != "zero")
+    throw std::runtime_error("unknown init '" + init + "' (expected auto, xavier, he or zero)");
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(seed));
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Init kind = Init::Xavier;
+    if (init == "zero") kind = Init::Zero;
+    if (init == "he") kind = Init::He;
+    if (init == "auto") {
+      // He init keeps ReLU activations' variance; Xavier suits sigmoid/tanh and the output layer.
+      for (size_t j = i + 1; j < layers_.size() && layers_[j]->param_count() == 0; ++j)
+        if (layers_[j]->spec() == "relu") kind = Init::He;
+    }
+    layers_[i]->init_params(rng, kind);
+  }
+}
+
+Model Model::clone() const {
+  Model m(arch_, input_, classes_);
+  m.params_ = params_;
+  m.meta = meta;
+  return m;
+}
+
+const Tensor& Model::forward(const Tensor& x, const Pass& pass) {
+  if (x.shape.size() != input_.shape.size())
+    throw std::runtime_error("model expects inputs of " + input_.shape.str() + " but got " + x.shape.str());
+  x_ = &x;
+  const Tensor* in = &x;
+  if (!(x.shape == input_.shape)) {  // a flat (784,1,1) batch for a (1,28,28) model: reinterpret, same bytes
+    input_copy_.n = x.n;
+    input_copy_.shape = input_.shape;
+    input_copy_.data = x.data;
+    in = &input_copy_;
+    x_ = in;
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i]->forward(acts_[i + 1], *in, pass);
+    in = &acts_[i + 1];
+  }
+  return acts_.back();
+}
+
+void Model::backward(const Tensor& dlogits, bool need_input_grad) {
+  if (!x_) throw std::runtime_error("backward called before forward");
+  dacts_.back() = dlogits;  // copy keeps dlogits const; it is small (N x classes)
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const Tensor& xin = i == 0 ? *x_ : acts_[i];
+    layers_[i]->backward(dacts_[i], dacts_[i + 1], xin, acts_[i + 1], i > 0 || need_input_grad);
+  }
+}
+
+void Model::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.f); }
+
+}  // namespace scrawl

@@ -1,0 +1,168 @@
+#include "nn/model_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cmath>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace scrawl {
+namespace {
+
+void put_u32(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint32_t get_u32(const std::string& s, size_t at) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(s[at + i])) << (8 * i);
+  return v;
+}
+uint32_t crc32_of(const char* p, size_t n) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  while (n > 0) {  // zlib takes uInt lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return static_cast<uint32_t>(c);
+}
+
+}  // namespace
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return ss.str();
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t k = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(path + ": write failed (" + why + ")");
+    }
+    done += static_cast<size_t>(k);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path + ": write failed (" + std::string(std::strerror(errno)) + ")");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path + ": cannot rename into place (" + why + ")");
+  }
+}
+
+void save_model(const Model& model, const std::string& path) {
+  const InputSpec& in = model.input();
+  nlohmann::json h;
+  h["arch"] = model.arch();
+  h["input"] = {{"c", in.shape.c}, {"h", in.shape.h}, {"w", in.shape.w}, {"orientation", in.orientation},
+                {"polarity", in.polarity}, {"normalization", in.normalization}};
+  h["classes"] = model.classes();
+  h["param_count"] = model.param_count();
+  h["meta"] = model.meta;
+  const std::string header = h.dump();
+
+  std::string out(kModelMagic, sizeof kModelMagic);
+  put_u32(out, kModelVersion);
+  put_u32(out, static_cast<uint32_t>(header.size()));
+  out += header;
+  const auto& p = model.params();
+  static_assert(sizeof(float) == 4);
+  out.append(reinterpret_cast<const char*>(p.data()), p.size() * sizeof(float));  // x86/ARM: little-endian
+  put_u32(out, crc32_of(out.data(), out.size()));
+  write_file_atomic(path, out);
+}
+
+Model load_model(const std::string& path) {
+  const std::string s = read_file(path);
+  auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
+  if (s.size() < 20) throw fail("not a scrawl model (file is " + std::to_string(s.size()) + " bytes)");
+  if (std::memcmp(s.data(), kModelMagic, 8) != 0) throw fail("not a scrawl model (bad magic)");
+  const uint32_t version = get_u32(s, 8);
+  if (version != kModelVersion)
+    throw fail("model format version " + std::to_string(version) + " is not supported (this scrawl reads version " +
+               std::to_string(kModelVersion) + ")");
+  const uint32_t stored_crc = get_u32(s, s.size() - 4);
+  if (crc32_of(s.data(), s.size() - 4) != stored_crc) throw fail("checksum mismatch (file is corrupt or truncated)");
+  const uint32_t hlen = get_u32(s, 12);
+  if (16ull + hlen + 4 > s.size()) throw fail("header length exceeds the file");
+  nlohmann::json h;
+  try {
+    h = nlohmann::json::parse(s.substr(16, hlen));
+  } catch (const std::exception& e) {
+    throw fail(std::string("header is not valid JSON (") + e.what() + ")");
+  }
+  Model m;
+  try {
+    InputSpec in;
+    const auto& j = h.at("input");
+    in.shape = Shape{j.at("c").get<int>(), j.at("h").get<int>(), j.at("w").get<int>()};
+    in.orientation = j.at("orientation").get<std::string>();
+    in.polarity = j.at("polarity").get<std::string>();
+    in.normalization = j.at("normalization").get<std::string>();
+    if (in.shape.c <= 0 || in.shape.h <= 0 || in.shape.w <= 0 || in.shape.size() > (1 << 24))
+      throw std::runtime_error("bad input shape " + in.shape.str());
+    m = Model(h.at("arch").get<std::string>(), in, h.at("classes").get<std::string>());
+    m.meta = h.value("meta", nlohmann::json::object());
+  } catch (const std::exception& e) {
+    throw fail(std::string("bad header (") + e.what() + ")");
+  }
+  const uint64_t count = h.value("param_count", uint64_t{0});
+  if (count != m.param_count())
+    throw fail("header says " + std::to_string(count) + " parameters but the architecture has " +
+               std::to_string(m.param_count()));
+  const size_t expect = 16ull + hlen + count * 4 + 4;
+  if (s.size() != expect)
+    throw fail("file is " + std::to_string(s.size()) + " bytes, expected " + std::to_string(expect));
+  std::memcpy(m.params().data(), s.data() + 16 + hlen, count * 4);
+  for (float v : m.params())
+    if (!std::isfinite(v)) throw fail("parameters contain NaN or infinity");
+  return m;
+}
+
+}  // namespace scrawl
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace scrawl {
+
+std::string default_model_path() {
+  if (const char* env = std::getenv("SCRAWL_MODEL"); env && *env) return env;
+  std::vector<std::string> tried;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::vector<std::filesystem::path> dirs{SCRAWL_MODEL_DIR_BUILD, SCRAWL_MODEL_DIR_INSTALL};
+  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "scrawl" / "models");
+  for (const auto& d : dirs) {
+    const auto p = d / "default.scrawl";
+    if (std::filesystem::exists(p)) return p.string();
+    tried.push_back(p.string());
+  }
+  std::string msg = "no default model found (looked in";
+  for (const auto& t : tried) msg += " " + t;
+  throw std::runtime_error(msg + "); pass --model or set SCRAWL_MODEL");
+}
+
+}  // namespace scrawl

@@ -1,0 +1,33 @@
+// Model file format (little-endian), version 1:
+//   8 bytes  magic "SCRAWLNN"
+//   u32      format version
+//   u32      header length H
+//   H bytes  header JSON: arch, input {c,h,w,orientation,polarity,normalization}, classes, param_count, meta
+//   f32[param_count] parameters
+//   u32      CRC-32 of every byte before it
+// Writes go to a temp file in the same folder, then rename, so a crash never leaves half a model.
+#pragma once
+#include <string>
+
+#include "nn/model.h"
+
+namespace scrawl {
+
+constexpr char kModelMagic[8] = {'S', 'C', 'R', 'A', 'W', 'L', 'N', 'N'};
+constexpr uint32_t kModelVersion = 1;
+
+void save_model(const Model& model, const std::string& path);
+// Throws std::runtime_error("PATH: problem") on any inconsistency.
+Model load_model(const std::string& path);
+
+// Writes bytes to path atomically (temp file + fsync + rename). Throws naming the path on failure.
+void write_file_atomic(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+
+}  // namespace scrawl
+
+namespace scrawl {
+// The shipped model: $SCRAWL_MODEL if set, else models/default.scrawl installed with scrawl or in the
+// source tree it was built from. Throws listing the places searched if none exists.
+std::string default_model_path();
+}  // namespace scrawl

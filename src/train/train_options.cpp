@@ -1,0 +1,61 @@
+#include "train/train_options.h"
+
+#include <Eigen/Core>
+#include <omp.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "data/dataset.h"
+#include "nn/model_io.h"
+
+namespace scrawl {
+
+// Defined by the augmentation module; returns an empty transform for strength 0.
+BatchTransform make_augmenter(float strength, int h, int w);
+
+void set_threads(int threads) {
+  const int t = threads > 0 ? threads : omp_get_num_procs();
+  omp_set_num_threads(t);
+  Eigen::setNbThreads(t);
+}
+
+TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
+  set_threads(opt.threads);
+  // Fail on an unwritable output before spending minutes training.
+  const auto out_dir = std::filesystem::absolute(opt.out).parent_path();
+  if (!std::filesystem::is_directory(out_dir))
+    throw std::runtime_error(opt.out + ": cannot write (folder " + out_dir.string() + " does not exist)");
+  const Dataset train = load_dataset(opt.train, "train");
+  Dataset valid;
+  if (!opt.valid.empty()) valid = load_dataset(opt.valid, "valid");
+
+  InputSpec in;
+  in.shape = Shape{1, train.h, train.w};
+  TrainResult r{Model(opt.arch, in, train.classes), {}, 0};
+  r.model.init_params(opt.cfg.seed, opt.cfg.init);
+  Trainer trainer(r.model, opt.cfg);
+  if (opt.augment > 0.f) trainer.augment = make_augmenter(opt.augment, train.h, train.w);
+  if (log)
+    std::fprintf(log, "training %s on %s (%d samples, %zu parameters)\n", opt.arch.c_str(), opt.train.c_str(),
+                 train.size(), r.model.param_count());
+  r.history = trainer.fit(train, opt.valid.empty() ? nullptr : &valid, [&](const EpochStats& s) {
+    if (log) {
+      std::fprintf(log, "%s\n", format_epoch(s).c_str());
+      std::fflush(log);
+    }
+  });
+  r.best_epoch = trainer.best_epoch();
+  const auto& last = r.history.back();
+  r.model.meta["trained"] = {{"train", opt.train},     {"valid", opt.valid},         {"arch", opt.arch},
+                             {"epochs", last.epoch},   {"batch", opt.cfg.batch},     {"lr", opt.cfg.lr},
+                             {"optimizer", opt.cfg.optimizer}, {"seed", opt.cfg.seed}, {"augment", opt.augment},
+                             {"schedule", opt.cfg.schedule}, {"weight_decay", opt.cfg.weight_decay},
+                             {"balanced", opt.cfg.balanced}, {"best_epoch", r.best_epoch},
+                             {"keep_best", opt.cfg.keep_best}};
+  save_model(r.model, opt.out);
+  if (!opt.curves.empty()) write_curves_csv(opt.curves, r.history);
+  return r;
+}
+
+}  // namespace scrawl

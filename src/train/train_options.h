@@ -1,0 +1,33 @@
+// Everything `scrawl train` takes, as a plain struct, so the CLI, `scrawl study` and tests share one path.
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "nn/model.h"
+#include "train/trainer.h"
+
+namespace scrawl {
+
+struct TrainOptions {
+  std::string train, valid;
+  std::string arch = "fc64,sigmoid,fc36";
+  TrainConfig cfg;
+  float augment = 0.f;
+  int threads = 0;
+  std::string out, curves;
+};
+
+struct TrainResult {
+  Model model;
+  std::vector<EpochStats> history;
+  int best_epoch = 0;
+};
+
+// Loads data, builds and trains the model, writes --out (and --curves). Logs epochs to `log` if not null.
+TrainResult run_training(const TrainOptions& opt, std::FILE* log);
+
+// Sets the worker-thread count for GEMM and parallel loops (0 = all cores).
+void set_threads(int threads);
+
+}  // namespace scrawl

@@ -1,0 +1,158 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include "nn/model_io.h"
+#include "nn/softmax_xent.h"
+#include "train/metrics.h"
+
+namespace scrawl {
+
+std::vector<int> epoch_order(int n, std::mt19937& rng) {
+  std::vector<int> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  // Fisher-Yates with our own draws: std::shuffle's algorithm is implementation-defined, this is not.
+  for (int i = n - 1; i > 0; --i) {
+    const int j = static_cast<int>(rng() % static_cast<unsigned>(i + 1));
+    std::swap(idx[i], idx[j]);
+  }
+  return idx;
+}
+
+std::vector<int> balanced_order(const Dataset& data, std::mt19937& rng) {
+  std::vector<std::vector<int>> by_class(data.classes.size());
+  for (int i = 0; i < data.size(); ++i) by_class[data.labels[i]].push_back(i);
+  std::vector<int> present;
+  for (size_t c = 0; c < by_class.size(); ++c)
+    if (!by_class[c].empty()) present.push_back(static_cast<int>(c));
+  std::vector<int> idx(data.size());
+  for (auto& v : idx) {
+    const auto& members = by_class[present[rng() % present.size()]];
+    v = members[rng() % members.size()];
+  }
+  return idx;
+}
+
+Trainer::Trainer(Model& model, TrainConfig cfg)
+    : model_(model), cfg_(std::move(cfg)), opt_(make_optimizer(cfg_.optimizer, cfg_.lr)) {
+  opt_->weight_decay = cfg_.weight_decay;
+  if (cfg_.epochs <= 0) throw std::runtime_error("epochs must be positive");
+  if (cfg_.batch <= 0) throw std::runtime_error("batch size must be positive");
+  if (!(cfg_.lr > 0.f)) throw std::runtime_error("learning rate must be positive");
+}
+
+namespace {
+
+float scheduled_lr(const TrainConfig& c, int epoch /*0-based*/) {
+  if (c.schedule == "constant") return c.lr;
+  if (c.schedule == "cosine") return c.lr * 0.5f * (1.f + std::cos(3.14159265f * epoch / c.epochs));
+  if (c.schedule == "step") return c.lr * (epoch >= c.epochs * 3 / 4 ? 0.01f : epoch >= c.epochs / 2 ? 0.1f : 1.f);
+  throw std::runtime_error("unknown schedule '" + c.schedule + "' (expected constant, cosine or step)");
+}
+
+void draw_progress(int done, int total, double loss, double acc) {
+  const int width = 30;
+  const int filled = total ? width * done / total : width;
+  std::fprintf(stderr, "\r  [%.*s%*s] %d/%d loss %.4f acc %.4f", filled, "##############################",
+               width - filled, "", done, total, loss, acc);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
+                                     const std::function<void(const EpochStats&)>& on_epoch) {
+  check_classes_match(model_, train);
+  if (valid) check_classes_match(model_, *valid);
+  if (train.size() == 0) throw std::runtime_error(train.source + ": no training samples");
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg_.seed * 7919 + 17));
+  const bool bar = cfg_.progress && isatty(STDERR_FILENO);
+  std::vector<EpochStats> history;
+  double best_loss = std::numeric_limits<double>::infinity();
+  std::vector<float> best_params;
+  int since_best = 0;
+  Tensor x, dlogits;
+  std::vector<int> y;
+  SoftmaxCrossEntropy loss;
+  Pass pass{true, &rng};
+
+  for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    opt_->lr = scheduled_lr(cfg_, epoch);
+    const std::vector<int> order = cfg_.balanced ? balanced_order(train, rng) : epoch_order(train.size(), rng);
+    double loss_sum = 0;
+    int correct = 0;
+    const int n = train.size();
+    const int batches = (n + cfg_.batch - 1) / cfg_.batch;
+    for (int b = 0; b < batches; ++b) {
+      const size_t begin = static_cast<size_t>(b) * cfg_.batch, end = std::min<size_t>(n, begin + cfg_.batch);
+      train.gather(x, y, order, begin, end);
+      if (augment) augment(x, rng);
+      const double l = loss.forward(model_.forward(x, pass), y.data());
+      if (!std::isfinite(l))
+        throw std::runtime_error("training diverged: loss became " + std::to_string(l) + " in epoch " +
+                                 std::to_string(epoch + 1) + " (lower the learning rate)");
+      loss_sum += l * (end - begin);
+      correct += loss.correct(y.data());
+      model_.zero_grad();
+      loss.backward(dlogits, y.data());
+      model_.backward(dlogits);
+      opt_->step(model_.params().data(), model_.grads().data(), model_.param_count());
+      if (bar && (b % 16 == 0 || b == batches - 1))
+        draw_progress(static_cast<int>(end), n, loss_sum / end, static_cast<double>(correct) / end);
+    }
+    if (bar) std::fprintf(stderr, "\r\033[K");
+    EpochStats s;
+    s.epoch = epoch + 1;
+    s.lr = opt_->lr;
+    s.train_loss = loss_sum / n;
+    s.train_acc = static_cast<double>(correct) / n;
+    if (valid) {
+      const Evaluation ev = evaluate(model_, *valid);
+      s.valid_loss = ev.loss;
+      s.valid_acc = ev.accuracy;
+    }
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    history.push_back(s);
+    const double score = valid ? s.valid_loss : s.train_loss;
+    if (score < best_loss) {
+      best_loss = score;
+      best_epoch_ = s.epoch;
+      since_best = 0;
+      if (cfg_.keep_best) best_params = model_.params();
+    } else {
+      ++since_best;
+    }
+    if (on_epoch) on_epoch(s);
+    if (cfg_.patience > 0 && since_best >= cfg_.patience) break;
+  }
+  if (cfg_.keep_best && !best_params.empty()) model_.params() = best_params;
+  return history;
+}
+
+std::string format_epoch(const EpochStats& s) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "epoch %3d  train loss %.4f acc %.4f  valid loss %.4f acc %.4f  lr %.3g  %.2fs",
+                s.epoch, s.train_loss, s.train_acc, s.valid_loss, s.valid_acc, s.lr, s.seconds);
+  return buf;
+}
+
+void write_curves_csv(const std::string& path, const std::vector<EpochStats>& epochs) {
+  std::ostringstream ss;
+  ss << "epoch,train_loss,train_acc,valid_loss,valid_acc,lr,seconds\n";
+  for (const auto& s : epochs)
+    ss << s.epoch << ',' << s.train_loss << ',' << s.train_acc << ',' << s.valid_loss << ',' << s.valid_acc << ','
+       << s.lr << ',' << s.seconds << '\n';
+  write_file_atomic(path, ss.str());
+}
+
+}  // namespace scrawl

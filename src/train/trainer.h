@@ -1,0 +1,63 @@
+// Training loop: mini-batch gradient descent over fresh random permutations, evaluation each epoch,
+// optional augmentation, learning-rate schedule, early stopping with the best epoch kept.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "nn/optim.h"
+
+namespace scrawl {
+
+struct TrainConfig {
+  int epochs = 100;
+  int batch = 32;
+  float lr = 0.01f;
+  std::string optimizer = "momentum";
+  float weight_decay = 0.f;
+  uint64_t seed = 1;
+  std::string init = "auto";
+  std::string schedule = "constant";  // constant | cosine | step (x0.1 at 50% and 75% of epochs)
+  int patience = 0;                   // stop after this many epochs without a better valid loss; 0 = never
+  bool keep_best = false;             // restore the parameters of the best valid epoch at the end
+  bool balanced = false;              // draw batches class-balanced (each class equally often)
+  bool progress = true;               // progress bar on stderr (only when it is a terminal)
+};
+
+struct EpochStats {
+  int epoch = 0;  // 1-based
+  double train_loss = 0, train_acc = 0, valid_loss = 0, valid_acc = 0, seconds = 0, lr = 0;
+};
+
+// Mutates a training batch in place (augmentation). Must be deterministic given rng.
+using BatchTransform = std::function<void(Tensor& x, std::mt19937& rng)>;
+
+// Every sample exactly once per epoch, in an order drawn from rng.
+std::vector<int> epoch_order(int n, std::mt19937& rng);
+// A class-balanced epoch of n indices: classes drawn uniformly, samples uniformly within a class.
+std::vector<int> balanced_order(const Dataset& data, std::mt19937& rng);
+
+class Trainer {
+ public:
+  Trainer(Model& model, TrainConfig cfg);
+  // Trains in place. on_epoch sees each epoch's stats (print, log, checkpoint). Returns all epochs.
+  std::vector<EpochStats> fit(const Dataset& train, const Dataset* valid,
+                              const std::function<void(const EpochStats&)>& on_epoch = {});
+  BatchTransform augment;  // optional
+  Optimizer& optimizer() { return *opt_; }
+  int best_epoch() const { return best_epoch_; }
+
+ private:
+  Model& model_;
+  TrainConfig cfg_;
+  std::unique_ptr<Optimizer> opt_;
+  int best_epoch_ = 0;
+};
+
+std::string format_epoch(const EpochStats& s);
+void write_curves_csv(const std::string& path, const std::vector<EpochStats>& epochs);
+
+}  // namespace scrawl
