@@ -1,0 +1,68 @@
+// Helpers shared by the test suites: where the shared data lives, running the CLI, temp dirs.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace scrawl::test {
+
+// ../shared/data, or $SCRAWL_DATA. A missing folder fails the test (never a skip): CI must have the data.
+inline std::string data_dir() {
+  const char* env = std::getenv("SCRAWL_DATA");
+  const std::string d = env && *env ? env : SCRAWL_TEST_DATA;
+  if (!std::filesystem::is_directory(d)) ADD_FAILURE() << "shared data folder missing: " << d;
+  return d;
+}
+inline std::string emnist(const std::string& split) { return data_dir() + "/emnist36/emnist36-" + split; }
+
+inline std::string scrawl_binary() { return SCRAWL_BINARY; }
+inline std::string source_dir() { return SCRAWL_SOURCE_DIR; }
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `scrawl ARGS` through the shell, capturing stdout and stderr separately.
+inline RunResult run_scrawl(const std::string& args) {
+  const auto tmp = std::filesystem::temp_directory_path() /
+                   ("scrawl_err_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+                    std::to_string(std::rand()));
+  const std::string cmd = scrawl_binary() + " " + args + " 2>" + tmp.string();
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t k;
+  while ((k = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), k);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (FILE* e = fopen(tmp.c_str(), "rb")) {
+    while ((k = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), k);
+    fclose(e);
+  }
+  std::filesystem::remove(tmp);
+  return r;
+}
+
+// A fresh empty folder under the system temp dir, removed when the object dies.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "scrawl_test_XXXXXX").string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+}  // namespace scrawl::test
