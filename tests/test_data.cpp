@@ -1,0 +1,213 @@
+// Loaders on the real shared files, and their errors on broken ones.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "data/dataset.h"
+#include "test_util.h"
+
+using namespace scrawl;
+using scrawl::test::emnist;
+using scrawl::test::TempDir;
+
+namespace {
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+// An uncompressed IDX pair with n images of r x c; pixel (i, row, col) stored transposed like EMNIST.
+void write_idx(const std::string& prefix, int n, int r, int c, int labels_n, int label_value = 1) {
+  std::string img = be32(0x803) + be32(n) + be32(r) + be32(c);
+  for (int i = 0; i < n * r * c; ++i) img.push_back(static_cast<char>(i % 251));
+  std::string lbl = be32(0x801) + be32(labels_n);
+  for (int i = 0; i < labels_n; ++i) lbl.push_back(static_cast<char>(label_value));
+  write_bytes(prefix + "-images-idx3-ubyte", img);
+  write_bytes(prefix + "-labels-idx1-ubyte", lbl);
+}
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Ink bounding box of a 28x28 glyph.
+struct Box {
+  int top = 99, bottom = -1, left = 99, right = -1;
+};
+Box ink_box(const Dataset& d, int i) {
+  Box b;
+  for (int r = 0; r < d.h; ++r)
+    for (int c = 0; c < d.w; ++c)
+      if (d.image(i)[r * d.w + c] > 0.5f) {
+        b.top = std::min(b.top, r), b.bottom = std::max(b.bottom, r);
+        b.left = std::min(b.left, c), b.right = std::max(b.right, c);
+      }
+  return b;
+}
+
+}  // namespace
+
+TEST(Idx, Emnist36SplitsHaveDocumentedCountsAndHistogram) {
+  const Dataset test = load_idx(emnist("test"));
+  EXPECT_EQ(test.size(), 1800);
+  EXPECT_EQ(test.h, 28);
+  EXPECT_EQ(test.w, 28);
+  EXPECT_EQ(test.classes, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  for (int c : test.class_counts()) EXPECT_EQ(c, 50);
+  const Dataset valid = load_idx(emnist("valid"));
+  EXPECT_EQ(valid.size(), 3600);
+  for (int c : valid.class_counts()) EXPECT_EQ(c, 100);
+  const Dataset t300 = load_idx(emnist("train300"));
+  EXPECT_EQ(t300.size(), 10438);
+  const auto counts = t300.class_counts();
+  EXPECT_EQ(counts[20], 182) << "K has 182 samples";  // 'K' is index 20
+  EXPECT_EQ(*std::max_element(counts.begin(), counts.end()), 300);
+  for (float v : test.images) ASSERT_TRUE(v >= 0.f && v <= 1.f);
+}
+
+TEST(Idx, FullTrainSplit) {
+  const Dataset train = load_idx(emnist("train"));
+  EXPECT_EQ(train.size(), 82064);
+  const auto counts = train.class_counts();
+  EXPECT_EQ(counts[20], 182);   // K, the rarest
+  EXPECT_EQ(counts[24], 3956);  // O, the most common letter
+}
+
+// The orientation check: a '1' is tall and thin once upright; transposed it would be wide and flat.
+// Likewise 'L' has its ink in the left column and bottom row, which a transpose would move to top row/left column.
+TEST(Idx, GlyphsComeOutUpright) {
+  const Dataset test = load_idx(emnist("test"));
+  int tall = 0, ones = 0, l_ok = 0, ls = 0;
+  for (int i = 0; i < test.size(); ++i) {
+    const Box b = ink_box(test, i);
+    if (test.labels[i] == 1) {  // '1'
+      ++ones;
+      tall += 2 * (b.bottom - b.top) > 3 * (b.right - b.left);  // height > 1.5 x width
+    }
+    if (test.classes[test.labels[i]] == 'L') {
+      ++ls;
+      // Bottom row of the box has more ink than the top row; a transposed L would have it the other way round.
+      float top = 0, bottom = 0;
+      for (int c = b.left; c <= b.right; ++c) {
+        top += test.image(i)[b.top * 28 + c];
+        bottom += test.image(i)[b.bottom * 28 + c];
+      }
+      l_ok += bottom > top;
+    }
+  }
+  EXPECT_GT(tall, ones * 8 / 10) << tall << " of " << ones << " ones are tall";
+  EXPECT_GT(l_ok, ls * 8 / 10) << l_ok << " of " << ls << " L's have ink along the bottom";
+}
+
+TEST(Idx, TransposeMatchesFileLayout) {
+  TempDir dir;
+  write_idx(dir / "t", 2, 3, 4, 2);
+  const Dataset raw = load_idx(dir / "t", false);
+  const Dataset up = load_idx(dir / "t", true);
+  ASSERT_EQ(up.h, 3);
+  ASSERT_EQ(up.w, 4);
+  // Stored image 1 is (w=4 rows, h=3 cols) row-major: byte at stored (c, r) = 12 + c*3 + r.
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) EXPECT_FLOAT_EQ(up.image(1)[r * 4 + c], ((12 + c * 3 + r) % 251) / 255.f);
+  EXPECT_FLOAT_EQ(raw.image(1)[1], 13 / 255.f);
+}
+
+TEST(Idx, PlainAndGzipGiveTheSameData) {
+  TempDir dir;
+  write_idx(dir / "p", 5, 28, 28, 5, 7);
+  // gzip copies of both files under another prefix
+  for (const char* part : {"-images-idx3-ubyte", "-labels-idx1-ubyte"}) {
+    std::ifstream in(dir / (std::string("p") + part), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    gzFile gz = gzopen((dir / (std::string("g") + part + ".gz")).c_str(), "wb");
+    gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(gz);
+  }
+  const Dataset a = load_idx(dir / "p"), b = load_idx(dir / "g");
+  EXPECT_EQ(a.images, b.images);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.classes, "0123456789");
+}
+
+TEST(Idx, BrokenFilesGiveClearErrors) {
+  TempDir dir;
+  write_idx(dir / "short", 3, 28, 28, 3);
+  {  // truncate the image file by 10 bytes
+    std::ifstream in(dir / "short-images-idx3-ubyte", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    bytes.resize(bytes.size() - 10);
+    write_bytes(dir / "short-images-idx3-ubyte", bytes);
+  }
+  EXPECT_NE(error_of([&] { load_idx(dir / "short"); }).find("pixel bytes"), std::string::npos);
+
+  write_idx(dir / "count", 3, 28, 28, 2);
+  EXPECT_NE(error_of([&] { load_idx(dir / "count"); }).find("2 labels for 3 images"), std::string::npos);
+
+  write_idx(dir / "range", 2, 28, 28, 2, 40);
+  EXPECT_NE(error_of([&] { load_idx(dir / "range"); }).find("out of range"), std::string::npos);
+
+  write_idx(dir / "magic", 2, 28, 28, 2);
+  write_bytes(dir / "magic-images-idx3-ubyte", "not an idx file at all");
+  const std::string m = error_of([&] { load_idx(dir / "magic"); });
+  EXPECT_NE(m.find("bad magic"), std::string::npos);
+  EXPECT_NE(m.find("magic-images-idx3-ubyte"), std::string::npos) << "names the file: " << m;
+
+  EXPECT_NE(error_of([&] { load_idx(dir / "absent"); }).find("no such file"), std::string::npos);
+
+  write_idx(dir / "gz", 2, 28, 28, 2);  // a gzip header followed by garbage
+  write_bytes(dir / "gz-images-idx3-ubyte.gz", std::string("\x1f\x8b\x08\x00garbage", 11));
+  EXPECT_NE(error_of([&] { load_idx(dir / "gz"); }).find("gzip"), std::string::npos);
+}
+
+TEST(Mat, CourseFormatNist26Valid) {
+  const Dataset d = load_mat(scrawl::test::data_dir() + "/nist26/nist26_valid.mat", "valid");
+  EXPECT_EQ(d.size(), 1300);
+  EXPECT_EQ(d.h, 32);
+  EXPECT_EQ(d.w, 32);
+  EXPECT_EQ(d.classes, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  for (int c : d.class_counts()) EXPECT_EQ(c, 50);
+  // Ink high after the flip: background (border pixels) near 0, some pixels near 1.
+  double border = 0, peak = 0;
+  for (int i = 0; i < d.size(); ++i) {
+    border += d.image(i)[0];
+    peak = std::max<double>(peak, *std::max_element(d.image(i), d.image(i) + 1024));
+  }
+  EXPECT_LT(border / d.size(), 0.1);
+  EXPECT_GT(peak, 0.9);
+  // Upright: an 'L' has more ink in its bottom half than its top half, and in its left half than its right.
+  int ok = 0, n = 0;
+  for (int i = 0; i < d.size(); ++i) {
+    if (d.classes[d.labels[i]] != 'L') continue;
+    double top = 0, bottom = 0, left = 0, right = 0;
+    for (int r = 0; r < 32; ++r)
+      for (int c = 0; c < 32; ++c) {
+        const double v = d.image(i)[r * 32 + c];
+        (r < 16 ? top : bottom) += v;
+        (c < 16 ? left : right) += v;
+      }
+    ++n;
+    ok += bottom > top && left > right;
+  }
+  EXPECT_GT(ok, n * 7 / 10) << ok << " of " << n;
+  // The split falls back to the only one present and a missing file is a clear error.
+  EXPECT_EQ(load_mat(scrawl::test::data_dir() + "/nist26/nist26_valid.mat", "train").size(), 1300);
+  EXPECT_NE(error_of([] { load_mat("/nonexistent.mat", "train"); }).find("no such file"), std::string::npos);
+}
+
+TEST(Mat, TruncatedFileIsRejected) {
+  TempDir dir;
+  std::ifstream in(scrawl::test::data_dir() + "/nist26/nist26_valid.mat", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  write_bytes(dir / "cut.mat", bytes.substr(0, bytes.size() / 2));
+  write_bytes(dir / "text.mat", "hello, I am not a MATLAB file");
+  EXPECT_THROW(load_mat(dir / "cut.mat", "valid"), std::runtime_error);
+  EXPECT_THROW(load_mat(dir / "text.mat", "valid"), std::runtime_error);
+}

@@ -1,0 +1,92 @@
+// Model files: bit-exact round trips, and every kind of damage rejected with the file named.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "nn/model_io.h"
+#include "test_util.h"
+
+using namespace scrawl;
+using scrawl::test::TempDir;
+
+namespace {
+Model small_model() {
+  InputSpec in;
+  in.shape = Shape{1, 28, 28};
+  Model m("fc16,tanh,fc36", in, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  m.init_params(5);
+  m.meta["note"] = "test";
+  return m;
+}
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+void spit(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+std::string load_error(const std::string& p) {
+  try {
+    load_model(p);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ModelIo, RoundTripIsBitExact) {
+  TempDir dir;
+  const Model m = small_model();
+  save_model(m, dir / "m.scrawl");
+  const Model back = load_model(dir / "m.scrawl");
+  EXPECT_EQ(back.arch(), m.arch());
+  EXPECT_EQ(back.classes(), m.classes());
+  EXPECT_EQ(back.input().shape, m.input().shape);
+  EXPECT_EQ(back.input().polarity, "ink_high");
+  EXPECT_EQ(back.meta["note"], "test");
+  ASSERT_EQ(back.params().size(), m.params().size());
+  EXPECT_EQ(0, std::memcmp(back.params().data(), m.params().data(), m.params().size() * 4));
+  save_model(back, dir / "again.scrawl");
+  EXPECT_EQ(slurp(dir / "m.scrawl"), slurp(dir / "again.scrawl")) << "save(load(f)) == f byte for byte";
+}
+
+TEST(ModelIo, DamagedFilesAreRejectedNamingTheFile) {
+  TempDir dir;
+  save_model(small_model(), dir / "good.scrawl");
+  const std::string good = slurp(dir / "good.scrawl");
+
+  spit(dir / "trunc.scrawl", good.substr(0, good.size() - 100));
+  spit(dir / "flip.scrawl", good);
+  {
+    std::string s = good;
+    s[s.size() / 2] ^= 0x40;
+    spit(dir / "flip.scrawl", s);
+  }
+  {
+    std::string s = good;
+    s[8] = 9;  // version 9
+    spit(dir / "version.scrawl", s);
+  }
+  spit(dir / "magic.scrawl", "PK\x03\x04 this is a zip, not a model................");
+  spit(dir / "empty.scrawl", "");
+
+  const struct {
+    const char* file;
+    const char* why;
+  } cases[] = {{"trunc.scrawl", "checksum"}, {"flip.scrawl", "checksum"},  {"version.scrawl", "version 9"},
+               {"magic.scrawl", "bad magic"}, {"empty.scrawl", "0 bytes"}, {"missing.scrawl", "cannot open"}};
+  for (const auto& c : cases) {
+    const std::string e = load_error(dir / c.file);
+    EXPECT_NE(e.find(c.file), std::string::npos) << "error names the file: " << e;
+    EXPECT_NE(e.find(c.why), std::string::npos) << c.file << ": " << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
+  }
+}
+
+TEST(ModelIo, SaveIsAtomicAndLeavesNoTempFiles) {
+  TempDir dir;
+  save_model(small_model(), dir / "m.scrawl");
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+  EXPECT_THROW(save_model(small_model(), "/nonexistent-dir/m.scrawl"), std::runtime_error);
+}
