@@ -1,0 +1,111 @@
+// The CLI end to end: training on the real data, eval output, usage errors, bad input, determinism.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+using scrawl::test::emnist;
+using scrawl::test::run_scrawl;
+using scrawl::test::TempDir;
+
+namespace {
+std::string slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+}  // namespace
+
+TEST(Cli, TrainFewEpochsOnTrain300BeatsHalfAndEvalReportsIt) {
+  TempDir dir;
+  const auto r = run_scrawl("train --train " + emnist("train300") + " --valid " + emnist("valid") +
+                            " --epochs 4 --seed 3 --out " + (dir / "m.scrawl") + " --curves " + (dir / "c.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("epoch   4"), std::string::npos) << r.out;
+  const std::string csv = slurp(dir / "c.csv");
+  EXPECT_EQ(count_lines(csv), 5) << csv;
+  // valid_acc is the 5th column of the last row
+  std::string last = csv.substr(csv.rfind('\n', csv.size() - 2) + 1);
+  for (int i = 0; i < 4; ++i) last = last.substr(last.find(',') + 1);
+  EXPECT_GT(std::stod(last), 0.5) << csv;
+
+  const auto e = run_scrawl("eval --json --model " + (dir / "m.scrawl") + " --data " + emnist("test"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto j = nlohmann::json::parse(e.out);
+  EXPECT_EQ(j["n"], 1800);
+  EXPECT_GT(j["accuracy"].get<double>(), 0.5);
+  EXPECT_NEAR(j["balanced_accuracy"].get<double>(), j["accuracy"].get<double>(), 1e-9)
+      << "test has 50 per class, so balanced == plain accuracy";
+  EXPECT_EQ(j["per_class"].size(), 36u);
+  EXPECT_EQ(j["confused_pairs"].size(), 10u);
+}
+
+TEST(Cli, SameSeedSameModelBytes) {
+  TempDir dir;
+  for (const char* name : {"a.scrawl", "b.scrawl"}) {
+    const auto r = run_scrawl("-q train --train " + emnist("train300") + " --epochs 1 --seed 9 --out " + (dir / name));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const auto r = run_scrawl("-q train --train " + emnist("train300") + " --epochs 1 --seed 10 --out " + (dir / "c.scrawl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(slurp(dir / "a.scrawl"), slurp(dir / "b.scrawl"));
+  EXPECT_NE(slurp(dir / "a.scrawl"), slurp(dir / "c.scrawl"));
+}
+
+TEST(Cli, UsageErrorsExitTwoWithOneLine) {
+  for (const std::string args : {"train --bogus-flag", "frobnicate", "train --train x", "eval --data"}) {
+    const auto r = run_scrawl(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << args;
+  }
+}
+
+TEST(Cli, HelpAndVersion) {
+  for (const std::string cmd : {"", "train ", "eval "}) {
+    const auto r = run_scrawl(cmd + "--help");
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;
+  }
+  const auto v = run_scrawl("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("scrawl " SCRAWL_VERSION), std::string::npos) << v.out;
+}
+
+TEST(Cli, BadInputIsOneLineExitOneNoPartialOutput) {
+  TempDir dir;
+  struct Case {
+    std::string args, must_mention;
+  } cases[] = {
+      {"train --train " + (dir / "nope") + " --out " + (dir / "m.scrawl"), "nope-images-idx3-ubyte"},
+      {"train --train " + emnist("train300") + " --arch fc64,sigmoid,fc10 --epochs 1 --out " + (dir / "m.scrawl"),
+       "36 classes"},
+      {"train --train " + emnist("train300") + " --arch fc64,wobble,fc36 --out " + (dir / "m.scrawl"), "wobble"},
+      {"train --train " + emnist("train300") + " --epochs 1 --out /nonexistent-dir/m.scrawl", "/nonexistent-dir"},
+      {"eval --model " + (dir / "missing.scrawl") + " --data " + emnist("test"), "missing.scrawl"},
+      {"eval --model " + scrawl::test::source_dir() + "/CMakeLists.txt --data " + emnist("test"), "CMakeLists.txt"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_scrawl(c.args);
+    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(c.must_mention), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.scrawl"));
+  for (const auto& e : std::filesystem::directory_iterator(dir.path)) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+TEST(Cli, TrainsFromCourseMatFile) {
+  TempDir dir;
+  const std::string mat = scrawl::test::data_dir() + "/nist26/nist26_valid.mat";
+  const auto r = run_scrawl("-q train --train " + mat + " --arch fc32,sigmoid,fc26 --epochs 3 --lr 0.05 --out " +
+                            (dir / "m.scrawl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto e = run_scrawl("eval --json --model " + (dir / "m.scrawl") + " --data " + mat);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto j = nlohmann::json::parse(e.out);
+  EXPECT_EQ(j["n"], 1300);
+  EXPECT_GT(j["accuracy"].get<double>(), 1.5 / 26) << "better than chance after 3 epochs";
+}
