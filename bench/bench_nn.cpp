@@ -1,0 +1,359 @@
+// Speed benchmarks for the neural-network core (issues 2 and 3).
+//
+//   BM_FmaPeak      theoretical-peak probe: a tight AVX-512 FMA loop (FLOP/s the cores can issue at all)
+//   BM_Sgemm*       Eigen sgemm GFLOP/s: a large square GEMM and the exact shapes the 784-64-36 MLP runs
+//   BM_Dense*       one Dense(784 -> 64) layer forward / backward at batch 32 and 256
+//   BM_MlpEpoch     one training epoch of 10,800 synthetic samples through fc64,sigmoid,fc36 (target <= 25 ms)
+//   BM_CnnTrainStep one Adam step of the CNN at batch 64 (skipped until the conv layers exist)
+//   BM_Inference    models/default.scrawl on a batch of 1,000 glyphs (skipped until the model file exists)
+//
+// The last argument of most benchmarks is the thread count given to Eigen/OpenMP (the machine has 2 cores).
+// bench/run_speed.sh runs these next to the numpy / PyTorch references and prints the ratios.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "data/dataset.h"
+#include "nn/dense.h"
+#include "nn/model.h"
+#include "nn/model_io.h"
+#include "nn/optim.h"
+#include "nn/softmax_xent.h"
+#include "train/trainer.h"
+
+namespace {
+
+using scrawl::Dataset;
+using scrawl::Model;
+using scrawl::Shape;
+using scrawl::Tensor;
+
+using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+void set_threads(int t) {
+  omp_set_num_threads(t);
+  Eigen::setNbThreads(t);
+}
+
+// Synthetic stand-in for emnist36-train300 at the course's size: uniform [0,1) pixels, uniform labels.
+// GEMM cost does not depend on the values, so random data times the same work as real glyphs.
+Dataset synthetic_glyphs(int n, uint32_t seed) {
+  Dataset d;
+  d.h = d.w = 28;
+  d.classes = scrawl::kClasses36;
+  d.source = "synthetic";
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> px(0.f, 1.f);
+  d.images.resize(static_cast<size_t>(n) * 784);
+  for (auto& v : d.images) v = px(rng);
+  d.labels.resize(n);
+  for (auto& l : d.labels) l = static_cast<int>(rng() % 36);
+  return d;
+}
+
+void fill_random(float* p, size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (size_t i = 0; i < n; ++i) p[i] = u(rng);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Peak probe: 16 independent FMA chains per thread hide the FMA latency (4 cycles on Zen 4/5) behind two
+// pipes. FLOPs = iterations * chains * lanes * 2.
+constexpr int kChains = 16;
+
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+double fma_kernel(long iters) {
+  __m512 acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(static_cast<float>(c) * 1e-3f);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (long i = 0; i < iters; ++i)
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], a, b);
+  __m512 s = acc[0];
+  for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c]);
+  // A plain store: GCC 12's _mm512_reduce_add_ps trips -Wuninitialized inside its own header.
+  alignas(64) float out[16];
+  _mm512_store_ps(out, s);
+  double r = 0;
+  for (float v : out) r += v;
+  return r;
+}
+#elif defined(__AVX2__)
+constexpr int kLanes = 8;
+double fma_kernel(long iters) {
+  __m256 acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_ps(static_cast<float>(c) * 1e-3f);
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (long i = 0; i < iters; ++i)
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm256_fmadd_ps(acc[c], a, b);
+  float out[8];
+  __m256 s = acc[0];
+  for (int c = 1; c < kChains; ++c) s = _mm256_add_ps(s, acc[c]);
+  _mm256_storeu_ps(out, s);
+  double r = 0;
+  for (float v : out) r += v;
+  return r;
+}
+#else
+constexpr int kLanes = 1;
+double fma_kernel(long iters) {
+  float acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = static_cast<float>(c);
+  for (long i = 0; i < iters; ++i)
+    for (int c = 0; c < kChains; ++c) acc[c] = acc[c] * 0.999999f + 1e-7f;
+  double r = 0;
+  for (float v : acc) r += v;
+  return r;
+}
+#endif
+
+void BM_FmaPeak(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const long iters = 1L << 22;
+  double sink = 0;
+  for (auto _ : state) {
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+    sink += fma_kernel(iters);
+    benchmark::DoNotOptimize(sink);
+  }
+  const double flops = 2.0 * kChains * kLanes * static_cast<double>(iters) * threads;
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["lanes"] = kLanes;
+}
+BENCHMARK(BM_FmaPeak)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// ---------------------------------------------------------------------------------------------------------
+// C (M x N) = A (M x K) * B (K x N), all row-major like Dense. With transpose_a, A is stored (K x M) and
+// used transposed, as in Dense's dW = X^T dY.
+void sgemm_bench(benchmark::State& state, bool transpose_a) {
+  const int m = static_cast<int>(state.range(0)), k = static_cast<int>(state.range(1)),
+            n = static_cast<int>(state.range(2));
+  set_threads(static_cast<int>(state.range(3)));
+  MatRM a = transpose_a ? MatRM(k, m) : MatRM(m, k), b(k, n), c(m, n);
+  fill_random(a.data(), a.size(), 1);
+  fill_random(b.data(), b.size(), 2);
+  c.setZero();
+  for (auto _ : state) {
+    if (transpose_a)
+      c.noalias() += a.transpose() * b;
+    else
+      c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  const double flops = 2.0 * m * k * n;
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Sgemm(benchmark::State& state) {
+  sgemm_bench(state, false);
+}
+void BM_SgemmAtB(benchmark::State& state) {
+  sgemm_bench(state, true);
+}
+
+// Args: {M, K, N, threads}
+BENCHMARK(BM_Sgemm)
+    ->ArgNames({"M", "K", "N", "threads"})
+    ->Args({1024, 1024, 1024, 1})
+    ->Args({1024, 1024, 1024, 2})
+    ->Args({32, 784, 64, 1})  // Dense(784->64) forward, batch 32
+    ->Args({32, 784, 64, 2})
+    ->Args({32, 64, 36, 1})    // Dense(64->36) forward
+    ->Args({32, 36, 64, 1})    // Dense(64->36) dX = dY W^T (as a plain product)
+    ->Args({256, 784, 64, 1})  // Dense(784->64) forward, batch 256
+    ->Args({256, 784, 64, 2})
+    ->UseRealTime();
+BENCHMARK(BM_SgemmAtB)
+    ->ArgNames({"M", "K", "N", "threads"})
+    ->Args({784, 32, 64, 1})  // Dense(784->64) dW += X^T dY, batch 32
+    ->Args({784, 32, 64, 2})
+    ->Args({64, 32, 36, 1})  // Dense(64->36) dW
+    ->UseRealTime();
+
+// ---------------------------------------------------------------------------------------------------------
+// One Dense(784 -> 64) layer through the library, as the MLP's first layer uses it.
+struct DenseFixture {
+  scrawl::Dense layer{64};
+  std::vector<float> w, dw;
+  Tensor x, y, dy, dx;
+  explicit DenseFixture(int batch) {
+    layer.setup(Shape{784, 1, 1});
+    w.assign(layer.param_count(), 0.f);
+    dw.assign(layer.param_count(), 0.f);
+    layer.bind(w.data(), dw.data());
+    std::mt19937 rng(3);
+    layer.init_params(rng, scrawl::Init::Xavier);
+    x.resize(batch, Shape{784, 1, 1});
+    fill_random(x.data.data(), x.size(), 4);
+    dy.resize(batch, Shape{64, 1, 1});
+    fill_random(dy.data.data(), dy.size(), 5);
+  }
+};
+
+void BM_DenseForward(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  set_threads(static_cast<int>(state.range(1)));
+  DenseFixture f(batch);
+  for (auto _ : state) {
+    f.layer.forward(f.y, f.x, {});
+    benchmark::DoNotOptimize(f.y.data.data());
+  }
+  state.counters["FLOPS"] = benchmark::Counter(2.0 * batch * 784 * 64, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Backward with dx (a hidden layer) : dW += X^T dY, db += sum dY, dX = dY W^T.
+void BM_DenseBackward(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  set_threads(static_cast<int>(state.range(1)));
+  DenseFixture f(batch);
+  f.layer.forward(f.y, f.x, {});
+  for (auto _ : state) {
+    f.layer.backward(f.dx, f.dy, f.x, f.y, true);
+    benchmark::DoNotOptimize(f.dx.data.data());
+    benchmark::DoNotOptimize(f.dw.data());
+  }
+  state.counters["FLOPS"] =
+      benchmark::Counter(2.0 * 2.0 * batch * 784 * 64, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_DenseForward)->ArgNames({"batch", "threads"})->ArgsProduct({{32, 256}, {1, 2}})->UseRealTime();
+BENCHMARK(BM_DenseBackward)->ArgNames({"batch", "threads"})->ArgsProduct({{32, 256}, {1, 2}})->UseRealTime();
+
+// ---------------------------------------------------------------------------------------------------------
+// One epoch exactly as Trainer::fit runs it (src/train/trainer.cpp), minus the progress bar and evaluation:
+// fresh permutation, gather, forward, loss, correct count, zero_grad, backward, optimizer step.
+// MLP FLOPs per sample (forward + backward GEMMs; the first layer needs no dX):
+//   fwd 2*(784*64 + 64*36) = 104,960; bwd dW1 2*784*64 + dW2 2*64*36 + dX2 2*64*36 = 109,568; sum 214,528.
+constexpr double kMlpFlopsPerSample = 214528.0;
+constexpr int kMlpSamples = 10800;
+
+void train_epoch(Model& model, scrawl::Optimizer& opt, const Dataset& data, int batch, std::mt19937& rng, Tensor& x,
+                 std::vector<int>& y, Tensor& dlogits, scrawl::SoftmaxCrossEntropy& loss, double& loss_sum,
+                 int& correct) {
+  const scrawl::Pass pass{true, &rng};
+  const std::vector<int> order = scrawl::epoch_order(data.size(), rng);
+  const int n = data.size();
+  const int batches = (n + batch - 1) / batch;
+  for (int b = 0; b < batches; ++b) {
+    const size_t begin = static_cast<size_t>(b) * batch, end = std::min<size_t>(n, begin + batch);
+    data.gather(x, y, order, begin, end);
+    const double l = loss.forward(model.forward(x, pass), y.data());
+    loss_sum += l * static_cast<double>(end - begin);
+    correct += loss.correct(y.data());
+    model.zero_grad();
+    loss.backward(dlogits, y.data());
+    model.backward(dlogits);
+    opt.step(model.params().data(), model.grads().data(), model.param_count());
+  }
+}
+
+void BM_MlpEpoch(benchmark::State& state) {
+  set_threads(static_cast<int>(state.range(0)));
+  static const Dataset data = synthetic_glyphs(kMlpSamples, 7);  // built once: Google Benchmark reruns setup
+  Model model("fc64,sigmoid,fc36", scrawl::InputSpec{}, scrawl::kClasses36);
+  model.init_params(1);
+  auto opt = scrawl::make_optimizer("momentum", 0.01f);
+  std::mt19937 rng(11);
+  Tensor x, dlogits;
+  std::vector<int> y;
+  scrawl::SoftmaxCrossEntropy loss;
+  double loss_sum = 0;
+  int correct = 0;
+  for (auto _ : state) {
+    train_epoch(model, *opt, data, 32, rng, x, y, dlogits, loss, loss_sum, correct);
+    benchmark::DoNotOptimize(loss_sum);
+  }
+  state.counters["FLOPS"] =
+      benchmark::Counter(kMlpFlopsPerSample * kMlpSamples, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples/s"] = benchmark::Counter(kMlpSamples, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_MlpEpoch)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// ---------------------------------------------------------------------------------------------------------
+// The CNN of issue 3: one training step (forward, loss, backward, Adam) at batch 64 on synthetic glyphs.
+constexpr const char* kCnnArch = "conv5x5x32,relu,pool2,conv5x5x64,relu,pool2,fc128,relu,fc36";
+
+bool layers_available(const std::string& arch, std::string& why) {
+  try {
+    scrawl::parse_arch(arch);
+    return true;
+  } catch (const std::exception& e) {
+    why = e.what();
+    return false;
+  }
+}
+
+void BM_CnnTrainStep(benchmark::State& state) {
+  const int batch = 64;
+  set_threads(static_cast<int>(state.range(0)));
+  std::string why;
+  if (!layers_available(kCnnArch, why)) {
+    state.SkipWithError(("conv layers not available yet: " + why).c_str());
+    return;
+  }
+  const Dataset data = synthetic_glyphs(batch * 16, 9);
+  Model model(kCnnArch, scrawl::InputSpec{}, scrawl::kClasses36);
+  model.init_params(1);
+  auto opt = scrawl::make_optimizer("adam", 1e-3f);
+  std::mt19937 rng(13);
+  const scrawl::Pass pass{true, &rng};
+  const std::vector<int> order = scrawl::epoch_order(data.size(), rng);
+  Tensor x, dlogits;
+  std::vector<int> y;
+  scrawl::SoftmaxCrossEntropy loss;
+  size_t step = 0;
+  for (auto _ : state) {
+    const size_t begin = (step++ % 16) * batch;
+    data.gather(x, y, order, begin, begin + batch);
+    benchmark::DoNotOptimize(loss.forward(model.forward(x, pass), y.data()));
+    model.zero_grad();
+    loss.backward(dlogits, y.data());
+    model.backward(dlogits);
+    opt->step(model.params().data(), model.grads().data(), model.param_count());
+  }
+  state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CnnTrainStep)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// ---------------------------------------------------------------------------------------------------------
+// The shipped model classifying 1,000 glyphs in one batch (inference mode, no caches needed).
+void BM_Inference(benchmark::State& state) {
+  const int batch = 1000;
+  set_threads(static_cast<int>(state.range(0)));
+  const std::string path = std::string(SCRAWL_SOURCE_DIR) + "/models/default.scrawl";
+  if (!std::filesystem::exists(path)) {
+    state.SkipWithError((path + " does not exist yet").c_str());
+    return;
+  }
+  Model model = scrawl::load_model(path);
+  const Shape s = model.input().shape;
+  Tensor x(batch, s);
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> px(0.f, 1.f);
+  for (auto& v : x.data) v = px(rng);
+  for (auto _ : state) {
+    const Tensor& logits = model.forward(x, {});
+    benchmark::DoNotOptimize(logits.data.data());
+  }
+  state.SetLabel(model.arch());
+  state.counters["glyphs/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Inference)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Runs the scrawl speed benchmarks and the numpy / PyTorch references in one session and prints the ratios.
+#
+#   bench/run_speed.sh [BUILD_DIR]      (default: build-bench; needs the bench_nn target built)
+#   REPS=5 bench/run_speed.sh           repetitions of each scrawl benchmark (best and median are reported)
+#
+# The machine is shared, so every figure is the best (and the median) of several runs, wall-clock and CPU time.
+# Uses Debian's python (/usr/bin/python3) for numpy and torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build-bench}
+REPS=${REPS:-5}
+PY=/usr/bin/python3
+BIN="$BUILD/bench_nn"
+[[ -x "$BIN" ]] || { echo "run_speed.sh: $BIN not found (build the bench_nn target first)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$BIN" --benchmark_filter='FmaPeak|BM_Sgemm/M:1024|MlpEpoch|CnnTrainStep|Inference' \
+  --benchmark_repetitions="$REPS" --benchmark_out="$tmp/scrawl.json" --benchmark_out_format=json \
+  --benchmark_display_aggregates_only=true >"$tmp/scrawl.txt" 2>&1 || { cat "$tmp/scrawl.txt"; exit 1; }
+for t in 1 2; do
+  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$PY" bench/mlp_numpy.py --epochs 7 >"$tmp/numpy$t.txt"
+  "$PY" bench/cnn_torch.py --threads "$t" >"$tmp/torch$t.txt"
+done
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+
+"$PY" - "$tmp" <<'EOF'
+import json, statistics, sys
+tmp = sys.argv[1]
+
+# FLOPs of one MLP epoch (784-64-36, 10,800 samples), counting multiply and add as 2 FLOPs:
+#   forward:  X(32x784) W1(784x64): 2*784*64 = 100,352 per sample;  H(32x64) W2(64x36): 2*64*36 = 4,608
+#   backward: dW1 = X^T dA1: 2*784*64 = 100,352;  dW2 = H^T dZ: 2*64*36 = 4,608;  dH = dZ W2^T: 2*64*36 = 4,608
+#             (no dX for the first layer: the trainer skips it)
+#   total per sample: 100,352 + 4,608 + 100,352 + 4,608 + 4,608 = 214,528
+MLP_FLOPS = 214_528 * 10_800  # = 2.317 GFLOP per epoch
+
+runs = {}
+for b in json.load(open(f"{tmp}/scrawl.json"))["benchmarks"]:
+    if b.get("run_type") != "iteration":
+        continue
+    if "error_occurred" in b:
+        runs.setdefault(b["run_name"], {"error": b.get("error_message", "error")})
+        continue
+    r = runs.setdefault(b["run_name"], {"real": [], "cpu": [], "ctr": []})
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+    r["real"].append(b["real_time"] * scale)
+    r["cpu"].append(b["cpu_time"] * scale)
+    r["ctr"].append(b)
+
+def best(name, key="real"):
+    r = runs.get(name)
+    if not r or "error" in r:
+        return None
+    return min(r[key]), statistics.median(r[key])
+
+def best_counter(name, ctr):
+    r = runs.get(name)
+    if not r or "error" in r:
+        return None
+    vals = [b[ctr] for b in r["ctr"]]
+    return max(vals), statistics.median(vals)
+
+def parse(path):
+    w = open(path).read().split()
+    return {w[i]: float(w[i + 1]) for i in range(1, len(w) - 1, 2)}
+
+ms = lambda s: f"{s * 1e3:7.2f} ms"
+print("\n== MLP epoch (784-64-36 sigmoid, batch 32, momentum, 10,800 synthetic samples), target <= 25 ms ==")
+mlp = {}
+for t in (1, 2):
+    name = f"BM_MlpEpoch/threads:{t}/real_time"
+    w, c = best(name), best(name, "cpu")
+    if w is None:
+        print(f"  threads {t}: {runs.get(name, {}).get('error', 'missing')}")
+        continue
+    mlp[t] = w[0]
+    verdict = "meets" if w[0] <= 0.025 else f"MISSES by {w[0] / 0.025:.2f}x"
+    print(f"  scrawl threads {t}: wall best {ms(w[0])} median {ms(w[1])} | cpu best {ms(c[0])} | {verdict} the target")
+np_best = {}
+for t in (1, 2):
+    d = parse(f"{tmp}/numpy{t}.txt")
+    np_best[t] = d["best"] / 1e3
+    print(f"  numpy BLAS threads {t}: wall best {ms(d['best'] / 1e3)} median {ms(d['median'] / 1e3)} "
+          f"| cpu best {ms(d['cpu_best'] / 1e3)}")
+if mlp:
+    s_best, n_best = min(mlp.values()), min(np_best.values())
+    print(f"  ratio numpy/scrawl (each at its best thread count): {n_best / s_best:.1f}x  (target >= 20x)")
+    for t in mlp:
+        print(f"  ratio at {t} thread(s): {np_best[t] / mlp[t]:.1f}x")
+
+print("\n== share of peak ==")
+for t in (1, 2):
+    fma = best_counter(f"BM_FmaPeak/threads:{t}/real_time", "FLOPS")
+    gemm = best_counter(f"BM_Sgemm/M:1024/K:1024/N:1024/threads:{t}/real_time", "FLOPS")
+    if fma is None or gemm is None:
+        continue
+    line = f"  threads {t}: FMA-loop peak {fma[0] / 1e9:6.1f} GFLOP/s, Eigen sgemm 1024^3 {gemm[0] / 1e9:6.1f} GFLOP/s"
+    if t in mlp:
+        rate = MLP_FLOPS / mlp[t]
+        line += (f"; MLP epoch {rate / 1e9:5.1f} GFLOP/s = {100 * rate / fma[0]:4.1f}% of FMA peak, "
+                 f"{100 * rate / gemm[0]:4.1f}% of sgemm 1024^3")
+    print(line)
+print(f"  (MLP epoch = {MLP_FLOPS / 1e9:.3f} GFLOP; 25 ms needs {MLP_FLOPS / 0.025 / 1e9:.1f} GFLOP/s)")
+
+print("\n== CNN train step (conv5x5x32,relu,pool2,conv5x5x64,relu,pool2,fc128,relu,fc36; batch 64, Adam), target >= 2x torch ==")
+torch = {t: parse(f"{tmp}/torch{t}.txt") for t in (1, 2)}
+for t in (1, 2):
+    name = f"BM_CnnTrainStep/threads:{t}/real_time"
+    sc = best_counter(name, "samples/s")
+    tb = torch[t]["best"]
+    if sc is None:
+        print(f"  threads {t}: scrawl {runs.get(name, {}).get('error', 'missing')}; torch best {tb:.0f} samples/s")
+        continue
+    print(f"  threads {t}: scrawl best {sc[0]:7.0f} median {sc[1]:7.0f} samples/s | torch best {tb:7.0f} "
+          f"median {torch[t]['median']:7.0f} | scrawl/torch {sc[0] / tb:.2f}x")
+
+print("\n== inference, models/default.scrawl, batch of 1,000 glyphs ==")
+for t in (1, 2):
+    name = f"BM_Inference/threads:{t}/real_time"
+    g = best_counter(name, "glyphs/s")
+    if g is None:
+        print(f"  threads {t}: {runs.get(name, {}).get('error', 'missing')}")
+    else:
+        print(f"  threads {t}: best {g[0]:9.0f} median {g[1]:9.0f} glyphs/s ({runs[name]['ctr'][0].get('label', '')})")
+EOF
