@@ -33,6 +33,9 @@ void transpose_images(std::vector<float>& images, int h, int w);
 // IDX (MNIST/EMNIST) pair, gzip or plain: PREFIX-images-idx3-ubyte[.gz] and PREFIX-labels-idx1-ubyte[.gz].
 // `transposed` = true for EMNIST files (the default): images are transposed to upright.
 Dataset load_idx(const std::string& prefix, bool transposed = true);
+// The same from the (already decompressed) bytes of both files; the paths only name them in errors.
+Dataset parse_idx(const std::string& images, const std::string& labels, const std::string& images_path,
+                  const std::string& labels_path, bool transposed, const std::string& source);
 
 // The course's .mat format: `split`_data (N x H*W doubles, transposed glyphs, ink low) and
 // `split`_labels (N x K one-hot). split is "train", "valid" or "test"; K=26 means A-Z, K=36 means A-Z then 0-9.

@@ -63,8 +63,11 @@ std::string read_maybe_gz(const std::string& path) {
 Dataset load_idx(const std::string& prefix, bool transposed) {
   const std::string img_path = find_file(prefix + "-images-idx3-ubyte");
   const std::string lbl_path = find_file(prefix + "-labels-idx1-ubyte");
-  const std::string img = read_maybe_gz(img_path);
-  const std::string lbl = read_maybe_gz(lbl_path);
+  return parse_idx(read_maybe_gz(img_path), read_maybe_gz(lbl_path), img_path, lbl_path, transposed, prefix);
+}
+
+Dataset parse_idx(const std::string& img, const std::string& lbl, const std::string& img_path,
+                  const std::string& lbl_path, bool transposed, const std::string& source) {
 
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw std::runtime_error(img_path + ": not an IDX image file (bad magic)");
@@ -84,7 +87,7 @@ Dataset load_idx(const std::string& prefix, bool transposed) {
     throw std::runtime_error(lbl_path + ": " + std::to_string(nl) + " labels for " + std::to_string(n) + " images");
 
   Dataset d;
-  d.source = prefix;
+  d.source = source;
   d.h = static_cast<int>(rows);
   d.w = static_cast<int>(cols);
   d.labels.resize(n);

@@ -94,8 +94,9 @@ void save_model(const Model& model, const std::string& path) {
   write_file_atomic(path, out);
 }
 
-Model load_model(const std::string& path) {
-  const std::string s = read_file(path);
+Model load_model(const std::string& path) { return parse_model(read_file(path), path); }
+
+Model parse_model(const std::string& s, const std::string& path) {
   auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
   if (s.size() < 20) throw fail("not a scrawl model (file is " + std::to_string(s.size()) + " bytes)");
   if (std::memcmp(s.data(), kModelMagic, 8) != 0) throw fail("not a scrawl model (bad magic)");

@@ -19,6 +19,8 @@ constexpr uint32_t kModelVersion = 1;
 void save_model(const Model& model, const std::string& path);
 // Throws std::runtime_error("PATH: problem") on any inconsistency.
 Model load_model(const std::string& path);
+// The same from bytes in memory; `path` only names the source in errors.
+Model parse_model(const std::string& bytes, const std::string& path);
 
 // Writes bytes to path atomically (temp file + fsync + rename). Throws naming the path on failure.
 void write_file_atomic(const std::string& path, const std::string& bytes);

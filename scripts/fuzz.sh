@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each one.
+#   scripts/fuzz.sh --smoke      each target for a few seconds (CI)
+#   scripts/fuzz.sh [RUNS]       each target for RUNS executions (default 1,000,000), logs in build-fuzz/logs/
+# Seed corpora are made from files the project writes itself (see fuzz/make_seeds.sh), never from ../shared data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-1000000}
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_FUZZ=ON -DSCRAWL_SANITIZE=ON \
+  -DSCRAWL_BUILD_TESTS=OFF -DSCRAWL_BUILD_BENCH=OFF >/dev/null
+targets=$(cd fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
+cmake --build build-fuzz -j"$(nproc)" --target scrawl $targets
+bash fuzz/make_seeds.sh build-fuzz/scrawl build-fuzz/seeds
+mkdir -p build-fuzz/logs
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+status=0
+for t in $targets; do
+  corpus=build-fuzz/corpus/$t
+  mkdir -p "$corpus"
+  if [[ "$mode" == "--smoke" ]]; then
+    args=(-max_total_time=15)
+  else
+    args=(-runs="$mode")
+  fi
+  echo "fuzz: $t ${args[*]}"
+  if ! build-fuzz/fuzz/$t "${args[@]}" -seed=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      "$corpus" "build-fuzz/seeds/${t#fuzz_}" >"build-fuzz/logs/$t.log" 2>&1; then
+    echo "fuzz: $t FAILED"; tail -40 "build-fuzz/logs/$t.log"; status=1
+  fi
+  grep -E "^(#[0-9]+\s+DONE|Done [0-9]+ runs)" "build-fuzz/logs/$t.log" | tail -1 || true
+done
+exit $status
