@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy
   fonts-dejavu-core
+  wamerican
 )
 # Optional extras a benchmark or check uses when --all is given.
 extras=(tesseract-ocr python3-torch clang libclang-rt-14-dev hyperfine chromium)
