@@ -1,5 +1,7 @@
 #include "nn/dense.h"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <cmath>
 #include <stdexcept>
@@ -9,6 +11,37 @@ namespace scrawl {
 using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MapRM = Eigen::Map<MatRM>;
 using CMapRM = Eigen::Map<const MatRM>;
+
+namespace {
+
+// Eigen splits any GEMM of more than ~100k multiply-adds over its OpenMP threads. The MLP's batch-32 products
+// (1.6M multiply-adds, ~25 us) gain little from that, and each split costs a fork/join whose barrier stalls
+// whenever another process holds a core: BM_MlpEpoch/threads:2 ran 17x slower than threads:1 on the shared
+// 2-core machine (BENCHMARKS.md). Products below this size run on the calling thread; the split changes only
+// who computes which block, so results are bit-identical either way.
+constexpr double kParallelGemmMacs = 1 << 22;
+
+// Limits Eigen to one thread for its lifetime when the product is small. Inside an OpenMP region Eigen is
+// already serial and the global thread setting is left alone (no writes from concurrent threads).
+class SerialGemmScope {
+ public:
+  explicit SerialGemmScope(double macs) {
+    if (macs >= kParallelGemmMacs || omp_in_parallel()) return;
+    saved_ = Eigen::nbThreads();
+    if (saved_ > 1) Eigen::setNbThreads(1);
+  }
+  ~SerialGemmScope() {
+    // 0 = "follow omp_get_max_threads()", Eigen's default, when that is what nbThreads() reported.
+    if (saved_ > 1) Eigen::setNbThreads(saved_ == omp_get_max_threads() ? 0 : saved_);
+  }
+  SerialGemmScope(const SerialGemmScope&) = delete;
+  SerialGemmScope& operator=(const SerialGemmScope&) = delete;
+
+ private:
+  int saved_ = 0;
+};
+
+}  // namespace
 
 Shape Dense::setup(Shape in) {
   in_shape_ = in;
@@ -44,6 +77,7 @@ void Dense::forward(Tensor& y, const Tensor& x, const Pass&) {
   CMapRM W(w_, in_, out_);
   Eigen::Map<const Eigen::RowVectorXf> B(b_, out_);
   MapRM Y(y.data.data(), x.n, out_);
+  SerialGemmScope serial(static_cast<double>(x.n) * in_ * out_);
   Y.noalias() = X * W;
   Y.rowwise() += B;
 }
@@ -53,6 +87,7 @@ void Dense::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor
   CMapRM dY(dy.data.data(), dy.n, out_);
   MapRM dW(dw_, in_, out_);
   Eigen::Map<Eigen::RowVectorXf> dB(db_, out_);
+  SerialGemmScope serial(static_cast<double>(x.n) * in_ * out_);  // both products below have this size
   dW.noalias() += X.transpose() * dY;
   dB += dY.colwise().sum();
   if (need_dx) {
