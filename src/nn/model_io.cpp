@@ -72,7 +72,9 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-void save_model(const Model& model, const std::string& path) {
+void save_model(const Model& model, const std::string& path) { write_file_atomic(path, serialize_model(model)); }
+
+std::string serialize_model(const Model& model) {
   const InputSpec& in = model.input();
   nlohmann::json h;
   h["arch"] = model.arch();
@@ -91,7 +93,7 @@ void save_model(const Model& model, const std::string& path) {
   static_assert(sizeof(float) == 4);
   out.append(reinterpret_cast<const char*>(p.data()), p.size() * sizeof(float));  // x86/ARM: little-endian
   put_u32(out, crc32_of(out.data(), out.size()));
-  write_file_atomic(path, out);
+  return out;
 }
 
 Model load_model(const std::string& path) { return parse_model(read_file(path), path); }

@@ -17,6 +17,8 @@ constexpr char kModelMagic[8] = {'S', 'C', 'R', 'A', 'W', 'L', 'N', 'N'};
 constexpr uint32_t kModelVersion = 1;
 
 void save_model(const Model& model, const std::string& path);
+// The exact bytes save_model writes.
+std::string serialize_model(const Model& model);
 // Throws std::runtime_error("PATH: problem") on any inconsistency.
 Model load_model(const std::string& path);
 // The same from bytes in memory; `path` only names the source in errors.
