@@ -1,0 +1,545 @@
+#include "ocr/synth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
+#include <stdexcept>
+
+#include "nn/model_io.h"
+
+namespace scrawl {
+
+namespace {
+
+using Rng = std::mt19937;
+
+double uni(Rng& rng, double a, double b) {
+  return std::uniform_real_distribution<double>(a, b)(rng);
+}
+int uni_int(Rng& rng, int a, int b) {
+  return std::uniform_int_distribution<int>(a, b)(rng);
+}
+bool chance(Rng& rng, double p) {
+  return uni(rng, 0, 1) < p;
+}
+
+// Common English words in block capitals, used when no system word list is installed.
+const char* const kBuiltinWords[] = {
+    "THE",     "AND",     "FOR",     "ARE",     "BUT",     "NOT",      "YOU",    "ALL",    "ANY",    "CAN",
+    "HAD",     "HER",     "WAS",     "ONE",     "OUR",     "OUT",      "DAY",    "GET",    "HAS",    "HIM",
+    "HIS",     "HOW",     "MAN",     "NEW",     "NOW",     "OLD",      "SEE",    "TWO",    "WAY",    "WHO",
+    "BOY",     "DID",     "ITS",     "LET",     "PUT",     "SAY",      "SHE",    "TOO",    "USE",    "BOOK",
+    "CITY",    "DOOR",    "EACH",    "FACE",    "FIVE",    "FOOD",     "GIVE",   "GOOD",   "HAND",   "HIGH",
+    "HOME",    "JUST",    "KEEP",    "KIND",    "KNOW",    "LAST",     "LEFT",   "LIFE",   "LINE",   "LONG",
+    "MAKE",    "MANY",    "MIND",    "MORE",    "MOST",    "MOVE",     "NAME",   "NEXT",   "ONLY",   "OPEN",
+    "PART",    "PLAY",    "READ",    "ROAD",    "ROOM",    "SAME",     "SHOW",   "SIDE",   "TAKE",   "TELL",
+    "THAT",    "THEM",    "THEN",    "THIS",    "TIME",    "TREE",     "VERY",   "WALK",   "WANT",   "WATER",
+    "WEEK",    "WELL",    "WHAT",    "WHEN",    "WITH",    "WORD",     "WORK",   "YEAR",   "ZERO",   "ABOUT",
+    "AFTER",   "AGAIN",   "BLACK",   "BRING",   "CLOSE",   "COLOR",    "COULD",  "EARLY",  "EARTH",  "EVERY",
+    "FIELD",   "FIRST",   "FOUND",   "GREAT",   "GREEN",   "GROUP",    "HEARD",  "HORSE",  "HOUSE",  "LARGE",
+    "LIGHT",   "MIGHT",   "MONEY",   "MUSIC",   "NEVER",   "NIGHT",    "NORTH",  "OFTEN",  "ORDER",  "OTHER",
+    "PAPER",   "PLACE",   "PLANT",   "POINT",   "QUICK",   "QUIET",    "RIGHT",  "RIVER",  "SEVEN",  "SHORT",
+    "SMALL",   "SOUND",   "SOUTH",   "SPELL",   "STAND",   "START",    "STORY",  "STUDY",  "TABLE",  "THEIR",
+    "THINK",   "THREE",   "UNDER",   "UNTIL",   "WATCH",   "WHERE",    "WHICH",  "WHILE",  "WHITE",  "WORLD",
+    "WRITE",   "YOUNG",   "ZEBRA",   "JUMPY",   "FIZZY",   "JAZZ",     "QUIZ",   "OXYGEN", "KAYAK",  "JACKET",
+    "VIOLIN",  "WIZARD",  "ANSWER",  "BEFORE",  "CHANGE",  "FAMILY",   "FATHER", "FOLLOW", "LETTER", "MOTHER",
+    "NUMBER",  "PEOPLE",  "PICTURE", "SCHOOL",  "SHOULD",  "SIMPLE",   "SQUARE", "THOUGH", "TOWARD", "BETWEEN",
+    "EXAMPLE", "JOURNEY", "KITCHEN", "MORNING", "PROBLEM", "SENTENCE", "THOUGHT"};
+
+// Splitmix64: spreads (seed, page) into independent per-page seeds.
+uint64_t mix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Smooth noise in [0, 1]: a random grid with one value per `cell` pixels, upsampled with bicubic interpolation.
+cv::Mat smooth_noise(cv::Size size, double cell, Rng& rng) {
+  const int gw = std::max(2, static_cast<int>(size.width / cell) + 2);
+  const int gh = std::max(2, static_cast<int>(size.height / cell) + 2);
+  cv::Mat grid(gh, gw, CV_32F);
+  for (int y = 0; y < gh; ++y)
+    for (int x = 0; x < gw; ++x) grid.at<float>(y, x) = static_cast<float>(uni(rng, 0, 1));
+  cv::Mat out;
+  cv::resize(grid, out, size, 0, 0, cv::INTER_CUBIC);
+  return cv::min(cv::max(out, 0.0), 1.0);
+}
+
+// Bounds of the pixels above `thr` (empty rect when there are none).
+cv::Rect ink_bounds(const cv::Mat& ink, float thr) {
+  cv::Mat mask = ink > thr;
+  std::vector<cv::Point> pts;
+  cv::findNonZero(mask, pts);
+  return pts.empty() ? cv::Rect() : cv::boundingRect(pts);
+}
+
+// The look of one writer, fixed for a page.
+struct Hand {
+  double h = 60;      // base cap height in pixels
+  double slant = 0;   // shear: x += slant * (distance above the glyph centre)
+  double xscale = 1;  // glyph width factor
+  double gap = 0.15;  // letter gap as a fraction of h
+  int hershey_face = cv::FONT_HERSHEY_SIMPLEX;
+  double stroke = 0.1;  // Hershey stroke width as a fraction of the cap height
+};
+
+// Jitters a glyph (float, ink high, any size) like a hand would and fits it to cap height `h`:
+// rotation, shear, width change, optionally a smooth elastic wobble, then crop to the ink and resize.
+cv::Mat shape_glyph(const cv::Mat& src, double h, const Hand& hand, double wobble, Rng& rng) {
+  const int pad = std::max(src.rows, src.cols) / 3 + 2;
+  cv::Mat g;
+  cv::copyMakeBorder(src, g, pad, pad, pad, pad, cv::BORDER_CONSTANT, 0);
+  const cv::Point2f c(g.cols / 2.0f, g.rows / 2.0f);
+  const double rot = uni(rng, -4, 4) * CV_PI / 180;
+  const double shear = hand.slant + uni(rng, -0.05, 0.05);
+  const double sx = hand.xscale * uni(rng, 0.92, 1.08);
+  // A = R * Shear * Scale, about the centre.
+  const double ca = std::cos(rot), sa = std::sin(rot);
+  const double a00 = sx * ca, a01 = -ca * shear - sa, a10 = sx * sa, a11 = -sa * shear + ca;
+  cv::Mat m = (cv::Mat_<double>(2, 3) << a00, a01, c.x - a00 * c.x - a01 * c.y, a10, a11, c.y - a10 * c.x - a11 * c.y);
+  cv::Mat w;
+  cv::warpAffine(g, w, m, g.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  if (wobble > 0) {
+    // Smooth random displacement (pixels), a few control points across the glyph: strokes bend like a pen's.
+    const double amp = wobble * src.rows;
+    cv::Mat dx = smooth_noise(w.size(), w.cols / 3.0, rng), dy = smooth_noise(w.size(), w.rows / 3.0, rng);
+    cv::Mat mapx(w.size(), CV_32F), mapy(w.size(), CV_32F);
+    for (int y = 0; y < w.rows; ++y)
+      for (int x = 0; x < w.cols; ++x) {
+        mapx.at<float>(y, x) = static_cast<float>(x + amp * (2 * dx.at<float>(y, x) - 1));
+        mapy.at<float>(y, x) = static_cast<float>(y + amp * (2 * dy.at<float>(y, x) - 1));
+      }
+    cv::Mat r;
+    cv::remap(w, r, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    w = r;
+  }
+  const cv::Rect b = ink_bounds(w, 0.2f);
+  if (b.empty()) return {};
+  const double hh = h * uni(rng, 0.9, 1.08);
+  const double scale = hh / b.height;
+  const int ow = std::max(2, static_cast<int>(std::lround(std::min(b.width * scale, 2.2 * hh))));
+  const int oh = std::max(2, static_cast<int>(std::lround(hh)));
+  cv::Mat out;
+  cv::resize(w(b), out, cv::Size(ow, oh), 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+  // Upsampled 28x28 glyphs have soft, wide edges; a contrast ramp makes them look like ink again.
+  out = (out - 0.25) * 2.0;
+  return cv::min(cv::max(out, 0.0), 1.0);
+}
+
+cv::Mat hershey_raw(char ch, const Hand& hand) {
+  const double fscale = 4.0;  // cap height about 90 px
+  int base = 0;
+  const std::string s(1, ch);
+  const cv::Size ts0 = cv::getTextSize(s, hand.hershey_face, fscale, 1, &base);
+  const int thick = std::max(2, static_cast<int>(std::lround(hand.stroke * ts0.height)));
+  const cv::Size ts = cv::getTextSize(s, hand.hershey_face, fscale, thick, &base);
+  const int pad = thick + 4;
+  cv::Mat canvas = cv::Mat::zeros(ts.height + base + 2 * pad, ts.width + 2 * pad, CV_8U);
+  cv::putText(canvas, s, cv::Point(pad, pad + ts.height), hand.hershey_face, fscale, cv::Scalar(255), thick,
+              cv::LINE_AA);
+  cv::Mat f;
+  canvas.convertTo(f, CV_32F, 1.0 / 255);
+  return f;
+}
+
+struct Glyph {
+  cv::Mat ink;  // CV_32F, ink high, cropped
+  char ch;
+  int sample;
+};
+
+class GlyphMaker {
+ public:
+  GlyphMaker(const SynthConfig& cfg, const Dataset* ds) : cfg_(cfg), ds_(ds) {
+    if (cfg.font == SynthFont::kHershey) {
+      available_ = kClasses36;
+      return;
+    }
+    if (!ds || ds->size() == 0) throw std::runtime_error("synth: the glyph set is empty");
+    by_char_.resize(256);
+    for (int i = 0; i < ds->size(); ++i) {
+      const int l = ds->labels[i];
+      if (l < 0 || l >= static_cast<int>(ds->classes.size()))
+        throw std::runtime_error(ds->source + ": label " + std::to_string(l) + " out of range");
+      by_char_[static_cast<unsigned char>(ds->classes[l])].push_back(i);
+    }
+    for (int c = 0; c < 256; ++c)
+      if (!by_char_[c].empty() && c > ' ') available_ += static_cast<char>(c);
+  }
+  const std::string& available() const { return available_; }
+  bool has(char c) const { return available_.find(c) != std::string::npos; }
+
+  Glyph make(char ch, const Hand& hand, Rng& rng) const {
+    Glyph g{{}, ch, -1};
+    if (cfg_.font == SynthFont::kHershey) {
+      Hand h = hand;
+      h.stroke *= uni(rng, 0.85, 1.15);  // pen pressure varies from letter to letter
+      g.ink = shape_glyph(hershey_raw(ch, h), hand.h, hand, 0.05, rng);
+    } else {
+      const auto& pool = by_char_[static_cast<unsigned char>(ch)];
+      g.sample = pool[uni_int(rng, 0, static_cast<int>(pool.size()) - 1)];
+      cv::Mat src(ds_->h, ds_->w, CV_32F, const_cast<float*>(ds_->image(g.sample)));
+      g.ink = shape_glyph(cv::min(cv::max(src, 0.0), 1.0), hand.h, hand, 0.0, rng);
+    }
+    if (g.ink.empty()) g.ink = cv::Mat::zeros(static_cast<int>(hand.h), static_cast<int>(hand.h / 2), CV_32F);
+    return g;
+  }
+
+ private:
+  const SynthConfig& cfg_;
+  const Dataset* ds_;
+  std::vector<std::vector<int>> by_char_;
+  std::string available_;
+};
+
+std::string random_word(SynthWords mode, const std::vector<std::string>& dict, const GlyphMaker& maker, Rng& rng) {
+  const std::string& av = maker.available();
+  std::string digits;
+  for (char c : av)
+    if (c >= '0' && c <= '9') digits += c;
+  double p_dict = mode == SynthWords::kDictionary ? 0.8 : mode == SynthWords::kMixed ? 0.5 : 0.0;
+  double p_num = mode == SynthWords::kDictionary ? 0.2 : mode == SynthWords::kMixed ? 0.25 : 0.0;
+  if (dict.empty()) p_dict = 0;
+  if (digits.empty()) p_num = 0;
+  const double r = uni(rng, 0, 1);
+  if (r < p_dict) return dict[uni_int(rng, 0, static_cast<int>(dict.size()) - 1)];
+  std::string w;
+  if (r < p_dict + p_num) {
+    const int n = uni_int(rng, 1, 5);
+    for (int i = 0; i < n; ++i) w += digits[uni_int(rng, 0, static_cast<int>(digits.size()) - 1)];
+    return w;
+  }
+  const int n = uni_int(rng, 1, 7);
+  for (int i = 0; i < n; ++i) w += av[uni_int(rng, 0, static_cast<int>(av.size()) - 1)];
+  return w;
+}
+
+struct PlacedWord {
+  std::vector<Glyph> glyphs;
+  int width = 0;
+  std::vector<int> offsets;  // x of each glyph from the word start
+};
+
+PlacedWord lay_out_word(const std::string& word, const Hand& hand, const GlyphMaker& maker, Rng& rng) {
+  PlacedWord pw;
+  int x = 0;
+  for (char c : word) {
+    if (!pw.glyphs.empty()) x += static_cast<int>(std::lround(hand.h * hand.gap * uni(rng, 0.7, 1.3)));
+    pw.glyphs.push_back(maker.make(c, hand, rng));
+    pw.offsets.push_back(x);
+    x += pw.glyphs.back().ink.cols;
+  }
+  pw.width = x;
+  return pw;
+}
+
+// Paper, light, ink colour, blur and sensor noise around an ink coverage map (CV_32F, [0,1]).
+cv::Mat render_photo(const cv::Mat& ink, Rng& rng) {
+  const cv::Size size = ink.size();
+  const int W = size.width, H = size.height;
+  // Paper colour (BGR): warm white.
+  const double pr = uni(rng, 215, 250), pg = pr - uni(rng, 0, 10), pb = pg - uni(rng, 0, 22);
+  // Ink: pen (black or blue) or pencil (grey, lighter, grainy).
+  const bool pencil = chance(rng, 0.3);
+  double ib, ig, ir, strength;
+  if (pencil) {
+    const double v = uni(rng, 55, 100);
+    ib = v + 5, ig = v, ir = v;
+    strength = uni(rng, 0.55, 0.8);
+  } else if (chance(rng, 0.5)) {
+    ib = uni(rng, 110, 160), ig = uni(rng, 35, 70), ir = uni(rng, 15, 40);
+    strength = uni(rng, 0.85, 1.0);
+  } else {
+    const double v = uni(rng, 15, 50);
+    ib = v, ig = v, ir = v;
+    strength = uni(rng, 0.85, 1.0);
+  }
+  // Lighting: a linear gradient in a random direction, maybe a soft shadow edge, a vignette.
+  const double dir = uni(rng, 0, 2 * CV_PI), grad = uni(rng, 0.04, 0.3);
+  const bool shadow = chance(rng, 0.5);
+  const double sdir = uni(rng, 0, 2 * CV_PI), soff = uni(rng, 0.25, 0.75), sdepth = uni(rng, 0.1, 0.35),
+               ssoft = uni(rng, 30, 220);
+  const double vig = uni(rng, 0, 0.25);
+  const double diag = std::hypot(W, H);
+  cv::Mat tex_fine = smooth_noise(size, 6, rng), tex_coarse = smooth_noise(size, 90, rng);
+  cv::Mat pressure = smooth_noise(size, 40, rng);
+  const double tex_amp = uni(rng, 0.01, 0.04);
+  std::uniform_real_distribution<float> grain(0.55f, 1.0f);
+  cv::Mat light(size, CV_32F), paper_mod(size, CV_32F), alpha(size, CV_32F);
+  const double cx = std::cos(dir), cy = std::sin(dir), scx = std::cos(sdir), scy = std::sin(sdir);
+  const double sx0 = W * (0.5 + (soff - 0.5) * scx), sy0 = H * (0.5 + (soff - 0.5) * scy);
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      const double t = ((x - W / 2.0) * cx + (y - H / 2.0) * cy) / diag + 0.5;  // ~[0, 1]
+      double l = 1 - grad * t;
+      if (shadow) {
+        const double d = (x - sx0) * scx + (y - sy0) * scy;
+        l *= 1 - sdepth / (1 + std::exp(-d / ssoft));
+      }
+      const double rx = (x - W / 2.0) / (W / 2.0), ry = (y - H / 2.0) / (H / 2.0);
+      l *= 1 - vig * 0.5 * (rx * rx + ry * ry);
+      light.at<float>(y, x) = static_cast<float>(l);
+      paper_mod.at<float>(y, x) = static_cast<float>(1 + tex_amp * (2 * tex_fine.at<float>(y, x) - 1) +
+                                                     0.02 * (tex_coarse.at<float>(y, x) - 0.5));
+      double a = ink.at<float>(y, x) * strength * (0.85 + 0.15 * pressure.at<float>(y, x));
+      if (pencil && a > 0) a *= grain(rng);
+      alpha.at<float>(y, x) = static_cast<float>(a);
+    }
+  cv::Mat img(size, CV_32FC3);
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      const float a = alpha.at<float>(y, x), pm = paper_mod.at<float>(y, x), l = light.at<float>(y, x);
+      img.at<cv::Vec3f>(y, x) = cv::Vec3f(static_cast<float>((pb * pm * (1 - a) + ib * a) * l),
+                                          static_cast<float>((pg * pm * (1 - a) + ig * a) * l),
+                                          static_cast<float>((pr * pm * (1 - a) + ir * a) * l));
+    }
+  const double sigma = uni(rng, 0.5, 1.5);
+  cv::GaussianBlur(img, img, cv::Size(0, 0), sigma);
+  std::normal_distribution<float> noise(0.0f, static_cast<float>(uni(rng, 1.5, 5.0)));
+  cv::Mat out(size, CV_8UC3);
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      const cv::Vec3f v = img.at<cv::Vec3f>(y, x);
+      cv::Vec3b& o = out.at<cv::Vec3b>(y, x);
+      for (int k = 0; k < 3; ++k) o[k] = cv::saturate_cast<uchar>(v[k] + noise(rng));
+    }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> load_words(const std::string& path) {
+  std::vector<std::string> words;
+  std::ifstream in(path);
+  if (in) {
+    std::string line;
+    std::vector<std::string> seen;
+    while (std::getline(in, line)) {
+      if (line.size() < 2 || line.size() > 10) continue;
+      std::string up;
+      for (char c : line) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        if (c < 'A' || c > 'Z') {
+          up.clear();
+          break;
+        }
+        up += c;
+      }
+      if (!up.empty()) words.push_back(up);
+    }
+    // Keep the first spelling of each word (the list has "Ada" and "ada"), in file order.
+    std::vector<std::string> sorted = words;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<std::string> uniq;
+    uniq.reserve(words.size());
+    std::vector<bool> used(sorted.size(), false);
+    for (const auto& w : words) {
+      const size_t i = std::lower_bound(sorted.begin(), sorted.end(), w) - sorted.begin();
+      if (!used[i]) {
+        used[i] = true;
+        uniq.push_back(w);
+      }
+    }
+    words = std::move(uniq);
+  }
+  if (words.empty()) words.assign(std::begin(kBuiltinWords), std::end(kBuiltinWords));
+  return words;
+}
+
+SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t seed) {
+  if (cfg.width < 200 || cfg.height < 200 || cfg.width > 10000 || cfg.height > 10000)
+    throw std::runtime_error("synth: page size must be 200..10000 pixels a side");
+  if (cfg.min_char_h < 8 || cfg.max_char_h < cfg.min_char_h)
+    throw std::runtime_error("synth: character height range must satisfy 8 <= min <= max");
+  std::seed_seq sseq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
+  Rng rng(sseq);
+  const GlyphMaker maker(cfg, glyphs);
+  for (const auto& line : cfg.text)
+    for (char c : line)
+      if (c != ' ' && !maker.has(c))
+        throw std::runtime_error(std::string("synth: the glyph set has no '") + c + "' for the fixed text");
+  const std::vector<std::string> dict = cfg.words == SynthWords::kRandom ? std::vector<std::string>{} : [&] {
+    std::vector<std::string> all = load_words(cfg.dict_path), ok;
+    for (auto& w : all)
+      if (std::all_of(w.begin(), w.end(), [&](char c) { return maker.has(c); })) ok.push_back(w);
+    return ok;
+  }();
+
+  const int W = cfg.width, H = cfg.height;
+  Hand hand;
+  hand.h = uni(rng, cfg.min_char_h, cfg.max_char_h);
+  hand.slant = uni(rng, -0.15, 0.15);
+  hand.xscale = uni(rng, 0.85, 1.15);
+  hand.gap = uni(rng, 0.12, 0.32);
+  hand.hershey_face = chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
+  hand.stroke = uni(rng, 0.08, 0.14);
+  const double skew = uni(rng, -cfg.max_skew_deg, cfg.max_skew_deg);
+  const double skew_rad = std::abs(cfg.max_skew_deg) * CV_PI / 180;
+  // Margins leave room for the skew to turn the text block without cutting corners off.
+  const int mx = static_cast<int>(W * uni(rng, 0.04, 0.08) + H / 2.0 * std::sin(skew_rad));
+  const int my = static_cast<int>(H * uni(rng, 0.04, 0.08) + W / 2.0 * std::sin(skew_rad));
+  double pitch_ratio = uni(rng, 1.5, 2.1);
+  // Word gaps stay well above letter gaps, as in careful block printing.
+  const double word_gap_ratio = std::max(uni(rng, 0.6, 1.0), 2.5 * hand.gap);
+
+  // Fixed text: write every word first, then shrink the whole text if a line is too wide, so it always fits.
+  std::vector<std::vector<std::string>> fixed_words;
+  std::vector<std::vector<PlacedWord>> fixed;
+  std::vector<std::vector<int>> fixed_gaps;  // gap before each word (0 for the first)
+  if (!cfg.text.empty()) {
+    const double n = static_cast<double>(cfg.text.size());
+    hand.h = std::min(hand.h, (H - 2 * my) / (1.2 + (n - 1) * pitch_ratio));
+    if (hand.h < 8) throw std::runtime_error("synth: the fixed text does not fit on the page");
+    int widest = 1;
+    for (const auto& line : cfg.text) {
+      fixed_words.emplace_back();
+      fixed.emplace_back();
+      fixed_gaps.emplace_back();
+      std::string cur;
+      int width = 0;
+      for (size_t i = 0; i <= line.size(); ++i) {
+        if (i < line.size() && line[i] != ' ') {
+          cur += line[i];
+          continue;
+        }
+        if (cur.empty()) continue;
+        const int gap =
+            fixed.back().empty() ? 0 : static_cast<int>(std::lround(hand.h * word_gap_ratio * uni(rng, 0.8, 1.25)));
+        fixed.back().push_back(lay_out_word(cur, hand, maker, rng));
+        fixed_gaps.back().push_back(gap);
+        fixed_words.back().push_back(cur);
+        width += gap + fixed.back().back().width;
+        cur.clear();
+      }
+      widest = std::max(widest, width);
+    }
+    const double room = W - 2 * mx - 0.04 * W;
+    if (widest > room) {
+      const double f = room / widest;
+      hand.h *= f;
+      for (size_t li = 0; li < fixed.size(); ++li)
+        for (size_t wi = 0; wi < fixed[li].size(); ++wi) {
+          PlacedWord& pw = fixed[li][wi];
+          for (size_t k = 0; k < pw.glyphs.size(); ++k) {
+            cv::Mat& g = pw.glyphs[k].ink;
+            cv::resize(g, g, cv::Size(std::max(1, int(g.cols * f)), std::max(1, int(g.rows * f))), 0, 0,
+                       cv::INTER_AREA);
+            pw.offsets[k] = static_cast<int>(pw.offsets[k] * f);
+          }
+          pw.width = pw.offsets.back() + pw.glyphs.back().ink.cols;
+          fixed_gaps[li][wi] = static_cast<int>(fixed_gaps[li][wi] * f);
+        }
+    }
+  }
+  const int max_lines = static_cast<int>((H - 2 * my - 1.2 * hand.h) / (pitch_ratio * hand.h)) + 1;
+  if (max_lines < 1) throw std::runtime_error("synth: page too small for the character height");
+  const int n_lines =
+      cfg.text.empty() ? uni_int(rng, std::min(3, max_lines), max_lines) : static_cast<int>(cfg.text.size());
+
+  cv::Mat ink = cv::Mat::zeros(H, W, CV_32F);
+  struct Box {
+    char ch;
+    int sample;
+    cv::Rect r;
+  };
+  std::vector<Box> boxes;
+  SynthPage page;
+  const double block_h = 1.2 * hand.h + (n_lines - 1) * pitch_ratio * hand.h;
+  const double top = my + uni(rng, 0, std::max(0.0, (H - 2 * my - block_h) * 0.5));
+  for (int li = 0; li < n_lines; ++li) {
+    const double base_y = top + 1.1 * hand.h + li * pitch_ratio * hand.h + uni(rng, -0.08, 0.08) * hand.h;
+    const double slope = uni(rng, -0.012, 0.012);  // lines are not ruled: each drifts a little
+    const int x0 = mx + static_cast<int>(uni(rng, 0, 0.04) * W);
+    int x = x0;
+    std::vector<std::string> words;
+    auto place = [&](const PlacedWord& pw) {
+      for (size_t k = 0; k < pw.glyphs.size(); ++k) {
+        const Glyph& g = pw.glyphs[k];
+        const int gx = x + pw.offsets[k];
+        const double by = base_y + slope * (gx - x0) + uni(rng, -0.06, 0.06) * hand.h;
+        const int gy = static_cast<int>(std::lround(by)) - g.ink.rows;
+        const cv::Rect r = cv::Rect(gx, gy, g.ink.cols, g.ink.rows) & cv::Rect(0, 0, W, H);
+        if (r.area() > 0) {
+          cv::Mat dst = ink(r);
+          cv::max(dst, g.ink(cv::Rect(r.x - gx, r.y - gy, r.width, r.height)), dst);
+        }
+        boxes.push_back({g.ch, g.sample, cv::Rect(gx, gy, g.ink.cols, g.ink.rows)});
+      }
+      x += pw.width;
+    };
+    if (!cfg.text.empty()) {
+      for (size_t wi = 0; wi < fixed[li].size(); ++wi) {
+        x += fixed_gaps[li][wi];
+        place(fixed[li][wi]);
+      }
+      words = fixed_words[li];
+    } else {
+      for (int tries = 0; tries < 50; ++tries) {
+        const std::string w = random_word(cfg.words, dict, maker, rng);
+        const PlacedWord pw = lay_out_word(w, hand, maker, rng);
+        const int gap =
+            words.empty() ? 0 : static_cast<int>(std::lround(hand.h * word_gap_ratio * uni(rng, 0.8, 1.25)));
+        if (x + gap + pw.width > W - mx) {
+          if (!words.empty()) break;  // line full
+          continue;                   // a word too long for an empty line: draw another
+        }
+        x += gap;
+        place(pw);
+        words.push_back(w);
+      }
+    }
+    if (words.empty()) continue;
+    for (size_t k = 0; k < words.size(); ++k) page.text += (k ? " " : "") + words[k];
+    page.text += '\n';
+  }
+
+  // Skew the whole sheet, as if the phone was held at an angle.
+  const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(W / 2.0f, H / 2.0f), skew, 1.0);
+  cv::Mat turned;
+  cv::warpAffine(ink, turned, m, ink.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  for (const Box& b : boxes) {
+    std::vector<cv::Point2f> corners = {{float(b.r.x), float(b.r.y)},
+                                        {float(b.r.br().x), float(b.r.y)},
+                                        {float(b.r.x), float(b.r.br().y)},
+                                        {float(b.r.br().x), float(b.r.br().y)}},
+                             out;
+    cv::transform(corners, out, m);
+    page.glyphs.push_back({b.ch, b.sample, cv::boundingRect(out) & cv::Rect(0, 0, W, H)});
+  }
+  page.image = render_photo(turned, rng);
+  return page;
+}
+
+std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
+                                     int pages, uint64_t seed) {
+  if (pages < 1 || pages > 100000) throw std::runtime_error("synth: --pages must be 1..100000");
+  if (cfg.format != "png" && cfg.format != "jpg")
+    throw std::runtime_error("synth: format must be png or jpg, not " + cfg.format);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (!std::filesystem::is_directory(out_dir)) throw std::runtime_error(out_dir + ": cannot create folder");
+  std::vector<std::string> written;
+  for (int i = 0; i < pages; ++i) {
+    const SynthPage page = synth_page(cfg, glyphs, mix64(seed ^ mix64(static_cast<uint64_t>(i))));
+    char name[32];
+    std::snprintf(name, sizeof name, "page_%03d", i);
+    const std::string stem = (std::filesystem::path(out_dir) / name).string();
+    std::vector<uchar> buf;
+    const std::vector<int> params =
+        cfg.format == "jpg" ? std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 90} : std::vector<int>{};
+    if (!cv::imencode("." + cfg.format, page.image, buf, params))
+      throw std::runtime_error(stem + "." + cfg.format + ": cannot encode image");
+    // Text first: a reader that sees the image can rely on its ground truth being there.
+    write_file_atomic(stem + ".txt", page.text);
+    write_file_atomic(stem + "." + cfg.format, std::string(buf.begin(), buf.end()));
+    written.push_back(stem + "." + cfg.format);
+  }
+  return written;
+}
+
+}  // namespace scrawl

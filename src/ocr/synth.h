@@ -1,0 +1,56 @@
+// Synthetic test pages: lines of block letters and digits composed onto a photographed-looking page, with the
+// ground-truth text. Glyphs come either from a labelled glyph set (each glyph drawn is one sample of that set, so
+// pages made from a test split never contain training glyphs) or from OpenCV's Hershey vector fonts, jittered
+// per glyph so they look hand-printed (no external data needed: that is how the bundled example page is made).
+// Every random choice comes from the seed: the same options and seed give byte-identical files.
+#pragma once
+#include <cstdint>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+
+namespace scrawl {
+
+enum class SynthWords { kDictionary, kRandom, kMixed };
+enum class SynthFont { kGlyphs, kHershey };
+
+struct SynthConfig {
+  SynthWords words = SynthWords::kMixed;
+  SynthFont font = SynthFont::kGlyphs;
+  int width = 1600, height = 1200;                  // page size in pixels
+  int min_char_h = 40, max_char_h = 90;             // character (cap) height range; one base height per page
+  double max_skew_deg = 5;                          // whole-page rotation, uniform in +-max_skew_deg
+  std::vector<std::string> text;                    // fixed lines to write; empty: random words and numbers
+  std::string dict_path = "/usr/share/dict/words";  // for kDictionary/kMixed; a built-in list if missing
+  std::string format = "png";                       // png or jpg
+};
+
+// One glyph drawn on the page.
+struct PlacedGlyph {
+  char ch = 0;
+  int sample = -1;  // index into the glyph set (-1 for Hershey glyphs)
+  cv::Rect box;     // axis-aligned bounds of its ink on the final (skewed) page
+};
+
+struct SynthPage {
+  cv::Mat image;                    // CV_8UC3 BGR
+  std::string text;                 // ground truth: one line per text line, single spaces, '\n' after each line
+  std::vector<PlacedGlyph> glyphs;  // in reading order
+};
+
+// Composes one page. `glyphs` must be set (upright, ink high) for SynthFont::kGlyphs and is ignored for kHershey.
+// Throws std::runtime_error for a fixed text character the glyph set lacks or a config that cannot fit a line.
+SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t seed);
+
+// Writes pages DIR/page_000.png + DIR/page_000.txt ... (page i uses seed mixed with i), each file atomically.
+// Creates DIR if needed. Returns the image paths written.
+std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
+                                     int pages, uint64_t seed);
+
+// The uppercase A-Z words of a word list file (one word a line, 2-10 letters, deduplicated, in file order), or the
+// built-in list when the file cannot be read.
+std::vector<std::string> load_words(const std::string& path);
+
+}  // namespace scrawl
