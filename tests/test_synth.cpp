@@ -261,3 +261,26 @@ TEST(SynthCli, BadInput) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("','"), std::string::npos) << r.err;
 }
+
+TEST(Synth, BundledExampleIsReproducible) {
+  // examples/README.md's command must still make examples/page.png and page.txt.
+  SynthConfig cfg;
+  cfg.font = SynthFont::kHershey;
+  cfg.text = {"THE QUICK BROWN", "FOX JUMPS OVER", "THE LAZY DOG", "12345 67890"};
+  cfg.width = 1600;
+  cfg.height = 1000;
+  cfg.min_char_h = 80;
+  cfg.max_char_h = 100;
+  test::TempDir tmp;
+  synth_pages(cfg, nullptr, tmp.path.string(), 1, 1);
+  const std::string ex = test::source_dir() + "/examples/";
+  EXPECT_EQ(read_file(tmp / "page_000.txt"), read_file(ex + "page.txt"));
+  const cv::Mat made = cv::imread(tmp / "page_000.png", cv::IMREAD_COLOR);
+  const cv::Mat shipped = cv::imread(ex + "page.png", cv::IMREAD_COLOR);
+  ASSERT_FALSE(shipped.empty());
+  ASSERT_EQ(made.size(), shipped.size());
+  cv::Mat diff;
+  cv::absdiff(made, shipped, diff);
+  const cv::Scalar mean = cv::mean(diff);
+  EXPECT_LT(mean[0] + mean[1] + mean[2], 1.5);
+}

@@ -383,7 +383,7 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
   // Margins leave room for the skew to turn the text block without cutting corners off.
   const int mx = static_cast<int>(W * uni(rng, 0.04, 0.08) + H / 2.0 * std::sin(skew_rad));
   const int my = static_cast<int>(H * uni(rng, 0.04, 0.08) + W / 2.0 * std::sin(skew_rad));
-  double pitch_ratio = uni(rng, 1.5, 2.1);
+  double pitch_ratio = uni(rng, 1.6, 2.1);
   // Word gaps stay well above letter gaps, as in careful block printing.
   const double word_gap_ratio = std::max(uni(rng, 0.6, 1.0), 2.5 * hand.gap);
 
@@ -453,7 +453,7 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
   const double top = my + uni(rng, 0, std::max(0.0, (H - 2 * my - block_h) * 0.5));
   for (int li = 0; li < n_lines; ++li) {
     const double base_y = top + 1.1 * hand.h + li * pitch_ratio * hand.h + uni(rng, -0.08, 0.08) * hand.h;
-    const double slope = uni(rng, -0.012, 0.012);  // lines are not ruled: each drifts a little
+    const double slope = uni(rng, -0.006, 0.006);  // lines are not ruled: each drifts a little
     const int x0 = mx + static_cast<int>(uni(rng, 0, 0.04) * W);
     int x = x0;
     std::vector<std::string> words;
