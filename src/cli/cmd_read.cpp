@@ -1,6 +1,96 @@
-// scrawl read: not built yet (placeholder so the CLI links while the command is written).
+// scrawl read: read the handwriting in page photos and print it as text, JSON, TSV or hOCR.
+#include <cstdio>
+#include <memory>
+#include <opencv2/core/utils/logger.hpp>
+#include <stdexcept>
+#include <thread>
+
 #include "cli/commands.h"
+#include "nn/model_io.h"
+#include "ocr/format.h"
+#include "ocr/reader.h"
 
 namespace scrawl::cli {
-void add_read(CLI::App&) {}
+
+namespace {
+struct ReadOptions {
+  std::vector<std::string> images;
+  std::string model, format = "txt", annotate;
+  int jobs = 1;
+};
+
+}  // namespace
+
+void add_read(CLI::App& app) {
+  auto opt = std::make_shared<ReadOptions>();
+  auto* cmd = app.add_subcommand("read", "Read handwritten block letters and digits from page photos");
+  cmd->add_option("images", opt->images, "Image files (JPEG, PNG, TIFF, BMP, ...)")->required();
+  cmd->add_option("--model", opt->model, "Model file (default: the shipped model)");
+  cmd->add_option("--format", opt->format, "Output: txt (text only), json, tsv (like Tesseract) or hocr")
+      ->check(CLI::IsMember({"txt", "json", "tsv", "hocr"}));
+  cmd->add_option("--annotate", opt->annotate, "Write the (single) image with boxes and labels drawn to this PNG");
+  cmd->add_option("--jobs", opt->jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
+  cmd->callback([opt] {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
+    if (!opt->annotate.empty() && opt->images.size() != 1)
+      throw CLI::ValidationError("--annotate", "needs exactly one image");
+    const std::string path = opt->model.empty() ? default_model_path() : opt->model;
+    Reader first(load_model(path));
+    const size_t n = opt->images.size();
+    const int jobs = int(std::min<size_t>(size_t(opt->jobs), n));
+    std::vector<PageResult> pages(n);
+    std::vector<std::string> errors(n);
+    auto work = [&](Reader& reader, size_t begin) {
+      for (size_t i = begin; i < n; i += size_t(jobs)) {
+        try {
+          pages[i] = reader.read(opt->images[i]);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      }
+    };
+    if (jobs <= 1) {
+      work(first, 0);
+    } else {
+      std::vector<Reader> readers;
+      for (int j = 1; j < jobs; ++j) readers.push_back(first.clone());
+      std::vector<std::thread> threads;
+      for (int j = 1; j < jobs; ++j) threads.emplace_back([&, j] { work(readers[size_t(j - 1)], size_t(j)); });
+      work(first, 0);
+      for (auto& t : threads) t.join();
+    }
+    // Every good page is printed; each bad one is reported on one line, and the exit code says so.
+    std::vector<PageResult> good;
+    std::vector<std::string> names;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!errors[i].empty()) {
+        if (n == 1) throw std::runtime_error(errors[i]);  // main() prints it
+        std::fprintf(stderr, "scrawl: %s\n", errors[i].c_str());
+        ++bad;
+        continue;
+      }
+      good.push_back(std::move(pages[i]));
+      names.push_back(opt->images[i]);
+    }
+    std::string out;
+    if (opt->format == "json") {
+      out = (n == 1 ? to_json(good.at(0)) : to_json(good)).dump(2) + "\n";
+    } else if (opt->format == "hocr") {
+      out = to_hocr(good);
+    } else if (opt->format == "tsv") {
+      out = to_tsv(good);
+    } else {
+      for (size_t i = 0; i < good.size(); ++i) {
+        if (n > 1) out += (i ? "\n==> " : "==> ") + names[i] + " <==\n";
+        out += to_text(good[i]);
+      }
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    if (!opt->annotate.empty()) annotate(opt->images[0], good.at(0), opt->annotate);
+    if (bad) throw std::runtime_error(std::to_string(bad) + " of " + std::to_string(n) + " images could not be read");
+  });
+}
+
 }  // namespace scrawl::cli

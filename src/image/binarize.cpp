@@ -1,0 +1,93 @@
+#include "image/binarize.h"
+
+#include <algorithm>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+namespace scrawl {
+
+namespace {
+// q-th quantile of a CV_32F image in [0,1], from a 1024-bin histogram (fast and accurate enough).
+double quantile(const cv::Mat& img, double q) {
+  std::vector<int> hist(1024, 0);
+  for (int y = 0; y < img.rows; ++y) {
+    const float* p = img.ptr<float>(y);
+    for (int x = 0; x < img.cols; ++x) ++hist[std::clamp(int(p[x] * 1023.0f + 0.5f), 0, 1023)];
+  }
+  const double target = q * double(img.total());
+  double acc = 0;
+  for (int i = 0; i < 1024; ++i) {
+    acc += hist[i];
+    if (acc >= target) return i / 1023.0;
+  }
+  return 1.0;
+}
+}  // namespace
+
+cv::Mat relative_darkness(const cv::Mat& gray, const BinarizeConfig& cfg) {
+  CV_Assert(gray.type() == CV_8U && !gray.empty());
+  // Paper is the brightest thing nearby: a max filter wider than a pen stroke removes the ink, and a blur
+  // smooths what is left. Done on a small copy: lighting varies slowly, and this costs nothing.
+  const double s = std::min(1.0, double(cfg.background_side) / std::max(gray.cols, gray.rows));
+  cv::Mat small;
+  cv::resize(gray, small, cv::Size(), s, s, cv::INTER_AREA);
+  const int k = std::max(3, int(cfg.background_window * std::max(small.cols, small.rows)) | 1);
+  cv::Mat bg;
+  cv::dilate(small, bg, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
+  cv::GaussianBlur(bg, bg, cv::Size(k, k), 0);
+  cv::resize(bg, bg, gray.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat g, b, dark;
+  gray.convertTo(g, CV_32F);
+  bg.convertTo(b, CV_32F);
+  cv::max(b, 1.0f, b);
+  cv::divide(g, b, dark);
+  dark = 1.0f - dark;
+  cv::max(dark, 0.0f, dark);
+  cv::min(dark, 1.0f, dark);
+  return dark;
+}
+
+InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
+  cv::Mat smooth;
+  cv::GaussianBlur(gray, smooth, cv::Size(3, 3), 0);  // sensor noise and JPEG ringing
+  const cv::Mat dark = relative_darkness(smooth, cfg);
+  InkMask out;
+  // Ink covers a few percent of a page, so the middle quantiles describe the paper alone.
+  out.paper_level = quantile(dark, 0.5);
+  out.noise = std::max(quantile(dark, 0.75) - quantile(dark, 0.25), 1e-3) / 1.349;  // IQR -> sigma
+  const double weak = std::max(out.paper_level + cfg.noise_sigmas * out.noise, cfg.min_contrast);
+  // Ink level: the median of the pixels clearly above the weak threshold.
+  std::vector<float> inky;
+  for (int y = 0; y < dark.rows; ++y) {
+    const float* p = dark.ptr<float>(y);
+    for (int x = 0; x < dark.cols; ++x)
+      if (p[x] > weak) inky.push_back(p[x]);
+  }
+  if (inky.empty()) {
+    out.mask = cv::Mat::zeros(gray.size(), CV_8U);
+    return out;
+  }
+  std::nth_element(inky.begin(), inky.begin() + inky.size() / 2, inky.end());
+  out.ink_level = inky[inky.size() / 2];
+  const double strong = std::max(weak, cfg.strong_ratio * out.ink_level + (1 - cfg.strong_ratio) * weak);
+
+  cv::Mat weak_mask = dark > weak;
+  cv::Mat labels;
+  const int n = cv::connectedComponents(weak_mask, labels, 8, CV_32S);
+  std::vector<uint8_t> keep(n, 0);
+  for (int y = 0; y < dark.rows; ++y) {
+    const float* p = dark.ptr<float>(y);
+    const int* l = labels.ptr<int>(y);
+    for (int x = 0; x < dark.cols; ++x)
+      if (l[x] > 0 && p[x] > strong) keep[l[x]] = 1;
+  }
+  out.mask = cv::Mat::zeros(gray.size(), CV_8U);
+  for (int y = 0; y < dark.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uint8_t* m = out.mask.ptr<uint8_t>(y);
+    for (int x = 0; x < dark.cols; ++x) m[x] = keep[l[x]] ? 255 : 0;
+  }
+  return out;
+}
+
+}  // namespace scrawl

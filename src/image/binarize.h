@@ -1,0 +1,30 @@
+// Turning a page photo into an ink mask: flatten uneven lighting, then threshold relative to the local paper.
+#pragma once
+#include <opencv2/core.hpp>
+
+namespace scrawl {
+
+struct BinarizeConfig {
+  int background_side = 160;        // the background is estimated on a copy this many pixels on the long side
+  double background_window = 0.04;  // max-filter window, as a fraction of that copy's long side
+  double noise_sigmas = 6.0;        // weak ink threshold: paper level + this many robust paper deviations
+  double strong_ratio = 0.45;       // a component needs pixels darker than this fraction of the ink level
+  double min_contrast = 0.08;       // never treat less than this relative darkening as ink
+};
+
+// Darkness relative to the estimated local paper: CV_32F in [0,1], 0 = paper, 1 = black. Removes shading,
+// vignetting and colour casts so that one threshold works over the whole page.
+cv::Mat relative_darkness(const cv::Mat& gray, const BinarizeConfig& cfg = {});
+
+struct InkMask {
+  cv::Mat mask;            // CV_8U, 255 = ink
+  double paper_level = 0;  // median darkness of the page (about 0)
+  double noise = 0;        // robust spread of the paper's darkness
+  double ink_level = 0;    // typical darkness of ink pixels
+};
+
+// Hysteresis thresholding of relative_darkness: weak pixels form the strokes, and a stroke is kept only if
+// it holds strong pixels, so faint paper texture and shadows never start a component.
+InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg = {});
+
+}  // namespace scrawl

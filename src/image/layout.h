@@ -1,0 +1,35 @@
+// Plain structs that page layout analysis (src/image) hands to recognition (src/ocr). Neither side includes
+// the other; only ocr/reader knows both. Boxes are in the original image's pixel coordinates.
+#pragma once
+#include <opencv2/core.hpp>
+#include <vector>
+
+namespace scrawl {
+
+// One character cell. `norm` is what the classifier sees: 28x28 CV_32F, upright, ink high (1 = ink, 0 = paper),
+// normalized like EMNIST. Punctuation recognised by its geometry has an empty `norm` and punct set instead.
+struct Glyph {
+  cv::Rect box;
+  cv::Mat norm;
+  char punct = 0;  // '.' when the segmenter decided from shape and position alone
+};
+
+struct Word {
+  cv::Rect box;
+  std::vector<Glyph> glyphs;
+};
+
+struct Line {
+  cv::Rect box;
+  std::vector<Word> words;
+};
+
+struct PageLayout {
+  cv::Size size;            // original image size
+  double stroke_width = 0;  // estimated pen stroke width, original pixels
+  double char_height = 0;   // typical character height, original pixels
+  double skew_degrees = 0;  // dominant text-line angle (positive: lines fall to the right)
+  std::vector<Line> lines;  // top to bottom
+};
+
+}  // namespace scrawl

@@ -1,0 +1,57 @@
+// Page layout analysis: ink mask -> connected components -> text lines -> words -> character cells, plus
+// the EMNIST-style normalization of each cell. Knows nothing about the classifier (see image/layout.h).
+#pragma once
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "image/binarize.h"
+#include "image/layout.h"
+
+namespace scrawl {
+
+// How a character cell becomes the classifier's 28x28 input. The targets were measured on emnist36-test:
+// the ink's long side spans ~24 px of the 28 (2 px padding), strokes are ~2.7 px wide at the 0.5 level.
+struct NormalizeConfig {
+  int size = 28;            // output side
+  int pad = 2;              // EMNIST pads the cropped glyph by 2 pixels
+  int work = 4;             // the glyph is drawn at work x the output size before downsampling
+  double stroke = 0.115;    // target stroke width as a fraction of the glyph's long side (EMNIST: 2.7/24)
+  double blur_sigma = 1.0;  // at output scale... applied at work scale as blur_sigma * work / 2
+};
+
+// All sizes are relative to the page's own stroke width and character height: no pixel constants.
+struct SegmentConfig {
+  BinarizeConfig binarize;
+  NormalizeConfig normalize;
+  double min_char_height = 0.4;  // main components are at least this tall (x char height)
+  double max_char_height = 3.0;  // taller components (borders, rules, shadows) are dropped
+  double min_speck = 0.6;        // pieces smaller than this many stroke widths both ways are noise
+  double max_skew_degrees = 15;  // the skew search covers +/- this
+  double line_gap = 8.0;         // a line never spans a horizontal gap wider than this (x char height)
+  double line_tolerance = 0.55;  // a glyph joins a line if its centre is this close (x char height)
+  double overlap_merge = 0.5;    // pieces overlapping this much horizontally are one character
+  double split_width = 1.45;     // wider than this x the line's typical char width: try to split
+  double period_max = 0.35;      // a period is at most this big (x char height)
+  double period_low = 0.6;       // ... and its centre sits below this fraction of the line's height
+  double space_ratio = 1.8;      // a word gap is at least this many times the widest letter gap on its line
+  double min_space = 0.4;        // ... and at least this wide (x char height)
+  double space_alone = 0.55;     // a line whose gaps are all alike: spaces if their median exceeds this
+  double gap_floor = 0.15;       // gaps below this (x char height) count as this wide when comparing ratios
+};
+
+// 28x28 CV_32F EMNIST-like glyph (ink high, peak 1) from a binary crop (CV_8U, nonzero = ink).
+cv::Mat normalize_glyph(const cv::Mat& ink, const NormalizeConfig& cfg = {});
+
+// Pen stroke width of a binary mask: twice the ink area over the boundary length.
+double stroke_width(const cv::Mat& ink);
+
+// Splits one line's sorted horizontal gaps into spaces: result[i] is true when gap i separates words.
+// `char_height` is the line's typical character height (gaps are judged relative to it).
+std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_height, const SegmentConfig& cfg = {});
+
+// Full layout of a grayscale page at working scale; `scale` maps working pixels to original pixels.
+PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg = {}, double scale = 1.0);
+// Same, starting from an ink mask (CV_8U, 255 = ink) instead of a photo.
+PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0);
+
+}  // namespace scrawl

@@ -1,0 +1,58 @@
+#include "ocr/classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+
+namespace scrawl {
+
+Classifier::Classifier(Model model, int top_k) : model_(std::move(model)), top_k_(top_k) {
+  if (model_.input().shape.c != 1)
+    throw std::runtime_error("model takes " + model_.input().shape.str() +
+                             " inputs; the page reader needs one channel");
+  if (model_.input().polarity != "ink_high" || model_.input().orientation != "upright")
+    throw std::runtime_error("model expects " + model_.input().orientation + "/" + model_.input().polarity +
+                             " input; the page reader feeds upright/ink_high glyphs");
+}
+
+std::vector<Alternative> top_k(const std::vector<float>& probs, const std::string& classes, int k) {
+  std::vector<int> idx(probs.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  k = std::min<int>(k, int(idx.size()));
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) { return probs[a] > probs[b]; });
+  std::vector<Alternative> out;
+  for (int i = 0; i < k; ++i) out.push_back({classes.at(size_t(idx[i])), probs[size_t(idx[i])]});
+  return out;
+}
+
+std::vector<Prediction> Classifier::classify(const std::vector<cv::Mat>& glyphs) {
+  std::vector<Prediction> out;
+  if (glyphs.empty()) return out;
+  const Shape s = model_.input().shape;
+  Tensor x(int(glyphs.size()), s);  // x: (N,1,H,W)
+  for (size_t i = 0; i < glyphs.size(); ++i) {
+    cv::Mat g = glyphs[i];
+    if (g.rows != s.h || g.cols != s.w) cv::resize(g, g, cv::Size(s.w, s.h), 0, 0, cv::INTER_AREA);
+    if (g.type() != CV_32F) g.convertTo(g, CV_32F);
+    float* dst = x.sample(int(i));
+    for (int r = 0; r < s.h; ++r) std::copy_n(g.ptr<float>(r), s.w, dst + size_t(r) * s.w);
+  }
+  const Tensor& logits = model_.forward(x);  // (N, classes)
+  const int k = logits.features();
+  for (int i = 0; i < logits.n; ++i) {
+    const float* z = logits.sample(i);
+    const float mx = *std::max_element(z, z + k);
+    Prediction p;
+    p.probs.resize(size_t(k));
+    double sum = 0;
+    for (int c = 0; c < k; ++c) sum += p.probs[size_t(c)] = std::exp(z[c] - mx);
+    for (float& v : p.probs) v = float(v / sum);
+    p.top = top_k(p.probs, model_.classes(), top_k_);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace scrawl

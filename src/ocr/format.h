@@ -1,0 +1,25 @@
+// Output formats for read results: JSON, Tesseract-style TSV, hOCR, and an annotated picture.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ocr/reader.h"
+
+namespace scrawl {
+
+// {"path","width","height","skew_degrees","text","lines":[{"bbox","text","words":[{"bbox","text","confidence",
+//  "chars":[{"bbox":[x,y,w,h],"label","confidence","alternatives":[{"label","prob"}]}]}]}]}
+nlohmann::json to_json(const PageResult& page);
+nlohmann::json to_json(const std::vector<PageResult>& pages);  // {"pages":[...]}
+
+// Tesseract's TSV: header, then level 1 page, 2 block, 3 paragraph, 4 line, 5 word rows; conf -1 except words.
+std::string to_tsv(const std::vector<PageResult>& pages);
+
+// hOCR 1.2 as XHTML: one ocr_page per page, ocr_line and ocrx_word spans with bbox titles and x_wconf.
+std::string to_hocr(const std::vector<PageResult>& pages);
+
+// Draws character boxes, labels and line boxes over the image at `image_path` and writes a PNG atomically.
+void annotate(const std::string& image_path, const PageResult& page, const std::string& out_png);
+
+}  // namespace scrawl

@@ -1,0 +1,74 @@
+// The page reader: the one place that joins layout analysis (image/) and recognition (ocr/classifier).
+//   Reader reader(load_model(default_model_path()));
+//   PageResult page = reader.read("note.jpg");
+//   std::cout << to_text(page);
+#pragma once
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "image/load.h"
+#include "image/segment.h"
+#include "ocr/classifier.h"
+
+namespace scrawl {
+
+struct ReadConfig {
+  LoadConfig load;
+  SegmentConfig segment;
+  int top_k = 3;
+  // Letters and digits that look alike (O/0, I/1, S/5, Z/2, B/8...): a word that is mostly letters reads its
+  // unsure glyphs as letters, and likewise for digits. Single-glyph words use their line's single glyphs.
+  bool context = true;
+  double dark_page = 40;  // a page whose 99th-percentile gray level is below this shows no paper: refused
+};
+
+struct CharResult {
+  cv::Rect box;
+  char label = '?';
+  float confidence = 0;
+  std::vector<Alternative> alternatives;  // best first, label included
+};
+
+struct WordResult {
+  cv::Rect box;
+  std::vector<CharResult> chars;
+  std::string text() const;
+  float confidence() const;  // the least confident character
+};
+
+struct LineResult {
+  cv::Rect box;
+  std::vector<WordResult> words;
+  std::string text() const;  // words joined by single spaces
+};
+
+struct PageResult {
+  std::string path;
+  cv::Size size;
+  double skew_degrees = 0;
+  std::vector<LineResult> lines;
+};
+
+class Reader {
+ public:
+  explicit Reader(Model model, ReadConfig cfg = {});
+  // Loads and reads one image file. Throws std::runtime_error("PATH: problem") on bad input.
+  PageResult read(const std::string& path);
+  // Reads an already decoded page (CV_8U gray or BGR); `scale` maps its pixels to reported coordinates.
+  PageResult read_image(const cv::Mat& image, double scale = 1.0, const std::string& name = "");
+  // Recognition only, on a finished layout (tests and tools that build layouts themselves).
+  PageResult recognize(const PageLayout& layout);
+  // An independent reader for another thread (the model caches activations, so threads cannot share one).
+  Reader clone() const { return Reader(classifier_.model().clone(), cfg_); }
+  const ReadConfig& config() const { return cfg_; }
+
+ private:
+  Classifier classifier_;
+  ReadConfig cfg_;
+};
+
+// The page's text: one line per text line, single spaces between words, each line ending in '\n'.
+std::string to_text(const PageResult& page);
+
+}  // namespace scrawl
