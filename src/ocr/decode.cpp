@@ -1,0 +1,224 @@
+#include "ocr/decode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace scrawl {
+
+namespace {
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr int kLexiconBest = 4;  // lexicon words kept for rescoring with the full prior
+
+double log_of(float p) {
+  return std::log(std::max(double(p), 1e-12));
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+double log_add(double a, double b) {
+  if (a == kNegInf) return b;
+  if (b == kNegInf) return a;
+  const double m = std::max(a, b);
+  return m + std::log(std::exp(a - m) + std::exp(b - m));
+}
+
+struct Search {
+  const std::vector<GlyphProbs>& word;
+  std::vector<std::vector<int>> cand;  // candidate classes per position, best first
+  std::vector<double> suffix_best;     // sum of the best log-prob from position i on
+  const std::vector<Lexicon::Node>* nodes = nullptr;
+  const std::string* classes = nullptr;
+  std::vector<int> path;
+  std::vector<std::pair<double, std::vector<int>>> best;  // top lexicon words by classifier score, best first
+
+  // Depth-first over the trie along each position's candidate letters, pruned by length and by score bound.
+  void walk(size_t node, size_t depth, double score) {
+    const size_t n = word.size();
+    const Lexicon::Node& nd = (*nodes)[node];
+    if (depth == n) {
+      if (!nd.terminal) return;
+      best.emplace_back(score, path);
+      std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      if (best.size() > size_t(kLexiconBest)) best.pop_back();
+      return;
+    }
+    const size_t left = n - depth;
+    if (!(nd.depths & (1u << std::min<size_t>(left, 31)))) return;
+    if (best.size() == size_t(kLexiconBest) && score + suffix_best[depth] <= best.back().first) return;
+    for (int c : cand[depth]) {
+      const char letter = (*classes)[size_t(c)];
+      for (int k = 0; k < nd.num_children; ++k) {
+        const size_t child = size_t(nd.first_child + k);
+        if ((*nodes)[child].letter != letter) continue;
+        path.push_back(c);
+        walk(child, depth + 1, score + log_of(word[depth].p[size_t(c)]));
+        path.pop_back();
+      }
+    }
+  }
+};
+}  // namespace
+
+WordDecoder::WordDecoder(const std::string& classes, Lexicon lexicon, CharNgram lm)
+    : classes_(classes), lexicon_(std::move(lexicon)), lm_(std::move(lm)) {
+  for (char c : classes_) digits_ += is_digit(c);
+}
+
+double WordDecoder::log_prior(const std::string& s, const DecodeConfig& cfg) const {
+  const size_t n = s.size();
+  if (n == 0) return 0;
+  double lp = kNegInf;
+  if (cfg.w_random > 0 && !classes_.empty())
+    lp = std::log(cfg.w_random) - double(n) * std::log(double(classes_.size()));
+  if (cfg.use_numbers && cfg.w_number > 0 && digits_ > 0 && std::all_of(s.begin(), s.end(), is_digit))
+    lp = log_add(lp, std::log(cfg.w_number) - double(n) * std::log(double(digits_)));
+  if (cfg.use_ngram && cfg.w_ngram > 0 && lm_.trained()) {
+    const double w = lm_.log_prob(s);
+    if (w > kNegInf) lp = log_add(lp, std::log(cfg.w_ngram) + w - lm_.log_length(n));
+  }
+  if (cfg.use_lexicon && cfg.w_lexicon > 0 && lexicon_.contains(s))
+    lp = log_add(lp, std::log(cfg.w_lexicon) - std::log(double(lexicon_.count_of_length(n))));
+  return lp;
+}
+
+DecodeResult WordDecoder::decode(const std::vector<GlyphProbs>& word, const DecodeConfig& cfg) const {
+  DecodeResult r;
+  const size_t n = word.size();
+  if (n == 0) return r;
+  const size_t nc = classes_.size();
+  for (const auto& g : word)
+    if (g.p.size() != nc)
+      throw std::runtime_error("decode: a glyph has " + std::to_string(g.p.size()) + " probabilities, the model " +
+                               std::to_string(nc) + " classes");
+  if (nc == 0) throw std::runtime_error("decode: no classes");
+
+  Search s{word, {}, {}, &lexicon_.nodes(), &classes_, {}, {}};
+  s.cand.resize(n);
+  s.suffix_best.assign(n + 1, 0);
+  std::vector<int> order(nc);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& p = word[i].p;
+    std::iota(order.begin(), order.end(), 0);
+    const size_t k = std::min<size_t>(size_t(std::max(cfg.top_k, 1)), nc);
+    std::partial_sort(order.begin(), order.begin() + long(k), order.end(),
+                      [&](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
+    const float floor = cfg.min_ratio * p[size_t(order[0])];
+    for (size_t j = 0; j < k; ++j)
+      if (j == 0 || p[size_t(order[j])] >= floor) s.cand[i].push_back(order[j]);
+  }
+  for (size_t i = n; i-- > 0;) s.suffix_best[i] = s.suffix_best[i + 1] + log_of(word[i].p[size_t(s.cand[i][0])]);
+
+  auto finish = [&](const std::vector<int>& cls, DecodeResult::Source src) {
+    DecodeResult d;
+    d.classes = cls;
+    d.source = src;
+    for (size_t i = 0; i < n; ++i) {
+      d.text.push_back(classes_[size_t(cls[i])]);
+      d.probs.push_back(word[i].p[size_t(cls[i])]);
+    }
+    return d;
+  };
+  std::vector<int> raw(n);
+  for (size_t i = 0; i < n; ++i) raw[i] = s.cand[i][0];
+  r = finish(raw, DecodeResult::Source::kGlyphs);
+  const double w = cfg.lm_weight;
+  if (!(w > 0)) return r;
+
+  std::vector<std::pair<std::vector<int>, DecodeResult::Source>> proposals;
+  // Lexicon: the few best words reachable through the candidates (the lexicon term is flat within a length).
+  if (cfg.use_lexicon && !lexicon_.empty()) {
+    s.walk(0, 0, 0);
+    for (auto& b : s.best) proposals.emplace_back(std::move(b.second), DecodeResult::Source::kLexicon);
+  }
+
+  // Numbers: the best digit at every position, when every position has one among its candidates.
+  if (cfg.use_numbers && digits_ > 0) {
+    std::vector<int> num;
+    for (size_t i = 0; i < n; ++i)
+      for (int c : s.cand[i])
+        if (is_digit(classes_[size_t(c)])) {
+          num.push_back(c);
+          break;
+        }
+    if (num.size() == n) proposals.emplace_back(num, DecodeResult::Source::kNumber);
+  }
+  // Letter trigram: exact Viterbi over (h2, h1) states along the candidate letters.
+  if (cfg.use_ngram && lm_.trained()) {
+    struct State {
+      int h2, h1;
+      double score;
+      int prev, cls;
+    };
+    std::vector<std::vector<State>> layers(n);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; ++i) {
+      for (int c : s.cand[i]) {
+        const int x = CharNgram::symbol(classes_[size_t(c)]);
+        if (x <= 0) continue;
+        const double lc = log_of(word[i].p[size_t(c)]);
+        auto relax = [&](int h2, int h1, double base, int prev) {
+          const double sc = base + lc + w * lm_.log_prob(h2, h1, x);
+          for (auto& st : layers[i])
+            if (st.h2 == h1 && st.h1 == x) {
+              if (sc > st.score) st = {h1, x, sc, prev, c};
+              return;
+            }
+          layers[i].push_back({h1, x, sc, prev, c});
+        };
+        if (i == 0) {
+          relax(0, 0, 0, -1);
+        } else {
+          for (size_t j = 0; j < layers[i - 1].size(); ++j)
+            relax(layers[i - 1][j].h2, layers[i - 1][j].h1, layers[i - 1][j].score, int(j));
+        }
+      }
+      ok = !layers[i].empty();
+    }
+    if (ok) {
+      int bi = -1;
+      double bs = kNegInf;
+      for (size_t j = 0; j < layers[n - 1].size(); ++j) {
+        const State& st = layers[n - 1][j];
+        const double sc = st.score + w * lm_.log_prob(st.h2, st.h1, 0);
+        if (sc > bs) bs = sc, bi = int(j);
+      }
+      std::vector<int> cls(n);
+      for (size_t i = n; i-- > 0;) {
+        cls[i] = layers[i][size_t(bi)].cls;
+        bi = layers[i][size_t(bi)].prev;
+      }
+      proposals.emplace_back(cls, DecodeResult::Source::kNgram);
+    }
+  }
+  // Every proposal is rescored with the full prior; the per-glyph argmax wins ties, then the
+  // earlier search (lexicon, numbers, trigram).
+  auto total = [&](const DecodeResult& d) {
+    double sc = 0;
+    for (size_t i = 0; i < n; ++i) sc += log_of(d.probs[i]);
+    return sc + w * log_prior(d.text, cfg);
+  };
+  double best = total(r);
+  for (const auto& [cls, src] : proposals) {
+    DecodeResult d = finish(cls, src);
+    if (d.text == r.text) continue;
+    const double sc = total(d);
+    if (sc > best) {
+      best = sc;
+      r = std::move(d);
+      r.changed = true;
+    }
+  }
+  return r;
+}
+
+WordDecoder make_word_decoder(const std::string& classes, const std::string& lexicon_path) {
+  Lexicon lex = Lexicon::load(lexicon_path);
+  CharNgram lm = CharNgram::train(lex.words());
+  return WordDecoder(classes, std::move(lex), std::move(lm));
+}
+
+}  // namespace scrawl

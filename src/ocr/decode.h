@@ -1,0 +1,68 @@
+// Contextual decoding: reads a word's glyphs as a word, not glyph by glyph. Each glyph's classifier distribution is
+// combined with a prior over strings:
+//   score(s) = sum_i log p_i(s_i) + lm_weight * log P(s | n),
+//   P(s | n) = w_lexicon / |lexicon words of length n|     if s is a lexicon word
+//            + w_ngram * P_trigram(s | n)                  if s is all letters
+//            + w_number * D^-n                              if s is all digits (D digit classes)
+//            + w_random * C^-n                              always (C classes): any string stays possible.
+// The random term keeps the prior from punishing strings that are not words: among non-words it is flat, so the
+// classifier alone decides. Only close calls can change at all: a class is a candidate at a position only when its
+// probability is at least min_ratio times that position's best (clear evidence is never overruled).
+// Pure: no OpenCV, no model; the reader feeds it each word's per-glyph probabilities.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ocr/char_ngram.h"
+#include "ocr/lexicon.h"
+
+namespace scrawl {
+
+struct GlyphProbs {
+  std::vector<float> p;  // one per class, in the order of the model's class string
+};
+
+struct DecodeConfig {
+  float lm_weight = 1.0f;   // 0: the prior has no effect (plain per-glyph argmax)
+  bool use_lexicon = true;  // the word-list term
+  bool use_ngram = true;    // the letter-trigram term
+  bool use_numbers = true;  // the all-digit term
+  int top_k = 4;            // candidates per position at most
+  float min_ratio = 0.05f;  // ... and only those with p >= min_ratio * p_best
+  float w_lexicon = 0.4f, w_ngram = 0.2f, w_number = 0.15f, w_random = 0.25f;
+};
+
+struct DecodeResult {
+  enum class Source { kGlyphs, kLexicon, kNgram, kNumber };
+  std::string text;                 // one character per glyph
+  std::vector<int> classes;         // chosen class index per glyph
+  std::vector<float> probs;         // the classifier's probability of each chosen class
+  Source source = Source::kGlyphs;  // which search proposed the winner (kGlyphs: the per-glyph argmax)
+  bool changed = false;             // text differs from the per-glyph argmax
+};
+
+class WordDecoder {
+ public:
+  // `classes`: the model's class string (e.g. "0123456789A...Z"). Either model may be empty/untrained.
+  WordDecoder(const std::string& classes, Lexicon lexicon = {}, CharNgram lm = {});
+  // Throws std::runtime_error when a glyph's probability count differs from the class count.
+  DecodeResult decode(const std::vector<GlyphProbs>& word, const DecodeConfig& cfg = {}) const;
+  // log P(s | n) of the prior above (natural log), for inspection and tests. -inf if no term allows s.
+  double log_prior(const std::string& s, const DecodeConfig& cfg = {}) const;
+
+  const std::string& classes() const { return classes_; }
+  const Lexicon& lexicon() const { return lexicon_; }
+  const CharNgram& lm() const { return lm_; }
+
+ private:
+  std::string classes_;
+  Lexicon lexicon_;
+  CharNgram lm_;
+  int digits_ = 0;  // digit classes in classes_
+};
+
+// The default lexicon and n-gram: the word list at `path` (Lexicon::load), trigram trained on it. Throws like
+// Lexicon::load.
+WordDecoder make_word_decoder(const std::string& classes, const std::string& lexicon_path = kDefaultLexiconPath);
+
+}  // namespace scrawl

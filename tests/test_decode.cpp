@@ -1,0 +1,252 @@
+// Contextual decoding on hand-made probability tables: lexicon trie, letter trigram, and the word decoder.
+#include <cmath>
+#include <fstream>
+#include <map>
+
+#include "ocr/decode.h"
+#include "test_util.h"
+
+using namespace scrawl;
+
+namespace {
+const std::string kClasses = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+// A glyph whose listed labels get the listed probabilities; the rest of the mass is spread evenly over the
+// other classes.
+GlyphProbs glyph(std::map<char, float> top) {
+  float used = 0;
+  for (const auto& [c, p] : top) used += p;
+  const float rest = (1.f - used) / float(kClasses.size() - top.size());
+  GlyphProbs g;
+  for (char c : kClasses) g.p.push_back(top.count(c) ? top[c] : rest);
+  return g;
+}
+
+// Every glyph confident (p) in the given character.
+std::vector<GlyphProbs> confident(const std::string& s, float p = 0.95f) {
+  std::vector<GlyphProbs> w;
+  for (char c : s) w.push_back(glyph({{c, p}}));
+  return w;
+}
+
+// The shipped configuration: Debian's word list (installed by scripts/install-deps.sh, package wamerican).
+const WordDecoder& default_decoder() {
+  static const WordDecoder d = make_word_decoder(kClasses);
+  return d;
+}
+}  // namespace
+
+TEST(Lexicon, KeepsOnlyLetterWordsUppercasedAndDeduped) {
+  const Lexicon lex = Lexicon::from_words({"house", "House", "HOUSE", "can't", "caf\xc3\xa9", "", "x2", "a", "Zebra"});
+  EXPECT_EQ(lex.size(), 3u);  // HOUSE, A, ZEBRA
+  EXPECT_TRUE(lex.contains("HOUSE"));
+  EXPECT_TRUE(lex.contains("A"));
+  EXPECT_TRUE(lex.contains("ZEBRA"));
+  EXPECT_FALSE(lex.contains("HOUS"));  // a prefix is not a word
+  EXPECT_FALSE(lex.contains("HOUSES"));
+  EXPECT_FALSE(lex.contains("house"));  // stored uppercase
+  EXPECT_FALSE(lex.contains("CANT"));
+  EXPECT_FALSE(lex.contains(""));
+  EXPECT_EQ(lex.count_of_length(5), 2u);
+  EXPECT_EQ(lex.count_of_length(1), 1u);
+  EXPECT_EQ(lex.count_of_length(4), 0u);
+  EXPECT_EQ(lex.count_of_length(99), 0u);
+}
+
+TEST(Lexicon, TrieShape) {
+  // AB, AC, B: root -> {A, B}; A -> {B, C}. 5 nodes (root, A, B, AB, AC); depth bits say where words end below each
+  // node.
+  const Lexicon lex = Lexicon::from_words({"ac", "b", "ab"});
+  ASSERT_EQ(lex.nodes().size(), 5u);
+  const auto& root = lex.nodes()[0];
+  EXPECT_EQ(root.num_children, 2);
+  EXPECT_FALSE(root.terminal);
+  EXPECT_EQ(root.depths, 0b110u);  // words of length 1 and 2
+  const auto& a = lex.nodes()[size_t(root.first_child)];
+  const auto& b = lex.nodes()[size_t(root.first_child) + 1];
+  EXPECT_EQ(a.letter, 'A');
+  EXPECT_FALSE(a.terminal);
+  EXPECT_EQ(a.depths, 0b10u);
+  EXPECT_EQ(b.letter, 'B');
+  EXPECT_TRUE(b.terminal);
+  EXPECT_EQ(b.depths, 0b1u);
+}
+
+TEST(Lexicon, LoadsCustomFileAndReportsBadOnes) {
+  test::TempDir dir;
+  {
+    std::ofstream f(dir / "words.txt");
+    f << "zorblat\r\nQuib\nnot-a-word\n";
+  }
+  const Lexicon lex = Lexicon::load(dir / "words.txt");
+  EXPECT_EQ(lex.size(), 2u);
+  EXPECT_TRUE(lex.contains("ZORBLAT"));  // the Windows line end is stripped
+  EXPECT_TRUE(lex.contains("QUIB"));
+
+  const std::string missing = dir / "missing.txt";
+  try {
+    Lexicon::load(missing);
+    FAIL() << "no throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(missing + ":", 0), 0u) << e.what();
+  }
+  {
+    std::ofstream f(dir / "junk.txt");
+    f << "123\n-\n";
+  }
+  EXPECT_THROW(Lexicon::load(dir / "junk.txt"), std::runtime_error);
+  EXPECT_THROW(Lexicon::load(dir.path.string()), std::runtime_error);  // a folder
+}
+
+TEST(Lexicon, DefaultWordListLoads) {
+  const Lexicon& lex = default_decoder().lexicon();
+  EXPECT_GT(lex.size(), 50000u);  // wamerican has ~73,000 distinct A-Z words once uppercased
+  EXPECT_TRUE(lex.contains("HOUSE"));
+  EXPECT_TRUE(lex.contains("REFRIGERATOR"));
+  EXPECT_FALSE(lex.contains("XQZT"));
+}
+
+TEST(CharNgram, WittenBellByHand) {
+  // One word "AB": "^^AB$". Unigrams A, B, $ once each (3 tokens, 3 types), base uniform 1/27:
+  //   p1(B) = (1 + 3/27) / 6 = 10/54.  Bigram after A: B once -> p2(B|A) = (1 + p1(B)) / 2 = 64/108.
+  //   Trigram after ^A: B once -> p3(B|^A) = (1 + 64/108) / 2 = 172/216.
+  //   p1(Z) = (0 + 3/27) / 6 = 1/54; p2(Z|A) = (0 + 1/54) / 2 = 1/108; p3(Z|^A) = (0 + 1/108) / 2 = 1/216.
+  const CharNgram lm = CharNgram::train({"AB"});
+  const int A = CharNgram::symbol('A'), B = CharNgram::symbol('B'), Z = CharNgram::symbol('Z');
+  EXPECT_NEAR(std::exp(lm.log_prob(0, A, B)), 172.0 / 216.0, 1e-6);
+  EXPECT_NEAR(std::exp(lm.log_prob(0, A, Z)), 1.0 / 216.0, 1e-7);
+  // An unseen history backs off to the bigram: after "ZZ", p2(B|Z) = p1(B) (Z never seen as history).
+  EXPECT_NEAR(std::exp(lm.log_prob(Z, Z, B)), 10.0 / 54.0, 1e-6);
+  EXPECT_EQ(lm.log_prob(std::string("A1")), -INFINITY);
+  EXPECT_FALSE(CharNgram().trained());
+}
+
+TEST(CharNgram, LengthConditionalSumsToOne) {
+  const CharNgram lm = CharNgram::train({"CAT", "CAR", "DOG", "AT", "A", "TODO"});
+  for (size_t n : {1, 2, 3}) {
+    double sum = 0;
+    std::string s(n, 'A');
+    // All 26^n letter strings of length n.
+    std::function<void(size_t)> rec = [&](size_t i) {
+      if (i == n) {
+        sum += std::exp(lm.log_prob(s) - lm.log_length(n));
+        return;
+      }
+      for (char c = 'A'; c <= 'Z'; ++c) {
+        s[i] = c;
+        rec(i + 1);
+      }
+    };
+    rec(0);
+    EXPECT_NEAR(sum, 1.0, 1e-4) << "length " << n;
+  }
+}
+
+TEST(WordDecoder, PriorIsADistributionOverStringsOfALength) {
+  // All 36^2 two-glyph strings: the four terms each sum to their weight, so the prior sums to 1.
+  const WordDecoder& d = default_decoder();
+  const DecodeConfig cfg;
+  double sum = 0;
+  for (char a : kClasses)
+    for (char b : kClasses) sum += std::exp(d.log_prior(std::string{a, b}, cfg));
+  EXPECT_NEAR(sum, double(cfg.w_random + cfg.w_number + cfg.w_ngram + cfg.w_lexicon), 1e-3);
+}
+
+TEST(WordDecoder, FixesConfusableLetters) {
+  const WordDecoder& d = default_decoder();
+  auto house = confident("H");
+  house.push_back(glyph({{'0', 0.55f}, {'O', 0.45f}}));
+  for (auto& g : confident("USE")) house.push_back(g);
+  const DecodeResult r = d.decode(house);
+  EXPECT_EQ(r.text, "HOUSE");
+  EXPECT_TRUE(r.changed);
+  EXPECT_EQ(r.source, DecodeResult::Source::kLexicon);
+  ASSERT_EQ(r.classes.size(), 5u);
+  EXPECT_EQ(kClasses[size_t(r.classes[1])], 'O');
+  EXPECT_FLOAT_EQ(r.probs[1], 0.45f);
+
+  auto stop = std::vector<GlyphProbs>{glyph({{'5', 0.6f}, {'S', 0.4f}})};
+  for (auto& g : confident("TOP")) stop.push_back(g);
+  EXPECT_EQ(d.decode(stop).text, "STOP");
+}
+
+TEST(WordDecoder, LeavesConfidentNonWordsAlone) {
+  const WordDecoder& d = default_decoder();
+  for (const std::string s : {"XQZT", "XQZT7K", "ABCDEFG", "HIJKLMN", "QX3Z9", "A1B2C3"}) {
+    const DecodeResult r = d.decode(confident(s));
+    EXPECT_EQ(r.text, s);
+    EXPECT_FALSE(r.changed);
+  }
+  // One letter from a word, but the classifier is sure (second choice under 5% of the first): not overruled.
+  auto housf = confident("HOUS");
+  housf.push_back(glyph({{'F', 0.96f}, {'E', 0.03f}}));
+  EXPECT_EQ(d.decode(housf).text, "HOUSF");
+  // A close call inside a string that is no word either way keeps the classifier's choice.
+  auto serial = confident("XQ");
+  serial.push_back(glyph({{'7', 0.6f}, {'T', 0.4f}}));
+  for (auto& g : confident("K9")) serial.push_back(g);
+  EXPECT_EQ(d.decode(serial).text, "XQ7K9");
+}
+
+TEST(WordDecoder, DigitTokensStayDigits) {
+  const WordDecoder& d = default_decoder();
+  std::vector<GlyphProbs> year = {glyph({{'2', 0.9f}, {'Z', 0.05f}}), glyph({{'O', 0.6f}, {'0', 0.4f}}),
+                                  glyph({{'1', 0.85f}, {'I', 0.1f}}), glyph({{'9', 0.95f}})};
+  const DecodeResult r = d.decode(year);
+  EXPECT_EQ(r.text, "2019");
+  EXPECT_EQ(r.source, DecodeResult::Source::kNumber);
+  EXPECT_EQ(d.decode(confident("12345")).text, "12345");
+}
+
+TEST(WordDecoder, NoLexiconAndZeroWeight) {
+  auto house = confident("H");
+  house.push_back(glyph({{'0', 0.55f}, {'O', 0.45f}}));
+  for (auto& g : confident("USE")) house.push_back(g);
+  // No word list at all: letters are read glyph by glyph, digits still as numbers.
+  const WordDecoder bare(kClasses);
+  EXPECT_EQ(bare.decode(house).text, "H0USE");
+  std::vector<GlyphProbs> year = {glyph({{'2', 0.9f}}), glyph({{'O', 0.6f}, {'0', 0.4f}}), glyph({{'1', 0.9f}})};
+  EXPECT_EQ(bare.decode(year).text, "201");
+  // The default decoder with the lexicon and trigram switched off, and with weight 0.
+  DecodeConfig off;
+  off.use_lexicon = false;
+  off.use_ngram = false;
+  EXPECT_EQ(default_decoder().decode(house, off).text, "H0USE");
+  DecodeConfig zero;
+  zero.lm_weight = 0;
+  const DecodeResult z = default_decoder().decode(house, zero);
+  EXPECT_EQ(z.text, "H0USE");
+  EXPECT_FALSE(z.changed);
+}
+
+TEST(WordDecoder, CustomLexiconDrivesTheChoice) {
+  test::TempDir dir;
+  {
+    std::ofstream f(dir / "words.txt");
+    f << "zorblat\n";
+  }
+  std::vector<GlyphProbs> w = confident("Z");
+  w.push_back(glyph({{'0', 0.55f}, {'O', 0.45f}}));
+  for (auto& g : confident("RBLAT")) w.push_back(g);
+  DecodeConfig no_ngram;
+  no_ngram.use_ngram = false;
+  EXPECT_EQ(WordDecoder(kClasses, Lexicon::load(dir / "words.txt")).decode(w, no_ngram).text, "ZORBLAT");
+  EXPECT_EQ(WordDecoder(kClasses).decode(w, no_ngram).text, "Z0RBLAT");
+}
+
+TEST(WordDecoder, EmptyWordAndBadInput) {
+  const DecodeResult r = default_decoder().decode({});
+  EXPECT_EQ(r.text, "");
+  EXPECT_TRUE(r.classes.empty());
+  GlyphProbs short_glyph;
+  short_glyph.p.assign(10, 0.1f);
+  EXPECT_THROW(default_decoder().decode({short_glyph}), std::runtime_error);
+}
+
+TEST(WordDecoder, TakesTheClassStringFromTheModel) {
+  // A digits-only model: the lexicon cannot apply, numbers decode as before.
+  const WordDecoder d("0123456789", Lexicon::from_words({"HOUSE"}), CharNgram::train({"HOUSE"}));
+  GlyphProbs g;
+  g.p = {0.05f, 0.6f, 0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.4f, 0.f, 0.f};
+  EXPECT_EQ(d.decode({g, g}).text, "11");
+}
