@@ -1,13 +1,120 @@
-// Training-time augmentation. Placeholder until the CNN work lands: strength 0 only.
-#include <stdexcept>
+#include "train/augment.h"
 
-#include "train/trainer.h"
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+#include <vector>
 
 namespace scrawl {
+namespace {
 
-BatchTransform make_augmenter(float strength, int, int) {
-  if (strength > 0.f) throw std::runtime_error("augmentation is not available yet");
-  return {};
+float uniform(std::mt19937& rng, float lo, float hi) {
+  return std::uniform_real_distribution<float>(lo, hi)(rng);
+}
+
+// Rotation, anisotropic scale, shear and shift about the image centre; border is paper (0).
+void random_affine(cv::Mat& img, float s, std::mt19937& rng) {
+  const float angle = uniform(rng, -12.f, 12.f) * s * 3.14159265f / 180.f;
+  const float scale = 1.f + uniform(rng, -0.15f, 0.12f) * s;
+  const float aspect = 1.f + uniform(rng, -0.12f, 0.12f) * s;
+  const float shear = uniform(rng, -0.25f, 0.25f) * s;
+  const float tx = uniform(rng, -2.f, 2.f) * s, ty = uniform(rng, -2.f, 2.f) * s;
+  // A = R * Shear * S maps offsets from the centre; warpAffine inverts it to sample the input.
+  const float c = std::cos(angle), sn = std::sin(angle);
+  const float sx = scale * aspect, sy = scale / aspect;
+  const float a00 = c * sx, a01 = (c * shear - sn) * sy, a10 = sn * sx, a11 = (sn * shear + c) * sy;
+  const float cx = (img.cols - 1) * 0.5f, cy = (img.rows - 1) * 0.5f;
+  cv::Matx23f m(a00, a01, cx + tx - a00 * cx - a01 * cy, a10, a11, cy + ty - a10 * cx - a11 * cy);
+  cv::Mat out;
+  cv::warpAffine(img, out, m, img.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  img = out;
+}
+
+// Elastic distortion (Simard et al. 2003): a random displacement field smoothed by a Gaussian.
+void elastic(cv::Mat& img, float s, std::mt19937& rng) {
+  const float alpha = 2.5f * s;  // peak displacement in pixels, roughly
+  cv::Mat dx(img.size(), CV_32F), dy(img.size(), CV_32F);
+  for (int i = 0; i < img.rows * img.cols; ++i) {
+    dx.at<float>(i) = uniform(rng, -1.f, 1.f);
+    dy.at<float>(i) = uniform(rng, -1.f, 1.f);
+  }
+  const double sigma = 4.0;
+  cv::GaussianBlur(dx, dx, cv::Size(0, 0), sigma);
+  cv::GaussianBlur(dy, dy, cv::Size(0, 0), sigma);
+  // Smoothed uniform noise has std ~0.1 at sigma 4; normalise so alpha means pixels.
+  double mx = 1e-6;
+  for (int i = 0; i < img.rows * img.cols; ++i)
+    mx = std::max({mx, std::abs(static_cast<double>(dx.at<float>(i))), std::abs(static_cast<double>(dy.at<float>(i)))});
+  cv::Mat mapx(img.size(), CV_32F), mapy(img.size(), CV_32F);
+  const float k = static_cast<float>(alpha / mx);
+  for (int y = 0; y < img.rows; ++y)
+    for (int x = 0; x < img.cols; ++x) {
+      mapx.at<float>(y, x) = x + k * dx.at<float>(y, x);
+      mapy.at<float>(y, x) = y + k * dy.at<float>(y, x);
+    }
+  cv::Mat out;
+  cv::remap(img, out, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  img = out;
+}
+
+// Stroke width: blend towards the grayscale dilation (bolder pen) or erosion (thinner pen).
+void stroke_width(cv::Mat& img, float s, std::mt19937& rng) {
+  const float t = uniform(rng, -1.f, 1.f) * s;
+  if (t == 0.f) return;
+  static const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
+  cv::Mat m;
+  if (t > 0)
+    cv::dilate(img, m, kernel);
+  else
+    cv::erode(img, m, kernel);
+  img = img + std::abs(t) * (m - img);
+}
+
+// Camera: defocus blur, washed-out ink or grey paper, sensor noise.
+void photo(cv::Mat& img, float s, std::mt19937& rng) {
+  const float sigma = uniform(rng, 0.f, 1.f) * s;
+  if (sigma > 0.2f) cv::GaussianBlur(img, img, cv::Size(0, 0), sigma);
+  const float ink = 1.f - uniform(rng, 0.f, 0.35f) * s;
+  const float paper = uniform(rng, 0.f, 0.08f) * s;
+  const float noise = uniform(rng, 0.f, 0.06f) * s;
+  std::normal_distribution<float> n01(0.f, 1.f);
+  for (int i = 0; i < img.rows * img.cols; ++i) {
+    float& v = img.at<float>(i);
+    v = paper + (ink - paper) * v + noise * n01(rng);
+    v = std::clamp(v, 0.f, 1.f);
+  }
+}
+
+}  // namespace
+
+void augment_glyph(cv::Mat& img, float s, std::mt19937& rng) {
+  if (img.type() != CV_32F || !img.isContinuous()) throw std::runtime_error("augment_glyph: expected a CV_32F image");
+  if (s <= 0.f) return;
+  random_affine(img, s, rng);
+  if (uniform(rng, 0.f, 1.f) < 0.5f) elastic(img, s, rng);
+  stroke_width(img, s, rng);
+  photo(img, s, rng);
+}
+
+BatchTransform make_augmenter(float strength, int h, int w) {
+  if (!(strength >= 0.f && strength <= 1.f))
+    throw std::runtime_error("augmentation strength must be in [0, 1], got " + std::to_string(strength));
+  return [strength, h, w](Tensor& x, std::mt19937& rng) {
+    if (x.shape.size() != h * w)
+      throw std::runtime_error("augment: expected " + std::to_string(h) + "x" + std::to_string(w) + " glyphs, got " +
+                               x.shape.str());
+    std::vector<uint32_t> seeds(x.n);
+    for (auto& s : seeds) s = rng();
+#pragma omp parallel for schedule(dynamic, 4)
+    for (int i = 0; i < x.n; ++i) {
+      std::mt19937 r(seeds[i]);
+      cv::Mat img(h, w, CV_32F, x.sample(i));  // wraps the sample; results are copied back below
+      cv::Mat work = img.clone();
+      augment_glyph(work, strength, r);
+      work.copyTo(img);
+    }
+  };
 }
 
 }  // namespace scrawl

@@ -91,7 +91,7 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
     const std::vector<int> order = cfg_.balanced ? balanced_order(train, rng) : epoch_order(train.size(), rng);
     double loss_sum = 0;
     int correct = 0;
-    const int n = train.size();
+    const int n = cfg_.epoch_size > 0 ? std::min(cfg_.epoch_size, train.size()) : train.size();
     const int batches = (n + cfg_.batch - 1) / cfg_.batch;
     for (int b = 0; b < batches; ++b) {
       const size_t begin = static_cast<size_t>(b) * cfg_.batch, end = std::min<size_t>(n, begin + cfg_.batch);
@@ -132,6 +132,7 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
     } else {
       ++since_best;
     }
+    if (!cfg_.checkpoint.empty()) save_model(model_, cfg_.checkpoint);
     if (on_epoch) on_epoch(s);
     if (cfg_.patience > 0 && since_best >= cfg_.patience) break;
   }

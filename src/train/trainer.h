@@ -25,6 +25,9 @@ struct TrainConfig {
   bool keep_best = false;             // restore the parameters of the best valid epoch at the end
   bool balanced = false;              // draw batches class-balanced (each class equally often)
   bool progress = true;               // progress bar on stderr (only when it is a terminal)
+  int epoch_size = 0;                 // samples drawn per epoch (0: the training set size); shorter epochs
+                                      // give finer checkpoints and schedules on big sets
+  std::string checkpoint;             // if set, the model is saved here after every epoch (long runs survive a kill)
 };
 
 struct EpochStats {

@@ -1,0 +1,136 @@
+#include "nn/conv2d.h"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace scrawl {
+
+using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapRM = Eigen::Map<MatRM>;
+using CMapRM = Eigen::Map<const MatRM>;
+
+Conv2D::Conv2D(int k, int out_channels, int stride, int pad) : oc_(out_channels) {
+  if (k <= 0 || out_channels <= 0 || stride <= 0)
+    throw std::runtime_error("conv layer needs positive kernel size, channels and stride");
+  g_.k = k;
+  g_.stride = stride;
+  g_.pad = pad < 0 ? k / 2 : pad;
+}
+
+std::string Conv2D::spec() const {
+  std::string s = "conv" + std::to_string(g_.k) + "x" + std::to_string(g_.k) + "x" + std::to_string(oc_);
+  if (g_.stride != 1) s += "s" + std::to_string(g_.stride);
+  if (g_.pad != g_.k / 2) s += "p" + std::to_string(g_.pad);
+  return s;
+}
+
+Shape Conv2D::setup(Shape in) {
+  g_.c = in.c;
+  g_.h = in.h;
+  g_.w = in.w;
+  if (g_.h + 2 * g_.pad < g_.k || g_.w + 2 * g_.pad < g_.k)
+    throw std::runtime_error(spec() + ": input " + in.str() + " is smaller than the kernel");
+  in_shape_ = in;
+  out_shape_ = Shape{oc_, g_.out_h(), g_.out_w()};
+  return out_shape_;
+}
+
+void Conv2D::bind(float* w, float* dw) {
+  const size_t nw = static_cast<size_t>(oc_) * g_.rows();
+  w_ = w;
+  b_ = w + nw;
+  dw_ = dw;
+  db_ = dw + nw;
+}
+
+void Conv2D::init_params(std::mt19937& rng, Init init) {
+  const size_t nw = static_cast<size_t>(oc_) * g_.rows();
+  const float fan_in = static_cast<float>(g_.rows()), fan_out = static_cast<float>(oc_ * g_.k * g_.k);
+  // Same uniform limits as Dense: Xavier sqrt(6/(in+out)), He sqrt(6/in).
+  const float limit = init == Init::He ? std::sqrt(6.f / fan_in) : std::sqrt(6.f / (fan_in + fan_out));
+  std::uniform_real_distribution<float> u(-limit, limit);
+  for (size_t i = 0; i < nw; ++i) w_[i] = init == Init::Zero ? 0.f : u(rng);
+  std::fill(b_, b_ + oc_, 0.f);
+}
+
+void Conv2D::ensure_scratch(int threads) {
+  const size_t ncol = static_cast<size_t>(g_.rows()) * g_.cols();
+  if (static_cast<int>(col_.size()) < threads) {
+    col_.resize(threads);
+    dcol_.resize(threads);
+    dw_t_.resize(threads);
+  }
+  for (int t = 0; t < threads; ++t) {
+    col_[t].resize(ncol);
+    dw_t_[t].resize(param_count());
+  }
+}
+
+void Conv2D::forward(Tensor& y, const Tensor& x, const Pass&) {
+  if (!(x.shape == in_shape_))
+    throw std::runtime_error(spec() + ": expected input " + in_shape_.str() + ", got " + x.shape.str());
+  y.resize(x.n, out_shape_);
+  const int threads = std::max(1, std::min(omp_get_max_threads(), x.n));
+  ensure_scratch(threads);
+  const int rows = g_.rows(), cols = g_.cols();
+  CMapRM W(w_, oc_, rows);
+  Eigen::Map<const Eigen::VectorXf> B(b_, oc_);
+  // One sample per GEMM, samples spread over threads (Eigen runs single-threaded inside the region).
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int i = 0; i < x.n; ++i) {
+    float* col = col_[omp_get_thread_num()].data();
+    im2col(col, x.sample(i), g_);
+    MapRM Y(y.sample(i), oc_, cols);  // (OC, OH*OW)
+    Y.noalias() = W * CMapRM(col, rows, cols);
+    Y.colwise() += B;
+  }
+}
+
+void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor&, bool need_dx) {
+  const int threads = std::max(1, std::min(omp_get_max_threads(), x.n));
+  ensure_scratch(threads);
+  const int rows = g_.rows(), cols = g_.cols();
+  const size_t nw = static_cast<size_t>(oc_) * rows;
+  if (need_dx) {
+    dx.resize(x.n, x.shape);
+    for (int t = 0; t < threads; ++t) dcol_[t].resize(static_cast<size_t>(rows) * cols);
+  }
+  CMapRM W(w_, oc_, rows);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    std::vector<float>& part = dw_t_[t];
+    std::fill(part.begin(), part.end(), 0.f);
+    MapRM dW(part.data(), oc_, rows);
+    Eigen::Map<Eigen::VectorXf> dB(part.data() + nw, oc_);
+    float* col = col_[t].data();
+#pragma omp for schedule(static)
+    for (int i = 0; i < x.n; ++i) {
+      // Columns are recomputed rather than cached for the whole batch: cheap next to the GEMMs, far less memory.
+      im2col(col, x.sample(i), g_);
+      CMapRM dY(dy.sample(i), oc_, cols);  // (OC, OH*OW)
+      CMapRM C(col, rows, cols);
+      dW.noalias() += dY * C.transpose();
+      dB += dY.rowwise().sum();
+      if (need_dx) {
+        MapRM dC(dcol_[t].data(), rows, cols);
+        dC.noalias() = W.transpose() * dY;
+        float* dxi = dx.sample(i);
+        std::fill(dxi, dxi + x.features(), 0.f);
+        col2im_add(dxi, dcol_[t].data(), g_);
+      }
+    }
+  }
+  // Fixed-order reduction keeps results identical run to run for a given thread count.
+  const size_t np = param_count();
+  for (int t = 0; t < threads; ++t) {
+    const float* part = dw_t_[t].data();
+    for (size_t j = 0; j < np; ++j) dw_[j] += part[j];
+  }
+}
+
+}  // namespace scrawl

@@ -1,0 +1,275 @@
+// Conv2D, MaxPool, Flatten, Dropout: gradient checks, im2col+GEMM against a direct convolution, hand examples.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "nn/conv2d.h"
+#include "nn/dropout.h"
+#include "nn/flatten.h"
+#include "nn/gradcheck.h"
+#include "nn/im2col.h"
+#include "nn/maxpool.h"
+#include "nn/model.h"
+#include "nn/model_io.h"
+#include "nn/softmax_xent.h"
+#include "test_util.h"
+
+namespace scrawl {
+namespace {
+
+// float32 forward passes with double-accumulated losses: the float rounding of the loss, divided by 2*eps, is
+// the error floor. Conv and pool are piecewise linear, so a large eps (1e-2) is exact up to that rounding and
+// keeps the floor low; a wrong formula gives O(1) errors. Measured maxima are printed by each test.
+constexpr double kTol = 1e-2;
+constexpr double kEpsLinear = 1e-2;
+
+TEST(Conv2D, GradientSamePadding) {
+  Conv2D conv(3, 4);  // conv3x3x4: stride 1, pad 1
+  const auto r = check_layer_gradients(conv, Shape{3, 6, 5}, 2, kEpsLinear);
+  EXPECT_EQ(r.checked, conv.param_count() + 2u * 3 * 6 * 5);
+  EXPECT_LT(r.max_rel_error, kTol) << "checked " << r.checked;
+  std::printf("conv3x3x4 on 3x6x5: max rel error %.2e over %zu entries\n", r.max_rel_error, r.checked);
+}
+
+TEST(Conv2D, GradientStrideAndPadding) {
+  Conv2D conv(3, 5, 2, 1);  // conv3x3x5s2p1
+  EXPECT_EQ(conv.setup(Shape{2, 7, 8}), (Shape{5, 4, 4}));
+  const auto r = check_layer_gradients(conv, Shape{2, 7, 8}, 3, kEpsLinear);
+  EXPECT_LT(r.max_rel_error, kTol) << "checked " << r.checked;
+  Conv2D big(5, 3, 2, 2);  // 5x5 kernel, stride 2, pad 2
+  const auto r2 = check_layer_gradients(big, Shape{2, 9, 9}, 2, kEpsLinear);
+  EXPECT_LT(r2.max_rel_error, kTol);
+  std::printf("conv3x3x5s2p1: %.2e, conv5x5x3s2p2: %.2e\n", r.max_rel_error, r2.max_rel_error);
+}
+
+TEST(MaxPool, Gradient) {
+  MaxPool pool(2);
+  const auto r = check_layer_gradients(pool, Shape{3, 6, 6}, 2);
+  EXPECT_LT(r.max_rel_error, kTol);
+  MaxPool overlap(3, 2);  // overlapping windows share inputs: backward must accumulate
+  const auto r2 = check_layer_gradients(overlap, Shape{2, 7, 7}, 2);
+  EXPECT_LT(r2.max_rel_error, kTol);
+  std::printf("pool2: %.2e, pool3s2: %.2e\n", r.max_rel_error, r2.max_rel_error);
+}
+
+TEST(Flatten, GradientAndShape) {
+  Flatten f;
+  EXPECT_EQ(f.setup(Shape{3, 4, 5}), (Shape{60, 1, 1}));
+  const auto r = check_layer_gradients(f, Shape{3, 4, 5}, 2);
+  EXPECT_LT(r.max_rel_error, 1e-4);
+}
+
+// Dropout with a fixed mask: the rng is re-seeded before every forward, so every evaluation drops the same units.
+TEST(Dropout, GradientWithFixedMask) {
+  const Shape in{2, 5, 5};
+  const int n = 4;
+  Dropout d(0.4f);
+  d.setup(in);
+  std::mt19937 data_rng(7);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  Tensor x(n, in), r(n, in), y, dx;
+  for (auto& v : x.data) v = normal(data_rng);
+  for (auto& v : r.data) v = normal(data_rng);
+  auto eval = [&]() {
+    std::mt19937 rng(99);
+    d.forward(y, x, Pass{true, &rng});
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += static_cast<double>(y.data[i]) * r.data[i];
+    return s;
+  };
+  eval();
+  d.backward(dx, r, x, y, true);
+  int dropped = 0;
+  double worst = 0;
+  const double eps = 1e-3;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (y.data[i] == 0.f) ++dropped;
+    const float keep = x.data[i];
+    x.data[i] = keep + static_cast<float>(eps);
+    const double lp = eval();
+    x.data[i] = keep - static_cast<float>(eps);
+    const double lm = eval();
+    x.data[i] = keep;
+    const double num = (lp - lm) / (2 * eps);
+    worst = std::max(worst, std::abs(num - dx.data[i]) / std::max(std::abs(num) + std::abs(dx.data[i]), 1e-4));
+  }
+  EXPECT_LT(worst, kTol);
+  // 200 values at p = 0.4: 80 expected, binomial sd ~7.
+  EXPECT_GT(dropped, 50);
+  EXPECT_LT(dropped, 110);
+  // Survivors are scaled by 1/(1-p) so the expected activation is unchanged.
+  for (size_t i = 0; i < x.size(); ++i)
+    if (y.data[i] != 0.f) {
+      EXPECT_NEAR(y.data[i], x.data[i] / 0.6f, 1e-5f);
+    }
+}
+
+TEST(Dropout, IdentityAtInference) {
+  Dropout d(0.5f);
+  d.setup(Shape{10, 1, 1});
+  Tensor x(3, Shape{10, 1, 1}), y;
+  for (size_t i = 0; i < x.size(); ++i) x.data[i] = static_cast<float>(i) - 7.f;
+  d.forward(y, x, Pass{});
+  EXPECT_EQ(y.data, x.data);
+}
+
+TEST(Conv2D, Im2colMatchesDirectConvolution) {
+  struct Case {
+    int c, h, w, k, oc, stride, pad;
+  };
+  const Case cases[] = {{1, 28, 28, 5, 8, 1, 2}, {3, 9, 7, 3, 4, 1, 1}, {2, 10, 11, 3, 5, 2, 1},
+                        {4, 8, 8, 5, 3, 1, 0},   {2, 7, 9, 4, 6, 3, 2}, {1, 5, 5, 1, 2, 1, 0}};
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (const Case& c : cases) {
+    Conv2D conv(c.k, c.oc, c.stride, c.pad);
+    const Shape out = conv.setup(Shape{c.c, c.h, c.w});
+    std::vector<float> w(conv.param_count()), dw(conv.param_count());
+    conv.bind(w.data(), dw.data());
+    for (auto& v : w) v = normal(rng);
+    Tensor x(3, Shape{c.c, c.h, c.w}), y;
+    for (auto& v : x.data) v = normal(rng);
+    conv.forward(y, x, Pass{});
+    ASSERT_EQ(y.shape, out);
+    std::vector<float> ref(out.size());
+    for (int i = 0; i < x.n; ++i) {
+      conv2d_direct(ref.data(), x.sample(i), w.data(), w.data() + static_cast<size_t>(c.oc) * c.c * c.k * c.k, c.oc,
+                    conv.geom());
+      for (int j = 0; j < out.size(); ++j)
+        ASSERT_NEAR(y.sample(i)[j], ref[j], 1e-4f * (1.f + std::abs(ref[j]))) << "k" << c.k << " s" << c.stride;
+    }
+  }
+}
+
+// 3x3 image 1..9, 2x2 kernel [[1,2],[3,4]], no padding, bias 1: worked by hand.
+TEST(Conv2D, HandComputedExample) {
+  auto layer = make_layer("conv2x2x1p0");
+  ASSERT_EQ(layer->setup(Shape{1, 3, 3}), (Shape{1, 2, 2}));
+  std::vector<float> w = {1, 2, 3, 4, 1}, dw(5, 0.f);
+  layer->bind(w.data(), dw.data());
+  Tensor x(1, Shape{1, 3, 3}), y, dx;
+  for (int i = 0; i < 9; ++i) x.data[i] = static_cast<float>(i + 1);
+  layer->forward(y, x, Pass{});
+  // y00 = 1*1+2*2+3*4+4*5 + 1 = 38; y01 = 2+6+15+24 + 1 = 48; y10 = 4+10+21+32 + 1 = 68; y11 = 5+12+24+36 + 1 = 78
+  EXPECT_EQ(y.data, (std::vector<float>{38, 48, 68, 78}));
+  // dy = 1 everywhere: dW[k] = sum of the inputs under tap k; dx[p] = sum of the kernel taps covering p.
+  Tensor dy(1, Shape{1, 2, 2});
+  dy.fill(1.f);
+  layer->backward(dx, dy, x, y, true);
+  EXPECT_EQ(dw, (std::vector<float>{1 + 2 + 4 + 5, 2 + 3 + 5 + 6, 4 + 5 + 7 + 8, 5 + 6 + 8 + 9, 4}));
+  EXPECT_EQ(dx.data, (std::vector<float>{1, 3, 2, 4, 10, 6, 3, 7, 4}));
+}
+
+TEST(MaxPool, HandComputedExample) {
+  MaxPool pool(2);
+  pool.setup(Shape{1, 4, 4});
+  Tensor x(1, Shape{1, 4, 4}), y, dx;
+  x.data = {1, 5, 2, 0, 3, 4, 8, 1, -1, -2, 0, 0, -3, -4, 0, 6};
+  pool.forward(y, x, Pass{});
+  EXPECT_EQ(y.data, (std::vector<float>{5, 8, -1, 6}));
+  Tensor dy(1, Shape{1, 2, 2});
+  dy.data = {10, 20, 30, 40};
+  pool.backward(dx, dy, x, y, true);
+  EXPECT_EQ(dx.data, (std::vector<float>{0, 10, 0, 0, 0, 0, 20, 0, 30, 0, 0, 0, 0, 0, 0, 40}));
+}
+
+TEST(Arch, TokensRoundTrip) {
+  for (const std::string tok :
+       {"conv5x5x32", "conv3x3x64s2p0", "conv3x3x8s2", "conv5x5x4p0", "pool2", "pool3s2", "flatten", "dropout0.3"})
+    EXPECT_EQ(make_layer(tok)->spec(), tok);
+  EXPECT_EQ(make_layer("conv3x3x64s2p1")->spec(), "conv3x3x64s2");  // p1 is the default ("same") for K=3
+  for (const std::string bad : {"conv3x5x8", "conv3x3", "pool", "dropout1.5", "conv0x0x4"})
+    EXPECT_THROW(make_layer(bad), std::runtime_error) << bad;
+}
+
+// Normwise relative error ||a - n|| / (||a|| + ||n||) over every parameter and input. Unlike the per-entry max it
+// is not dominated by entries whose gradient is below the float32 noise of the loss (~1e-7 / 2 eps).
+double normwise_error(Model& m, const Tensor& x_in, const std::vector<int>& labels, double eps) {
+  Tensor x = x_in;
+  SoftmaxCrossEntropy loss;
+  auto eval = [&]() { return loss.forward(m.forward(x), labels.data()); };
+  eval();
+  m.zero_grad();
+  Tensor dlogits;
+  loss.backward(dlogits, labels.data());
+  m.backward(dlogits, true);
+  std::vector<double> a(m.grads().begin(), m.grads().end());
+  a.insert(a.end(), m.input_grad().data.begin(), m.input_grad().data.end());
+  std::vector<double> num;
+  auto probe = [&](float& v) {
+    const float keep = v;
+    v = static_cast<float>(keep + eps);
+    const double lp = eval();
+    v = static_cast<float>(keep - eps);
+    const double lm = eval();
+    v = keep;
+    num.push_back((lp - lm) / (2 * eps));
+  };
+  for (float& p : m.params()) probe(p);
+  for (float& v : x.data) probe(v);
+  double d = 0, na = 0, nn = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    d += (a[i] - num[i]) * (a[i] - num[i]);
+    na += a[i] * a[i];
+    nn += num[i] * num[i];
+  }
+  return std::sqrt(d) / (std::sqrt(na) + std::sqrt(nn));
+}
+
+// conv (same and strided) + tanh/sigmoid + pool + flatten + dropout (identity at inference) + dense.
+TEST(Model, WholeCnnGradient) {
+  InputSpec in;
+  in.shape = Shape{1, 8, 8};
+  Model m("conv3x3x4,tanh,pool2,conv3x3x5s2p1,sigmoid,flatten,dropout0.2,fc6,tanh,fc3", in, "abc");
+  m.init_params(5, "auto");
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  Tensor x(1, in.shape);
+  for (auto& v : x.data) v = normal(rng);
+  const auto r = check_model_gradients(m, x, {2}, 3e-3, 0, 1);
+  EXPECT_EQ(r.checked, m.param_count() + x.size());
+  // Per-entry max: measured 1.8e-2, set by entries with |grad| ~1e-4 where float32 loss noise dominates.
+  EXPECT_LT(r.max_rel_error, 5e-2);
+  Tensor x2(3, in.shape);
+  for (auto& v : x2.data) v = normal(rng);
+  const double nw = normwise_error(m, x2, {0, 2, 1}, 3e-3);
+  EXPECT_LT(nw, 1e-2);  // measured 3.0e-3
+  std::printf("whole CNN: per-entry max rel error %.2e over %zu entries; normwise %.2e\n", r.max_rel_error, r.checked,
+              nw);
+}
+
+// ReLU and max-pool kinks make a few entries' central differences straddle a kink, so only the normwise
+// error is asserted here; the per-entry max is printed for the record.
+TEST(Model, CnnWithReluGradient) {
+  InputSpec in;
+  in.shape = Shape{1, 10, 10};
+  Model m("conv3x3x6,relu,pool2,conv3x3x8,relu,pool2,fc8,relu,fc4", in, "wxyz");
+  m.init_params(2, "auto");
+  std::mt19937 rng(4);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  Tensor x(2, in.shape);
+  for (auto& v : x.data) v = normal(rng);
+  const auto r = check_model_gradients(m, x, {3, 1}, 1e-3, 0, 1);
+  const double nw = normwise_error(m, x, {3, 1}, 1e-3);
+  EXPECT_LT(nw, 1e-2);
+  std::printf("relu CNN: per-entry max rel error %.2e over %zu entries; normwise %.2e\n", r.max_rel_error, r.checked,
+              nw);
+}
+
+TEST(Model, CnnSaveLoadRoundTrip) {
+  InputSpec in;
+  Model m("conv3x3x4,relu,pool2,conv3x3x4s2p1,relu,dropout0.5,fc5", in, "abcde");
+  m.init_params(9);
+  scrawl::test::TempDir tmp;
+  save_model(m, tmp / "cnn.scrawl");
+  Model back = load_model(tmp / "cnn.scrawl");
+  EXPECT_EQ(back.arch(), m.arch());
+  Tensor x(2, in.shape);
+  for (size_t i = 0; i < x.size(); ++i) x.data[i] = static_cast<float>((i * 37) % 11) / 10.f;
+  const Tensor a = m.forward(x);
+  EXPECT_EQ(back.forward(x).data, a.data);
+}
+
+}  // namespace
+}  // namespace scrawl
