@@ -14,6 +14,8 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -283,6 +285,87 @@ void BM_MlpEpoch(benchmark::State& state) {
   state.counters["samples/s"] = benchmark::Counter(kMlpSamples, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_MlpEpoch)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Not the library's code path: the same epoch (same data, gather, GEMMs, update rule) written directly in Eigen
+// with the non-GEMM overheads of the library path removed, to size what the proposals in BENCHMARKS.md buy:
+//   - sigmoid and softmax use Eigen's vectorized exp() instead of scalar libm (loss in float, from the same exps);
+//   - no gradient buffers: the momentum update takes the gradient GEMM directly (M = mu*M - lr*X^T dA, one
+//     GEMM with alpha = -lr), so there is no zero_grad memset and no separate optimizer pass over the gradients.
+// Results match the library path only to float rounding, so this is a sizing experiment, not a drop-in.
+void BM_MlpEpochLean(benchmark::State& state) {
+  set_threads(1);
+  static const Dataset data = synthetic_glyphs(kMlpSamples, 7);
+  const int in = 784, hid = 64, out = 36, batch = 32;
+  const float lr = 0.01f, mu = 0.9f;
+  std::mt19937 rng(1);
+  auto xavier = [&](MatRM& w) {
+    const float a = std::sqrt(6.f / static_cast<float>(w.rows() + w.cols()));
+    std::uniform_real_distribution<float> u(-a, a);
+    for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = u(rng);
+  };
+  MatRM w1(in, hid), w2(hid, out), m1 = MatRM::Zero(in, hid), m2 = MatRM::Zero(hid, out);
+  xavier(w1);
+  xavier(w2);
+  Eigen::RowVectorXf b1 = Eigen::RowVectorXf::Zero(hid), b2 = Eigen::RowVectorXf::Zero(out);
+  Eigen::RowVectorXf mb1 = b1, mb2 = b2;
+  MatRM xb(batch, in), h(batch, hid), z(batch, out), dz(batch, out), dh(batch, hid);
+  std::vector<int> yb(batch);
+  double loss_sum = 0;
+  int correct = 0;
+  auto epoch = [&] {
+    const std::vector<int> order = scrawl::epoch_order(data.size(), rng);
+    for (int begin = 0; begin < data.size(); begin += batch) {
+      const int n = std::min(batch, data.size() - begin);
+      for (int i = 0; i < n; ++i) {
+        std::memcpy(xb.row(i).data(), data.image(order[begin + i]), sizeof(float) * in);
+        yb[i] = data.labels[order[begin + i]];
+      }
+      auto X = xb.topRows(n);
+      auto H = h.topRows(n);
+      auto Z = z.topRows(n);
+      auto dZ = dz.topRows(n);
+      auto dH = dh.topRows(n);
+      H.noalias() = X * w1;
+      H.rowwise() += b1;
+      H = (1.f + (-H.array()).exp()).inverse().matrix();
+      Z.noalias() = H * w2;
+      Z.rowwise() += b2;
+      const Eigen::VectorXf zmax = Z.rowwise().maxCoeff();
+      dZ = (Z.colwise() - zmax).array().exp().matrix();  // unnormalized probabilities
+      const Eigen::VectorXf sum = dZ.rowwise().sum();
+      const float inv_n = 1.f / static_cast<float>(n);
+      for (int i = 0; i < n; ++i) {
+        loss_sum -= Z(i, yb[i]) - zmax(i) - std::log(sum(i));
+        Eigen::Index arg;
+        dZ.row(i).maxCoeff(&arg);
+        correct += arg == yb[i];
+        dZ.row(i) *= inv_n / sum(i);
+        dZ(i, yb[i]) -= inv_n;
+      }
+      dH.noalias() = dZ * w2.transpose();  // before w2 moves
+      dH.array() *= H.array() * (1.f - H.array());
+      m2 *= mu;
+      m2.noalias() -= lr * (H.transpose() * dZ);
+      w2 += m2;
+      mb2 = mu * mb2 - lr * dZ.colwise().sum();
+      b2 += mb2;
+      m1 *= mu;
+      m1.noalias() -= lr * (X.transpose() * dH);
+      w1 += m1;
+      mb1 = mu * mb1 - lr * dH.colwise().sum();
+      b1 += mb1;
+    }
+  };
+  epoch();  // warm-up
+  for (auto _ : state) {
+    epoch();
+    benchmark::DoNotOptimize(loss_sum);
+  }
+  state.counters["FLOPS"] =
+      benchmark::Counter(kMlpFlopsPerSample * kMlpSamples, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["acc"] = static_cast<double>(correct) / ((state.iterations() + 1) * kMlpSamples);
+}
+BENCHMARK(BM_MlpEpochLean)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---------------------------------------------------------------------------------------------------------
 // The CNN of issue 3: one training step (forward, loss, backward, Adam) at batch 64 on synthetic glyphs.

@@ -79,6 +79,9 @@ for t in (1, 2):
     mlp[t] = w[0]
     verdict = "meets" if w[0] <= 0.025 else f"MISSES by {w[0] / 0.025:.2f}x"
     print(f"  scrawl threads {t}: wall best {ms(w[0])} median {ms(w[1])} | cpu best {ms(c[0])} | {verdict} the target")
+lean, lean_c = best("BM_MlpEpochLean/real_time"), best("BM_MlpEpochLean/real_time", "cpu")
+if lean:
+    print(f"  sizing experiment BM_MlpEpochLean (not the library path): wall best {ms(lean[0])} | cpu best {ms(lean_c[0])}")
 np_best = {}
 for t in (1, 2):
     d = parse(f"{tmp}/numpy{t}.txt")
