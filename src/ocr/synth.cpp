@@ -268,7 +268,7 @@ cv::Mat render_photo(const cv::Mat& ink, Rng& rng) {
   const double diag = std::hypot(W, H);
   cv::Mat tex_fine = smooth_noise(size, 6, rng), tex_coarse = smooth_noise(size, 90, rng);
   cv::Mat pressure = smooth_noise(size, 40, rng);
-  const double tex_amp = uni(rng, 0.01, 0.04);
+  const double tex_amp = uni(rng, 0.005, 0.02);
   std::uniform_real_distribution<float> grain(0.55f, 1.0f);
   cv::Mat light(size, CV_32F), paper_mod(size, CV_32F), alpha(size, CV_32F);
   const double cx = std::cos(dir), cy = std::sin(dir), scx = std::cos(sdir), scy = std::sin(sdir);
