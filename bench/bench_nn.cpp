@@ -447,7 +447,7 @@ void BM_Inference(benchmark::State& state) {
   state.SetLabel(model.arch());
   state.counters["glyphs/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Inference)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Inference)->ArgName("threads")->Arg(1)->Arg(2)->MinTime(2.0)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
