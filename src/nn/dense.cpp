@@ -17,8 +17,9 @@ namespace {
 // Eigen splits any GEMM of more than ~100k multiply-adds over its OpenMP threads. The MLP's batch-32 products
 // (1.6M multiply-adds, ~25 us) gain little from that, and each split costs a fork/join whose barrier stalls
 // whenever another process holds a core: BM_MlpEpoch/threads:2 ran 17x slower than threads:1 on the shared
-// 2-core machine (BENCHMARKS.md). Products below this size run on the calling thread; the split changes only
-// who computes which block, so results are bit-identical either way.
+// 2-core machine (BENCHMARKS.md). Products below this size run on the calling thread, exactly as with
+// --threads 1 (Eigen may pick a different depth blocking when it splits, so results can differ from a split
+// product in the last bits; small products now no longer depend on the thread count).
 constexpr double kParallelGemmMacs = 1 << 22;
 
 // Limits Eigen to one thread for its lifetime when the product is small. Inside an OpenMP region Eigen is
