@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "nn/model_io.h"
+#include "ocr/decode_page.h"
 #include "ocr/format.h"
 #include "ocr/reader.h"
 
@@ -17,6 +18,9 @@ struct ReadOptions {
   std::vector<std::string> images;
   std::string model, format = "txt", annotate;
   int jobs = 1;
+  std::string lexicon;  // contextual decoding: word list (default kDefaultLexiconPath)
+  bool no_lexicon = false;
+  float lm_weight = DecodeConfig{}.lm_weight;
 };
 
 }  // namespace
@@ -30,12 +34,35 @@ void add_read(CLI::App& app) {
       ->check(CLI::IsMember({"txt", "json", "tsv", "hocr"}));
   cmd->add_option("--annotate", opt->annotate, "Write the (single) image with boxes and labels drawn to this PNG");
   cmd->add_option("--jobs", opt->jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
+  cmd->add_option("--lexicon", opt->lexicon, "Word list for reading words in context (default /usr/share/dict/words)");
+  cmd->add_flag("--no-lexicon", opt->no_lexicon, "No word list: only number shapes guide the reading of words");
+  cmd->add_option("--lm-weight", opt->lm_weight, "Weight of the word prior against the glyph classifier; 0: off")
+      ->check(CLI::Range(0.0, 100.0));
   cmd->callback([opt] {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
     if (!opt->annotate.empty() && opt->images.size() != 1)
       throw CLI::ValidationError("--annotate", "needs exactly one image");
     const std::string path = opt->model.empty() ? default_model_path() : opt->model;
-    Reader first(load_model(path));
+    Model model = load_model(path);
+    const std::string classes = model.classes();
+    Reader first(std::move(model));
+    // Contextual decoding; a missing default word list only narrows it, a named one that fails is an error.
+    if (opt->no_lexicon && !opt->lexicon.empty())
+      throw CLI::ValidationError("--lexicon", "cannot be combined with --no-lexicon");
+    PageDecodeConfig decode_cfg;
+    decode_cfg.decode.lm_weight = opt->lm_weight;
+    WordDecoder decoder(classes);
+    if (!opt->no_lexicon && opt->lm_weight > 0) {
+      if (!opt->lexicon.empty()) {
+        decoder = make_word_decoder(classes, opt->lexicon);
+      } else {
+        try {
+          decoder = make_word_decoder(classes);
+        } catch (const std::runtime_error& e) {
+          std::fprintf(stderr, "scrawl: warning: %s; reading words without a word list\n", e.what());
+        }
+      }
+    }
     const size_t n = opt->images.size();
     const int jobs = int(std::min<size_t>(size_t(opt->jobs), n));
     std::vector<PageResult> pages(n);
@@ -44,6 +71,7 @@ void add_read(CLI::App& app) {
       for (size_t i = begin; i < n; i += size_t(jobs)) {
         try {
           pages[i] = reader.read(opt->images[i]);
+          decode_page(pages[i], decoder, decode_cfg);
         } catch (const std::exception& e) {
           errors[i] = e.what();
         }

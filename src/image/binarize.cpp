@@ -55,7 +55,7 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   // Ink covers a few percent of a page, so the middle quantiles describe the paper alone.
   out.paper_level = quantile(dark, 0.5);
   out.noise = std::max(quantile(dark, 0.75) - quantile(dark, 0.25), 1e-3) / 1.349;  // IQR -> sigma
-  const double weak = std::max(out.paper_level + cfg.noise_sigmas * out.noise, cfg.min_contrast);
+  double weak = std::max(out.paper_level + cfg.noise_sigmas * out.noise, cfg.min_contrast);
   // Ink level: the median of the pixels clearly above the weak threshold.
   std::vector<float> inky;
   for (int y = 0; y < dark.rows; ++y) {
@@ -70,6 +70,9 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   std::nth_element(inky.begin(), inky.begin() + inky.size() / 2, inky.end());
   out.ink_level = inky[inky.size() / 2];
   const double strong = std::max(weak, cfg.strong_ratio * out.ink_level + (1 - cfg.strong_ratio) * weak);
+  // Stroke edges are blurred by the lens: cutting them at a fraction of the ink's contrast keeps strokes
+  // their true width instead of fattening them by the blur.
+  weak = std::max(weak, cfg.edge_ratio * out.ink_level);
 
   cv::Mat weak_mask = dark > weak;
   cv::Mat labels;

@@ -9,6 +9,7 @@ struct BinarizeConfig {
   double background_window = 0.04;  // max-filter window, as a fraction of that copy's long side
   double noise_sigmas = 6.0;        // weak ink threshold: paper level + this many robust paper deviations
   double strong_ratio = 0.45;       // a component needs pixels darker than this fraction of the ink level
+  double edge_ratio = 0.4;          // ... and a stroke's edge is where darkness falls below this x the ink level
   double min_contrast = 0.08;       // never treat less than this relative darkening as ink
 };
 

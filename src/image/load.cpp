@@ -97,6 +97,14 @@ LoadedPage load_page(const std::string& path, const LoadConfig& cfg) {
       throw std::runtime_error(path + ": image too large (" + std::to_string(hs->width) + "x" +
                                std::to_string(hs->height) + " pixels, limit " + std::to_string(cfg.max_pixels) + ")");
   }
+  // libjpeg fills a truncated JPEG with grey and only warns; a JPEG must end with its EOI marker (FF D9),
+  // possibly followed by a little padding.
+  if (bytes.size() >= 2 && uint8_t(bytes[0]) == 0xFF && uint8_t(bytes[1]) == 0xD8) {
+    const size_t tail = bytes.size() > 4096 ? bytes.size() - 4096 : 0;
+    const size_t eoi = bytes.rfind("\xFF\xD9");
+    if (eoi == std::string::npos || eoi < tail)
+      throw std::runtime_error(path + ": truncated JPEG (no end-of-image marker)");
+  }
   // libjpeg scales by 1/2, 1/4, 1/8 inside the DCT, which is much faster than decoding and resizing.
   int reduce = 1;
   if (hs) {

@@ -51,6 +51,25 @@ void place(Piece& p, const Deskew& d) {
   p.x1 = p.cx + hw;
 }
 
+// Exact deskewed horizontal extent from the piece's own pixels (a tilted box overstates it).
+void refine_extent(Piece& p, const cv::Mat& labels, const Deskew& d) {
+  if (std::abs(d.s) < 0.03) return;  // under ~2 degrees the box is exact enough
+  double lo = 1e18, hi = -1e18;
+  for (int y = p.box.y; y < p.box.y + p.box.height; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = p.box.x; x < p.box.x + p.box.width; ++x)
+      if (l[x] && std::find(p.labels.begin(), p.labels.end(), l[x]) != p.labels.end()) {
+        const double xr = d.x(x, y);
+        lo = std::min(lo, xr);
+        hi = std::max(hi, xr + 1);
+      }
+  }
+  if (lo < hi) {
+    p.x0 = lo;
+    p.x1 = hi;
+  }
+}
+
 Piece merged(const Piece& a, const Piece& b, const Deskew& d) {
   Piece m;
   m.box = a.box | b.box;
@@ -58,6 +77,8 @@ Piece merged(const Piece& a, const Piece& b, const Deskew& d) {
   m.labels.insert(m.labels.end(), b.labels.begin(), b.labels.end());
   m.area = a.area + b.area;
   place(m, d);
+  m.x0 = std::min(a.x0, b.x0);
+  m.x1 = std::max(a.x1, b.x1);
   return m;
 }
 
@@ -236,6 +257,7 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
     p.area = stats.at<int>(i, cv::CC_STAT_AREA);
     if (p.box.height > cfg.max_char_height * char_h || p.box.width > cfg.max_char_height * 2 * char_h) continue;
     if (p.box.width < cfg.min_speck * sw && p.box.height < cfg.min_speck * sw) continue;
+    if (p.area < 0.5 * sw * sw) continue;
     if (p.box.height >= cfg.min_char_height * char_h)
       mains.push_back(p);
     else
@@ -246,8 +268,14 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
   page.skew_degrees = estimate_skew(mains, char_h, cfg.max_skew_degrees);
   const double a = page.skew_degrees * CV_PI / 180;
   const Deskew d{std::cos(a), std::sin(a)};
-  for (auto& p : mains) place(p, d);
-  for (auto& p : smalls) place(p, d);
+  for (auto& p : mains) {
+    place(p, d);
+    refine_extent(p, labels, d);
+  }
+  for (auto& p : smalls) {
+    place(p, d);
+    refine_extent(p, labels, d);
+  }
 
   // Lines: chain pieces left to right, each joining the line whose tracked centre is nearest.
   std::sort(mains.begin(), mains.end(), [](const Piece& p, const Piece& q) { return p.x0 < q.x0; });
@@ -268,7 +296,7 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
       best = int(lines.size()) - 1;
     }
     auto& L = lines[best];
-    L.y = L.pieces.empty() ? p.cy : 0.5 * L.y + 0.5 * p.cy;
+    L.y = L.pieces.empty() ? p.cy : 0.3 * L.y + 0.7 * p.cy;  // mostly the newest glyph: follows waves
     L.right = std::max(L.right, p.x1);
     L.ysum += p.cy;
     L.pieces.push_back(p);
@@ -307,7 +335,9 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
         host = int(j);
       }
     }
-    if (host >= 0 && host_ov > 0.3 * (sp.x1 - sp.x0)) {
+    // Within a character's columns and touching its box (give or take a stroke): a detached stroke of it.
+    if (host >= 0 && host_ov > 0.6 * (sp.x1 - sp.x0) &&
+        std::abs(sp.cy - L.pieces[host].cy) < (sp.box.height + L.pieces[host].box.height) / 2.0 + 0.25 * char_h) {
       L.pieces[host] = merged(L.pieces[host], sp, d);
       continue;
     }
@@ -320,7 +350,7 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
     }
     const bool round = std::min(w, h) >= 0.4 * std::max(w, h) && std::max(w, h) <= cfg.period_max * char_h &&
                        std::max(w, h) >= 0.8 * sw;
-    if (round && sp.cy > top + cfg.period_low * (bot - top)) {
+    if (round && sp.cy > top + cfg.period_low * (bot - top) && sp.area >= 0.5 * sw * sw) {
       sp.punct = '.';
       L.pieces.push_back(sp);
     }
@@ -403,7 +433,8 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
       }
       wbox = word.glyphs.empty() ? g.box : (wbox | g.box);
       word.glyphs.push_back(std::move(g));
-      if (j + 1 == ps.size() || brk[j]) {
+      // A period belongs to the word before it, however far the writer put it.
+      if (j + 1 == ps.size() || (brk[j] && !ps[j + 1].punct)) {
         word.box = wbox;
         lbox = line.words.empty() ? wbox : (lbox | wbox);
         line.words.push_back(std::move(word));

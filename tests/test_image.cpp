@@ -1,0 +1,264 @@
+// Layout analysis on synthetic pages whose truth is known by construction: file headers, EXIF orientation,
+// size limits, binarization under uneven light, lines under skew, word gaps, periods, glyph normalization.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "image/binarize.h"
+#include "image/load.h"
+#include "image/segment.h"
+#include "test_util.h"
+
+namespace {
+
+using scrawl::test::TempDir;
+
+std::string encode(const cv::Mat& img, const std::string& ext) {
+  std::vector<uint8_t> buf;
+  EXPECT_TRUE(cv::imencode(ext, img, buf));
+  return std::string(buf.begin(), buf.end());
+}
+
+void write(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+// A white page with black Hershey text: one string per line, `height` pixels per capital.
+cv::Mat text_page(const std::vector<std::string>& lines, int height = 40, int thickness = 4) {
+  const double scale = height / 22.0;  // Hershey simplex capitals are ~22 units tall at scale 1
+  // Margins wide enough that rotating by 15 degrees keeps all the text inside.
+  cv::Mat page(int(lines.size()) * height * 3 + 14 * height, 40 * height, CV_8U, cv::Scalar(255));
+  for (size_t i = 0; i < lines.size(); ++i)
+    cv::putText(page, lines[i], cv::Point(5 * height, 8 * height + int(i) * 3 * height), cv::FONT_HERSHEY_SIMPLEX,
+                scale, cv::Scalar(0), thickness, cv::LINE_8);
+  return page;
+}
+
+cv::Mat rotate(const cv::Mat& img, double deg) {
+  const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(img.cols / 2.f, img.rows / 2.f), deg, 1.0);
+  cv::Mat out;
+  cv::warpAffine(img, out, m, img.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+  return out;
+}
+
+std::vector<size_t> words_per_line(const scrawl::PageLayout& p) {
+  std::vector<size_t> w;
+  for (const auto& l : p.lines) w.push_back(l.words.size());
+  return w;
+}
+
+TEST(Load, HeaderSizesOfEveryFormatMatchTheEncodedImage) {
+  const cv::Mat img(37, 91, CV_8U, cv::Scalar(200));
+  for (const std::string ext : {".png", ".jpg", ".bmp", ".tiff"}) {
+    const auto s = scrawl::header_size(encode(img, ext));
+    ASSERT_TRUE(s.has_value()) << ext;
+    EXPECT_EQ(s->width, 91) << ext;
+    EXPECT_EQ(s->height, 37) << ext;
+  }
+  EXPECT_FALSE(scrawl::header_size("hello, this is plain text").has_value());
+}
+
+TEST(Load, RefusesAHugeImageFromItsHeaderAlone) {
+  // A PNG that claims 30000x30000 but holds no pixel data: refused before any decoding is attempted.
+  std::string png = encode(cv::Mat(1, 1, CV_8U, cv::Scalar(255)), ".png");
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int k = 0; k < 4; ++k) png[at + k] = char((v >> (24 - 8 * k)) & 0xFF);
+  };
+  put32(16, 30000);
+  put32(20, 30000);
+  TempDir dir;
+  write(dir / "huge.png", png);
+  try {
+    scrawl::load_page(dir / "huge.png");
+    FAIL() << "accepted a 30000x30000 image";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("too large"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("huge.png"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Load, AppliesExifOrientation) {
+  // 60 wide x 20 tall, dark on the left: EXIF orientation 6 (rotate 90 clockwise) makes it 20 wide x 60 tall,
+  // dark on top.
+  cv::Mat img(20, 60, CV_8U, cv::Scalar(255));
+  img(cv::Rect(0, 0, 20, 20)).setTo(0);
+  std::string jpg = encode(img, ".jpg");
+  const unsigned char exif[] = {0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0,    0,    'I',  'I',
+                                0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x01, 0x03, 0x00,
+                                0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  jpg.insert(2, reinterpret_cast<const char*>(exif), sizeof exif);
+  TempDir dir;
+  write(dir / "rot.jpg", jpg);
+  const auto page = scrawl::load_page(dir / "rot.jpg");
+  ASSERT_EQ(page.gray.cols, 20);
+  ASSERT_EQ(page.gray.rows, 60);
+  EXPECT_LT(cv::mean(page.gray(cv::Rect(0, 0, 20, 20)))[0], 60);
+  EXPECT_GT(cv::mean(page.gray(cv::Rect(0, 40, 20, 20)))[0], 200);
+}
+
+TEST(Load, DecodesLargeJpegsAtReducedScale) {
+  cv::Mat img(1200, 4400, CV_8U, cv::Scalar(230));
+  TempDir dir;
+  write(dir / "big.jpg", encode(img, ".jpg"));
+  const auto page = scrawl::load_page(dir / "big.jpg");  // work_long_side 1000: 4400/4 = 1100
+  EXPECT_EQ(page.reduce, 4);
+  EXPECT_EQ(page.gray.cols, 1100);
+  EXPECT_EQ(page.original, cv::Size(4400, 1200));
+}
+
+TEST(Binarize, FindsInkUnderAStrongLightingGradient) {
+  const cv::Mat truth = text_page({"HELLO WORLD", "FLAT LIGHT"}) < 128;  // 255 where ink was drawn
+  cv::Mat photo(truth.size(), CV_8U);
+  for (int y = 0; y < photo.rows; ++y)
+    for (int x = 0; x < photo.cols; ++x) {
+      const double paper = 110 + 140.0 * x / photo.cols;  // dim on the left, bright on the right
+      photo.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(truth.at<uint8_t>(y, x) ? paper * 0.35 : paper);
+    }
+  const auto ink = scrawl::binarize(photo);
+  const double inter = cv::countNonZero(ink.mask & truth), uni = cv::countNonZero(ink.mask | truth);
+  EXPECT_GT(inter / uni, 0.9);
+  // Global Otsu on the same photo fails: the dim paper on the left is darker than the bright ink's threshold.
+  cv::Mat otsu;
+  cv::threshold(photo, otsu, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  const double o_inter = cv::countNonZero(otsu & truth), o_uni = cv::countNonZero(otsu | truth);
+  EXPECT_LT(o_inter / o_uni, inter / uni);
+}
+
+TEST(Binarize, BlankPaperHasNoInk) {
+  cv::Mat paper(300, 400, CV_8U);
+  cv::randn(paper, 200, 3);  // sensor noise only
+  cv::RNG rng(7);
+  EXPECT_EQ(cv::countNonZero(scrawl::binarize(paper).mask), 0);
+}
+
+TEST(Segment, StrokeWidthOfADrawnBar) {
+  cv::Mat m = cv::Mat::zeros(100, 400, CV_8U);
+  cv::rectangle(m, cv::Rect(50, 40, 300, 6), cv::Scalar(255), cv::FILLED);
+  EXPECT_NEAR(scrawl::stroke_width(m), 6.0, 0.6);
+}
+
+TEST(Segment, LinesWordsAndGlyphsOfATypedPage) {
+  const cv::Mat page = text_page({"HELLO WORLD", "ABC DEF GHK", "TEXT"});
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 3u);
+  EXPECT_EQ(words_per_line(layout), (std::vector<size_t>{2, 3, 1}));
+  EXPECT_EQ(layout.lines[0].words[0].glyphs.size(), 5u);
+  EXPECT_EQ(layout.lines[2].words[0].glyphs.size(), 4u);
+  // Reading order: lines top to bottom, glyphs left to right.
+  EXPECT_LT(layout.lines[0].box.y, layout.lines[1].box.y);
+  const auto& g = layout.lines[1].words[0].glyphs;
+  for (size_t i = 1; i < g.size(); ++i) EXPECT_LT(g[i - 1].box.x, g[i].box.x);
+  EXPECT_NEAR(layout.char_height, 40, 8);
+}
+
+class SkewedPage : public ::testing::TestWithParam<double> {};
+TEST_P(SkewedPage, KeepsLinesAndWords) {
+  const cv::Mat page = rotate(text_page({"HELLO WORLD", "ABC DEF GHK", "LAST LINE HERE"}), GetParam());
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 3u);
+  EXPECT_EQ(words_per_line(layout), (std::vector<size_t>{2, 3, 3}));
+  EXPECT_NEAR(layout.skew_degrees, -GetParam(), 1.0);
+}
+INSTANTIATE_TEST_SUITE_P(Angles, SkewedPage, ::testing::Values(-15.0, -8.0, 0.0, 5.0, 12.0, 15.0));
+
+TEST(Segment, WavyBaselineStaysOneLine) {
+  // Glyphs whose baseline drifts by a full character height along the line, in steps.
+  cv::Mat page(400, 1600, CV_8U, cv::Scalar(255));
+  const std::string s = "WAVYLINEOFTEXT";
+  for (size_t i = 0; i < s.size(); ++i) {
+    const int y = 200 + int(25 * std::sin(i * 0.45));  // +/- 0.6 character heights
+    cv::putText(page, std::string(1, s[i]), cv::Point(40 + int(i) * 100, y), cv::FONT_HERSHEY_SIMPLEX, 1.8,
+                cv::Scalar(0), 4);
+  }
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  size_t glyphs = 0;
+  for (const auto& w : layout.lines[0].words) glyphs += w.glyphs.size();
+  EXPECT_EQ(glyphs, s.size());
+}
+
+TEST(Segment, NoiseSpecksAreDropped) {
+  cv::Mat page = text_page({"CLEAN TEXT"});
+  cv::RNG rng(11);
+  for (int i = 0; i < 200; ++i)
+    cv::circle(page, cv::Point(rng.uniform(0, page.cols), rng.uniform(0, page.rows)), 1, cv::Scalar(0), cv::FILLED);
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  EXPECT_EQ(words_per_line(layout), (std::vector<size_t>{2}));
+}
+
+TEST(Segment, PeriodIsFoundByItsGeometry) {
+  cv::Mat page(300, 1200, CV_8U, cv::Scalar(255));
+  cv::putText(page, "1", cv::Point(60, 150), cv::FONT_HERSHEY_SIMPLEX, 2.0, cv::Scalar(0), 5);
+  cv::circle(page, cv::Point(115, 144), 6, cv::Scalar(0), cv::FILLED);
+  cv::putText(page, "MAKE A LIST", cv::Point(200, 150), cv::FONT_HERSHEY_SIMPLEX, 2.0, cv::Scalar(0), 5);
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  ASSERT_EQ(words_per_line(layout), (std::vector<size_t>{4}));
+  const auto& first = layout.lines[0].words[0].glyphs;
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].punct, 0);
+  EXPECT_EQ(first[1].punct, '.');
+  EXPECT_TRUE(first[1].norm.empty());
+}
+
+TEST(Segment, BrokenCharacterPiecesAreMerged) {
+  // An "E" drawn as a spine and three separate bars: one glyph.
+  cv::Mat page(300, 600, CV_8U, cv::Scalar(255));
+  cv::rectangle(page, cv::Rect(100, 100, 8, 80), cv::Scalar(0), cv::FILLED);
+  for (int y : {100, 136, 172}) cv::rectangle(page, cv::Rect(112, y, 40, 8), cv::Scalar(0), cv::FILLED);
+  cv::putText(page, "X", cv::Point(220, 180), cv::FONT_HERSHEY_SIMPLEX, 2.8, cv::Scalar(0), 8);
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  size_t glyphs = 0;
+  for (const auto& w : layout.lines[0].words) glyphs += w.glyphs.size();
+  EXPECT_EQ(glyphs, 2u);
+}
+
+TEST(Segment, WordBreaksFromTheLinesOwnGaps) {
+  const scrawl::SegmentConfig cfg;
+  // Tight letters, one wide gap.
+  EXPECT_EQ(scrawl::word_breaks({8, 10, 60, 12, 9}, 40, cfg), (std::vector<bool>{false, false, true, false, false}));
+  // All gaps wide and alike: every glyph is its own word.
+  EXPECT_EQ(scrawl::word_breaks({35, 40, 30, 45}, 40, cfg), (std::vector<bool>{true, true, true, true}));
+  // All gaps narrow and alike: one word.
+  EXPECT_EQ(scrawl::word_breaks({6, 10, 4, 12}, 40, cfg), (std::vector<bool>{false, false, false, false}));
+  EXPECT_TRUE(scrawl::word_breaks({}, 40, cfg).empty());
+}
+
+TEST(Normalize, MatchesEmnistFraming) {
+  // A tall thin-stroked "L": EMNIST frames the long side in ~24 of 28 pixels with ~2.7 px strokes.
+  cv::Mat ink = cv::Mat::zeros(200, 120, CV_8U);
+  cv::line(ink, cv::Point(10, 5), cv::Point(10, 195), cv::Scalar(255), 3);
+  cv::line(ink, cv::Point(10, 195), cv::Point(110, 195), cv::Scalar(255), 3);
+  const cv::Mat n = scrawl::normalize_glyph(ink);
+  ASSERT_EQ(n.rows, 28);
+  ASSERT_EQ(n.cols, 28);
+  ASSERT_EQ(n.type(), CV_32F);
+  double lo, hi;
+  cv::minMaxLoc(n, &lo, &hi);
+  EXPECT_FLOAT_EQ(hi, 1.0f);
+  EXPECT_GE(lo, 0.0);
+  const cv::Rect bb = cv::boundingRect(n > 0.05f);
+  EXPECT_GE(bb.y, 1);
+  EXPECT_LE(bb.y, 4);
+  EXPECT_GE(bb.height, 21);
+  EXPECT_LE(bb.height, 26);
+  // Horizontally centred, and the aspect ratio kept (the "L" is 0.55 as wide as tall).
+  EXPECT_NEAR(bb.x + bb.width / 2.0, 14, 1.5);
+  EXPECT_NEAR(double(bb.width) / bb.height, 0.6, 0.15);
+  // Stroke thickened to EMNIST's width: the vertical bar's width at the 0.5 level.
+  const cv::Mat row = n.row(14) > 0.5f;
+  EXPECT_GE(cv::countNonZero(row), 2);
+  EXPECT_LE(cv::countNonZero(row), 4);
+}
+
+TEST(Normalize, EmptyCropGivesBlankGlyph) {
+  const cv::Mat n = scrawl::normalize_glyph(cv::Mat::zeros(10, 10, CV_8U));
+  EXPECT_EQ(cv::countNonZero(n), 0);
+}
+
+}  // namespace

@@ -1,0 +1,222 @@
+// scrawl read end to end on synthetic pages and on bad input: every bad file gives one line
+// "scrawl: PATH: problem" and exit code 1, never a crash; a blank page gives empty text and exit 0.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "nn/model_io.h"
+#include "ocr/format.h"
+#include "ocr/reader.h"
+#include "test_util.h"
+
+namespace {
+
+using scrawl::test::run_scrawl;
+using scrawl::test::TempDir;
+
+void write(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+std::string encode(const cv::Mat& img, const std::string& ext) {
+  std::vector<uint8_t> buf;
+  EXPECT_TRUE(cv::imencode(ext, img, buf));
+  return std::string(buf.begin(), buf.end());
+}
+
+// A page with typed capitals, 40 px tall: the layout is known even if the model reads the glyphs wrongly.
+cv::Mat text_page(const std::vector<std::string>& lines) {
+  cv::Mat page(int(lines.size()) * 120 + 80, 1400, CV_8U, cv::Scalar(235));
+  for (size_t i = 0; i < lines.size(); ++i)
+    cv::putText(page, lines[i], cv::Point(40, 80 + int(i) * 120), cv::FONT_HERSHEY_SIMPLEX, 40 / 22.0, cv::Scalar(30),
+                4);
+  return page;
+}
+
+// A small untrained model of the right shape: enough to exercise every path that does not judge accuracy.
+struct Fixture : ::testing::Test {
+  TempDir dir;
+  std::string model;
+  void SetUp() override {
+    scrawl::Model m("fc36", scrawl::InputSpec{}, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    m.init_params(1);
+    model = dir / "tiny.scrawl";
+    scrawl::save_model(m, model);
+  }
+  scrawl::test::RunResult read(const std::string& args) { return run_scrawl("read --model " + model + " " + args); }
+  // One line on stderr, starting "scrawl: PATH: ".
+  void expect_bad(const std::string& file, const std::string& what) {
+    const auto r = read(file);
+    EXPECT_EQ(r.exit_code, 1) << file << ": " << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind("scrawl: " + file + ": ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+  }
+};
+
+TEST_F(Fixture, EmptyFile) {
+  write(dir / "empty.png", "");
+  expect_bad(dir / "empty.png", "empty");
+}
+
+TEST_F(Fixture, TextFileNamedPng) {
+  write(dir / "notes.png", "these are notes, not pixels\n");
+  expect_bad(dir / "notes.png", "not a readable image");
+}
+
+TEST_F(Fixture, TruncatedJpeg) {
+  const std::string jpg = encode(text_page({"HELLO"}), ".jpg");
+  write(dir / "cut.jpg", jpg.substr(0, jpg.size() / 2));
+  expect_bad(dir / "cut.jpg", "truncated");
+}
+
+TEST_F(Fixture, CorruptPng) {
+  std::string png = encode(text_page({"HELLO"}), ".png");
+  for (size_t i = png.size() / 3; i < png.size() / 3 + 64; ++i) png[i] = char(png[i] ^ 0x5A);
+  write(dir / "bad.png", png);
+  expect_bad(dir / "bad.png", "not a readable image");
+}
+
+TEST_F(Fixture, HugeImageRefusedFromHeader) {
+  std::string png = encode(cv::Mat(1, 1, CV_8U, cv::Scalar(255)), ".png");
+  for (size_t at : {16u, 20u})
+    for (int k = 0; k < 4; ++k) png[at + k] = char((30000u >> (24 - 8 * k)) & 0xFF);
+  write(dir / "huge.png", png);
+  expect_bad(dir / "huge.png", "too large");
+}
+
+TEST_F(Fixture, AllBlackPage) {
+  write(dir / "black.jpg", encode(cv::Mat(600, 800, CV_8U, cv::Scalar(3)), ".jpg"));
+  expect_bad(dir / "black.jpg", "dark");
+}
+
+TEST_F(Fixture, MissingFile) {
+  expect_bad(dir / "nope.jpg", "no such file");
+}
+
+TEST_F(Fixture, BlankPageGivesEmptyText) {
+  cv::Mat paper(900, 1200, CV_8U);
+  cv::randn(paper, 215, 4);
+  write(dir / "blank.png", encode(paper, ".png"));
+  const auto r = read(dir / "blank.png");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Fixture, UsageErrors) {
+  EXPECT_EQ(read("").exit_code, 2);
+  write(dir / "p.png", encode(text_page({"AB"}), ".png"));
+  EXPECT_EQ(read(dir / "p.png --format xml").exit_code, 2);
+  EXPECT_EQ(read(dir / "p.png --jobs 0").exit_code, 2);
+}
+
+TEST_F(Fixture, TextHasOneLinePerLineAndSingleSpaces) {
+  write(dir / "p.png", encode(text_page({"HELLO WORLD", "ABC DEF GHK"}), ".png"));
+  const auto r = read(dir / "p.png");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  ASSERT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;
+  const std::string first = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(first.size(), 11u) << first;  // 5 + space + 5, whatever the untrained model calls the glyphs
+  EXPECT_EQ(first[5], ' ');
+}
+
+TEST_F(Fixture, SeveralImagesGetHeadersAndABadOneFailsTheRun) {
+  write(dir / "a.png", encode(text_page({"AB"}), ".png"));
+  write(dir / "b.png", encode(text_page({"CD", "EF"}), ".png"));
+  write(dir / "c.png", "junk");
+  const std::string a = dir / "a.png", b = dir / "b.png", c = dir / "c.png";
+  auto r = read(a + " " + b);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("==> " + a + " <==\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\n==> " + b + " <==\n"), std::string::npos) << r.out;
+  r = read(a + " " + c + " " + b);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("==> " + b + " <=="), std::string::npos);  // the good pages are still read
+  EXPECT_NE(r.err.find("scrawl: " + c + ": "), std::string::npos) << r.err;
+}
+
+TEST_F(Fixture, JobsGiveTheSameOutputAsOneJob) {
+  std::string args;
+  for (int i = 0; i < 4; ++i) {
+    const std::string p = dir / ("p" + std::to_string(i) + ".png");
+    write(p, encode(text_page({std::string("ABCDE").substr(0, size_t(i) + 1), "XYZ"}), ".png"));
+    args += " " + p;
+  }
+  const auto one = read(args), four = read("--jobs 4" + args);
+  ASSERT_EQ(one.exit_code, 0);
+  EXPECT_EQ(one.out, four.out);
+  EXPECT_EQ(four.exit_code, 0);
+}
+
+TEST_F(Fixture, JsonTsvHocrDescribeTheSamePage) {
+  write(dir / "p.png", encode(text_page({"HELLO WORLD", "TEXT"}), ".png"));
+  const auto js = read(dir / "p.png --format json");
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  const auto j = nlohmann::json::parse(js.out);
+  ASSERT_EQ(j["lines"].size(), 2u);
+  ASSERT_EQ(j["lines"][0]["words"].size(), 2u);
+  const auto& ch = j["lines"][0]["words"][0]["chars"];
+  ASSERT_EQ(ch.size(), 5u);
+  EXPECT_EQ(ch[0]["bbox"].size(), 4u);
+  EXPECT_EQ(ch[0]["alternatives"].size(), 3u);
+  EXPECT_EQ(ch[0]["alternatives"][0]["label"], ch[0]["label"]);
+  EXPECT_GE(ch[0]["alternatives"][0]["prob"].get<double>(), ch[0]["alternatives"][1]["prob"].get<double>());
+  EXPECT_EQ(j["width"], 1400);
+
+  const auto tsv = read(dir / "p.png --format tsv");
+  ASSERT_EQ(tsv.exit_code, 0);
+  EXPECT_EQ(tsv.out.rfind(
+                "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n", 0),
+            0u);
+  int words = 0, lines = 0;
+  std::istringstream in(tsv.out);
+  for (std::string row; std::getline(in, row);) {
+    words += row.rfind("5\t", 0) == 0;
+    lines += row.rfind("4\t", 0) == 0;
+  }
+  EXPECT_EQ(words, 3);
+  EXPECT_EQ(lines, 2);
+
+  const auto hocr = read(dir / "p.png --format hocr");
+  ASSERT_EQ(hocr.exit_code, 0);
+  EXPECT_NE(hocr.out.find("class=\"ocr_page\""), std::string::npos);
+  size_t n = 0;
+  for (size_t at = 0; (at = hocr.out.find("class=\"ocrx_word\"", at)) != std::string::npos; ++at) ++n;
+  EXPECT_EQ(n, 3u);
+  EXPECT_NE(hocr.out.find("</html>"), std::string::npos);
+}
+
+TEST_F(Fixture, AnnotateWritesAPictureOfTheSameSize) {
+  write(dir / "p.png", encode(text_page({"HELLO"}), ".png"));
+  const auto r = read(dir / "p.png --annotate " + (dir / "out.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const cv::Mat a = cv::imread(dir / "out.png", cv::IMREAD_COLOR);
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a.cols, 1400);
+  // Boxes are drawn in colour on a gray page.
+  std::vector<cv::Mat> ch;
+  cv::split(a, ch);
+  EXPECT_GT(cv::countNonZero(ch[2] != ch[0]), 100);
+}
+
+TEST_F(Fixture, CppApiReadsAPage) {
+  write(dir / "p.png", encode(text_page({"ONE TWO", "THREE"}), ".png"));
+  scrawl::Reader reader(scrawl::load_model(model));
+  const scrawl::PageResult page = reader.read(dir / "p.png");
+  ASSERT_EQ(page.lines.size(), 2u);
+  EXPECT_EQ(page.lines[0].words.size(), 2u);
+  EXPECT_EQ(page.size, cv::Size(1400, 320));
+  const std::string text = scrawl::to_text(page);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+  EXPECT_EQ(text.size(), 7u + 1 + 5 + 1);
+  // A clone reads the same.
+  scrawl::Reader other = reader.clone();
+  EXPECT_EQ(scrawl::to_text(other.read(dir / "p.png")), text);
+}
+
+}  // namespace
