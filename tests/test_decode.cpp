@@ -177,10 +177,17 @@ TEST(WordDecoder, LeavesConfidentNonWordsAlone) {
     EXPECT_EQ(r.text, s);
     EXPECT_FALSE(r.changed);
   }
-  // One letter from a word, but the classifier is sure (second choice under 5% of the first): not overruled.
+  // One letter from a word, but the classifier is sure (second choice under min_ratio of the first): not
+  // overruled, however strong the prior.
   auto housf = confident("HOUS");
-  housf.push_back(glyph({{'F', 0.96f}, {'E', 0.03f}}));
+  housf.push_back(glyph({{'F', 0.9994f}, {'E', 0.0005f}}));
   EXPECT_EQ(d.decode(housf).text, "HOUSF");
+  DecodeConfig heavy;
+  heavy.lm_weight = 100;
+  EXPECT_EQ(d.decode(housf, heavy).text, "HOUSF");
+  // With a less certain classifier the same word is read as a word.
+  housf.back() = glyph({{'F', 0.96f}, {'E', 0.03f}});
+  EXPECT_EQ(d.decode(housf).text, "HOUSE");
   // A close call inside a string that is no word either way keeps the classifier's choice.
   auto serial = confident("XQ");
   serial.push_back(glyph({{'7', 0.6f}, {'T', 0.4f}}));

@@ -49,6 +49,9 @@ CharNgram CharNgram::train(const std::vector<std::string>& words) {
       for (int x = 0; x < S; ++x) m.lp_[h * S + size_t(x)] = float(std::log(p3[size_t(x)]));
     }
   // P(length = n): forward over (h2, h1) states, summing the chance of ending after n letters.
+  std::vector<double> prob(m.lp_.size());
+  for (size_t i = 0; i < prob.size(); ++i) prob[i] = std::exp(double(m.lp_[i]));
+  auto P = [&](int h2, int h1, int x) { return prob[size_t((h2 * S + h1) * S + x)]; };
   std::vector<double> alpha(S * S, 0), next(S * S);
   alpha[0] = 1;  // "^^"
   m.log_len_[0] = kNegInf;
@@ -58,12 +61,12 @@ CharNgram CharNgram::train(const std::vector<std::string>& words) {
       for (int h1 = 0; h1 < S; ++h1) {
         const double a = alpha[size_t(h2 * S + h1)];
         if (a == 0) continue;
-        for (int x = 1; x < S; ++x) next[size_t(h1 * S + x)] += a * std::exp(double(m.log_prob(h2, h1, x)));
+        for (int x = 1; x < S; ++x) next[size_t(h1 * S + x)] += a * P(h2, h1, x);
       }
     alpha.swap(next);
     double end = 0;
     for (int h2 = 0; h2 < S; ++h2)
-      for (int h1 = 1; h1 < S; ++h1) end += alpha[size_t(h2 * S + h1)] * std::exp(double(m.log_prob(h2, h1, 0)));
+      for (int h1 = 1; h1 < S; ++h1) end += alpha[size_t(h2 * S + h1)] * P(h2, h1, 0);
     m.log_len_[size_t(n)] = end > 0 ? std::log(end) : kNegInf;
   }
   m.trained_ = true;

@@ -68,20 +68,28 @@ WordDecoder::WordDecoder(const std::string& classes, Lexicon lexicon, CharNgram 
   for (char c : classes_) digits_ += is_digit(c);
 }
 
-double WordDecoder::log_prior(const std::string& s, const DecodeConfig& cfg) const {
+std::array<double, 4> WordDecoder::log_terms(const std::string& s, const DecodeConfig& cfg) const {
+  std::array<double, 4> t{kNegInf, kNegInf, kNegInf, kNegInf};
   const size_t n = s.size();
-  if (n == 0) return 0;
-  double lp = kNegInf;
-  if (cfg.w_random > 0 && !classes_.empty())
-    lp = std::log(cfg.w_random) - double(n) * std::log(double(classes_.size()));
-  if (cfg.use_numbers && cfg.w_number > 0 && digits_ > 0 && std::all_of(s.begin(), s.end(), is_digit))
-    lp = log_add(lp, std::log(cfg.w_number) - double(n) * std::log(double(digits_)));
-  if (cfg.use_ngram && cfg.w_ngram > 0 && lm_.trained()) {
+  if (n == 0) return {0, 0, 0, 0};
+  if (cfg.use_lexicon && lexicon_.contains(s)) t[0] = -std::log(double(lexicon_.count_of_length(n)));
+  if (cfg.use_ngram && lm_.trained()) {
     const double w = lm_.log_prob(s);
-    if (w > kNegInf) lp = log_add(lp, std::log(cfg.w_ngram) + w - lm_.log_length(n));
+    if (w > kNegInf) t[1] = w - lm_.log_length(n);
   }
-  if (cfg.use_lexicon && cfg.w_lexicon > 0 && lexicon_.contains(s))
-    lp = log_add(lp, std::log(cfg.w_lexicon) - std::log(double(lexicon_.count_of_length(n))));
+  if (cfg.use_numbers && digits_ > 0 && std::all_of(s.begin(), s.end(), is_digit))
+    t[2] = -double(n) * std::log(double(digits_));
+  if (!classes_.empty()) t[3] = -double(n) * std::log(double(classes_.size()));
+  return t;
+}
+
+double WordDecoder::log_prior(const std::string& s, const DecodeConfig& cfg) const {
+  if (s.empty()) return 0;
+  const std::array<double, 4> t = log_terms(s, cfg);
+  const std::array<float, 4> w{cfg.w_lexicon, cfg.w_ngram, cfg.w_number, cfg.w_random};
+  double lp = kNegInf;
+  for (size_t k = 0; k < 4; ++k)
+    if (w[k] > 0 && t[k] > kNegInf) lp = log_add(lp, std::log(double(w[k])) + t[k]);
   return lp;
 }
 

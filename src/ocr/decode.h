@@ -10,6 +10,7 @@
 // probability is at least min_ratio times that position's best (clear evidence is never overruled).
 // Pure: no OpenCV, no model; the reader feeds it each word's per-glyph probabilities.
 #pragma once
+#include <array>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,14 @@ struct GlyphProbs {
 };
 
 struct DecodeConfig {
-  float lm_weight = 1.0f;   // 0: the prior has no effect (plain per-glyph argmax)
-  bool use_lexicon = true;  // the word-list term
-  bool use_ngram = true;    // the letter-trigram term
-  bool use_numbers = true;  // the all-digit term
-  int top_k = 4;            // candidates per position at most
-  float min_ratio = 0.05f;  // ... and only those with p >= min_ratio * p_best
+  float lm_weight = 1.0f;    // 0: the prior has no effect (plain per-glyph argmax)
+  bool use_lexicon = true;   // the word-list term
+  bool use_ngram = true;     // the letter-trigram term
+  bool use_numbers = true;   // the all-digit term
+  int top_k = 4;             // candidates per position at most
+  float min_ratio = 0.001f;  // ... and only those with p >= min_ratio * p_best
+  // Term weights (sum 1). Defaults, lm_weight and min_ratio chosen on synthesized dictionary and random-string
+  // pages (bench/decode_eval.py): lower min_ratio or higher lm_weight start to cost the random pages.
   float w_lexicon = 0.4f, w_ngram = 0.2f, w_number = 0.15f, w_random = 0.25f;
 };
 
@@ -49,6 +52,9 @@ class WordDecoder {
   DecodeResult decode(const std::vector<GlyphProbs>& word, const DecodeConfig& cfg = {}) const;
   // log P(s | n) of the prior above (natural log), for inspection and tests. -inf if no term allows s.
   double log_prior(const std::string& s, const DecodeConfig& cfg = {}) const;
+  // The four terms' own log P_t(s | n), unweighted, in the order lexicon, ngram, number, random; -inf where a term
+  // does not allow s or is switched off in cfg.
+  std::array<double, 4> log_terms(const std::string& s, const DecodeConfig& cfg = {}) const;
 
   const std::string& classes() const { return classes_; }
   const Lexicon& lexicon() const { return lexicon_; }

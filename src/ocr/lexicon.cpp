@@ -86,13 +86,26 @@ Lexicon Lexicon::load(const std::string& path) {
   if (std::filesystem::is_directory(path)) throw std::runtime_error(path + ": is a directory, not a word list");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open word list");
-  std::vector<std::string> words;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    words.push_back(std::move(line));
-  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw std::runtime_error(path + ": read error");
+  // One pass over the text: only lines of ASCII letters are kept, uppercased (no per-line allocation otherwise).
+  std::vector<std::string> words;
+  words.reserve(text.size() / 8);
+  for (size_t i = 0; i < text.size();) {
+    size_t j = text.find('\n', i);
+    if (j == std::string::npos) j = text.size();
+    size_t end = j;
+    if (end > i && text[end - 1] == '\r') --end;
+    bool ok = end > i;
+    for (size_t k = i; k < end && ok; ++k)
+      ok = (text[k] >= 'A' && text[k] <= 'Z') || (text[k] >= 'a' && text[k] <= 'z');
+    if (ok) {
+      std::string w(text, i, end - i);
+      for (char& c : w) c = char(c & ~0x20);  // ASCII letters: clearing bit 5 uppercases
+      words.push_back(std::move(w));
+    }
+    i = j + 1;
+  }
   Lexicon lex = from_words(words);
   if (lex.empty()) throw std::runtime_error(path + ": no A-Z words in word list");
   return lex;

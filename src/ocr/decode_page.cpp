@@ -1,0 +1,105 @@
+#include "ocr/decode_page.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace scrawl {
+
+namespace {
+GlyphProbs probs_of(const CharResult& c, const std::string& classes) {
+  GlyphProbs g;
+  g.p.assign(classes.size(), 0.f);
+  float listed = 0;
+  size_t hits = 0;
+  for (const auto& a : c.alternatives) {
+    const size_t k = classes.find(a.label);
+    if (k == std::string::npos || g.p[k] > 0) continue;
+    g.p[k] = std::max(a.prob, 1e-9f);
+    listed += g.p[k];
+    ++hits;
+  }
+  if (hits < classes.size()) {
+    const float rest = std::max(1.f - listed, 0.f) / float(classes.size() - hits);
+    for (auto& p : g.p)
+      if (p == 0) p = std::max(rest, 1e-9f);
+  }
+  return g;
+}
+
+struct Run {
+  std::vector<CharResult>* chars;
+  size_t begin, end;
+  std::vector<GlyphProbs> probs;
+};
+}  // namespace
+
+size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  const std::string& classes = decoder.classes();
+  auto is_class = [&](const CharResult& c) {
+    return !c.alternatives.empty() && classes.find(c.alternatives[0].label) != std::string::npos;
+  };
+  std::vector<Run> runs;
+  for (auto& line : page.lines)
+    for (auto& word : line.words) {
+      auto& chars = word.chars;
+      for (size_t i = 0; i < chars.size();) {
+        if (!is_class(chars[i])) {
+          ++i;
+          continue;
+        }
+        size_t j = i;
+        while (j < chars.size() && is_class(chars[j])) ++j;
+        if (j - i >= std::max<size_t>(cfg.min_glyphs, 1)) {
+          Run r{&chars, i, j, {}};
+          for (size_t k = i; k < j; ++k) r.probs.push_back(probs_of(chars[k], classes));
+          runs.push_back(std::move(r));
+        }
+        i = j;
+      }
+    }
+
+  if (!(cfg.decode.lm_weight > 0)) return 0;
+  DecodeConfig dc = cfg.decode;
+  const std::array<float, 4> w0{dc.w_lexicon, dc.w_ngram, dc.w_number, dc.w_random};
+  const float w0_sum = w0[0] + w0[1] + w0[2] + w0[3];
+  std::vector<DecodeResult> out(runs.size());
+  for (int round = 0;; ++round) {
+    for (size_t i = 0; i < runs.size(); ++i) out[i] = decoder.decode(runs[i].probs, dc);
+    if (round >= cfg.adapt_rounds || runs.empty() || !(w0_sum > 0)) break;
+    // Each token's share per term: w_t P_t(s) / sum_u w_u P_u(s), at this round's weights.
+    const std::array<float, 4> wr{dc.w_lexicon, dc.w_ngram, dc.w_number, dc.w_random};
+    std::array<double, 4> share{0, 0, 0, 0};
+    for (const auto& r : out) {
+      const std::array<double, 4> t = decoder.log_terms(r.text, cfg.decode);
+      std::array<double, 4> l{};
+      double m = -INFINITY;
+      for (size_t k = 0; k < 4; ++k) {
+        l[k] = wr[k] > 0 ? std::log(double(wr[k])) + t[k] : -INFINITY;
+        m = std::max(m, l[k]);
+      }
+      if (m == -INFINITY) continue;
+      double z = 0;
+      for (size_t k = 0; k < 4; ++k) z += std::exp(l[k] - m);
+      for (size_t k = 0; k < 4; ++k) share[k] += std::exp(l[k] - m) / z;
+    }
+    const double a = cfg.adapt_strength, n = double(runs.size());
+    float* w[4] = {&dc.w_lexicon, &dc.w_ngram, &dc.w_number, &dc.w_random};
+    for (size_t k = 0; k < 4; ++k) *w[k] = float((share[k] + a * w0[k] / w0_sum) / (n + a));
+  }
+
+  size_t changed = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    auto& chars = *runs[i].chars;
+    bool differs = false;
+    for (size_t k = runs[i].begin; k < runs[i].end; ++k) {
+      const char l = out[i].text[k - runs[i].begin];
+      differs = differs || chars[k].label != l;
+      chars[k].label = l;
+      chars[k].confidence = out[i].probs[k - runs[i].begin];
+    }
+    changed += differs;
+  }
+  return changed;
+}
+
+}  // namespace scrawl
