@@ -315,4 +315,24 @@ double max_unit_difference(const Dense& layer) {
   return worst;
 }
 
+int distinct_units(const Dense& layer, double tol) {
+  const int in = layer.inputs(), out = layer.outputs();
+  const float* w = layer.weights();
+  std::vector<int> reps;  // first unit of each group
+  for (int k = 0; k < out; ++k) {
+    bool copy = false;
+    for (int r : reps) {
+      bool same = std::fabs(layer.bias()[k] - layer.bias()[r]) <= tol;
+      for (int i = 0; same && i < in; ++i)
+        same = std::fabs(w[static_cast<size_t>(i) * out + k] - w[static_cast<size_t>(i) * out + r]) <= tol;
+      if (same) {
+        copy = true;
+        break;
+      }
+    }
+    if (!copy) reps.push_back(k);
+  }
+  return static_cast<int>(reps.size());
+}
+
 }  // namespace scrawl

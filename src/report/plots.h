@@ -54,5 +54,8 @@ void write_confusion_png(const std::string& path, const Evaluation& ev, const st
 // Largest absolute difference between any two hidden units' weight columns of a Dense layer:
 // max over inputs i of (max_k w[i,k] - min_k w[i,k]). 0 means every unit computes the same function.
 double max_unit_difference(const Dense& layer);
+// How many of the layer's units are distinct: units whose weight columns and biases all lie within `tol` of an
+// earlier unit's count as copies of it.
+int distinct_units(const Dense& layer, double tol = 1e-3);
 
 }  // namespace scrawl

@@ -37,6 +37,12 @@ std::string pct(double v) {
   return fmt(100 * v, 2) + "%";
 }
 
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 // Writes the study's pictures and remembers their bytes so report.html can embed the same images.
 struct Pictures {
   std::string dir;
@@ -78,7 +84,11 @@ Trained train_one(const Dataset& train, const Dataset& valid, const StudyOptions
   Trainer trainer(t.model, cfg);
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    trainer.fit(train, &valid, [&](const EpochStats& s) { t.run.history.push_back(s); });
+    const auto* dense = dynamic_cast<const Dense*>(t.model.layers().front().get());
+    trainer.fit(train, &valid, [&](const EpochStats& s) {
+      t.run.history.push_back(s);
+      if (dense) t.run.unit_diff.push_back(max_unit_difference(*dense));
+    });
   } catch (const std::runtime_error& e) {
     // A learning rate too high for the net is a result of the study, not an error of the command.
     if (std::string(e.what()).rfind("training diverged", 0) != 0) throw;
@@ -212,6 +222,7 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
     pics.save("weights_after.png", draw_weight_grid(first_dense(best_model), s.h, s.w));
   }
   res.best_max_unit_diff = max_unit_difference(first_dense(best_model));
+  res.best_distinct_units = distinct_units(first_dense(best_model));
   pics.save("confusion_test.png", draw_confusion(best_test, best_model.classes()));
   const auto pairs = most_confused(best_test, 10);
 
@@ -220,6 +231,7 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   save_curves(zero.run, pics, "zero");
   res.zero = zero.run;
   res.zero_max_unit_diff = max_unit_difference(first_dense(zero.model));
+  res.zero_distinct_units = distinct_units(first_dense(zero.model));
   {
     const Shape s = zero.model.input().shape;
     pics.save("weights_zero.png", draw_weight_grid(first_dense(zero.model), s.h, s.w));
@@ -228,14 +240,43 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
 
   // 5. Summaries.
   const std::string& cls = best_model.classes();
-  const std::string zero_sentence =
-      "With every weight zero, all " + std::to_string(first_dense(zero.model).outputs()) +
-      " hidden units compute the same output and receive the same gradient at every step, so they stay identical "
-      "(largest difference between any two hidden units' weights after training: " +
-      fmt(res.zero_max_unit_diff, 6) + ", versus " + fmt(res.best_max_unit_diff, 3) +
-      " for the randomly initialized best run): the layer acts as a single unit, and one number per image is "
-      "too little to tell 36 classes apart (valid accuracy " +
-      pct(zero.run.final_valid_acc) + ").";
+  const int hidden = first_dense(zero.model).outputs();
+  const double diff1 = zero.run.unit_diff.empty() ? 0.0 : zero.run.unit_diff.front();
+  std::string zero_sentence =
+      "With every weight zero, all " + std::to_string(hidden) +
+      " hidden units compute the same output and receive the same gradient, so in exact arithmetic they stay "
+      "identical forever and the hidden layer is worth a single unit. ";
+  if (res.zero_max_unit_diff == 0.0) {
+    zero_sentence +=
+        "Here they stayed exactly identical: the largest difference between two hidden units' weights "
+        "after " +
+        std::to_string(zero.run.history.size()) + " epochs is 0";
+  } else {
+    zero_sentence += "The largest difference between two hidden units' weights is " + fmt_g(diff1) +
+                     " after epoch 1: float32 rounding differs between column blocks of the matrix products, and "
+                     "training amplifies that noise to " +
+                     fmt_g(res.zero_max_unit_diff) + " after " + std::to_string(zero.run.history.size()) +
+                     " epochs, yet the " + std::to_string(hidden) + " units still form only " +
+                     std::to_string(res.zero_distinct_units) + " distinct groups (the random init keeps " +
+                     std::to_string(res.best_distinct_units) + ")";
+  }
+  zero_sentence += ". Too few distinct features to tell 36 classes apart: valid accuracy " +
+                   pct(zero.run.final_valid_acc) + " against " + pct(res.runs.front().final_valid_acc) +
+                   " with random init at the same learning rate.";
+  {
+    LinePlot p;
+    p.title = "Difference between hidden units (max over pairs)";
+    p.xlabel = "epoch";
+    p.ylabel = "log10 max |w_j - w_k|";
+    auto series = [](const std::string& label, const StudyRun& r) {
+      PlotSeries s{label, {}, {}};
+      for (size_t i = 0; i < r.unit_diff.size(); ++i)
+        s.x.push_back(static_cast<double>(i + 1)), s.y.push_back(std::log10(std::max(r.unit_diff[i], 1e-12)));
+      return s;
+    };
+    p.series = {series("zero init", zero.run), series("random init (best run)", res.runs.front())};
+    pics.save("unit_diff.png", draw_line_plot(p));
+  }
 
   nlohmann::json j;
   j["command"] = {
@@ -266,6 +307,10 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   j["zero_init"] = run_json(res.zero);
   j["zero_init"]["test_acc"] = zero_test;
   j["zero_init"]["max_unit_diff"] = res.zero_max_unit_diff;
+  j["zero_init"]["max_unit_diff_per_epoch"] = res.zero.unit_diff;
+  j["zero_init"]["distinct_units"] = res.zero_distinct_units;
+  j["zero_init"]["unit_diff_png"] = "unit_diff.png";
+  j["best"]["distinct_units"] = res.best_distinct_units;
   j["zero_init"]["weights_png"] = "weights_zero.png";
   j["zero_init"]["explanation"] = zero_sentence;
   write_file_atomic(opt.out + "/summary.json", j.dump(2) + "\n");
@@ -304,7 +349,8 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
      << "## Zero initialization\n\nFinal valid accuracy " << pct(zero.run.final_valid_acc) << ", test accuracy "
      << pct(zero_test) << ".\n\n"
      << zero_sentence << "\n\n![loss](" << zero.run.loss_png << ") ![accuracy](" << zero.run.acc_png
-     << ")\n\n![weights after zero-init training](weights_zero.png)\n\n"
+     << ")\n\n![weights after zero-init training](weights_zero.png) ![difference between hidden "
+        "units](unit_diff.png)\n\n"
      << "Full page: [report.html](report.html).\n";
   write_file_atomic(opt.out + "/summary.md", md.str());
 
@@ -331,7 +377,9 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   x << "<h3>First-layer weights before and after training (best run)</h3>\n<div class=\"cols\">"
     << pics.img("weights_before.png", "weights before") << pics.img("weights_after.png", "weights after")
     << "</div>\n<h3>Zero initialization</h3>\n<p>" << html_escape(zero_sentence) << "</p>\n<div class=\"cols\">"
-    << pics.img(zero.run.loss_png, "zero-init loss") << pics.img(zero.run.acc_png, "zero-init accuracy") << "</div>\n";
+    << pics.img(zero.run.loss_png, "zero-init loss") << pics.img(zero.run.acc_png, "zero-init accuracy")
+    << pics.img("unit_diff.png", "difference between hidden units")
+    << pics.img("weights_zero.png", "first-layer weights after zero-init training") << "</div>\n";
   ReportOptions ro;
   ro.title = "scrawl study: " + opt.arch + ", best lr " + lr_tag(res.best_lr);
   ro.model_path = opt.out + "/best.scrawl";

@@ -16,7 +16,7 @@ struct StudyOptions {
   std::string arch = "fc64,sigmoid,fc36";
   std::vector<float> lrs = {0.001f, 0.003f, 0.01f, 0.03f, 0.1f, 0.3f};  // the search's candidates
   TrainConfig cfg;  // epochs, batch, optimizer, seed; lr and init are set per run
-  int threads = 0;
+  int threads = 1;  // the MLP's GEMMs are too small to gain from more threads; 0 = all cores
 };
 
 struct StudyRun {
@@ -26,6 +26,7 @@ struct StudyRun {
   std::vector<EpochStats> history;
   bool diverged = false;
   double final_valid_acc = 0, final_train_acc = 0;
+  std::vector<double> unit_diff;              // max_unit_difference of the first layer after each epoch
   std::string loss_png, acc_png, curves_csv;  // file names inside the output folder
 };
 
@@ -36,6 +37,7 @@ struct StudyResult {
   double best_test_acc = 0, best_test_balanced = 0;
   StudyRun zero;
   double zero_max_unit_diff = 0, best_max_unit_diff = 0;
+  int zero_distinct_units = 0, best_distinct_units = 0;  // hidden units that differ by more than 1e-3
 };
 
 // Throws std::runtime_error naming the file for unreadable data or an unwritable output folder.
