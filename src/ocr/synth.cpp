@@ -377,7 +377,7 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
   hand.xscale = uni(rng, 0.85, 1.15);
   hand.gap = uni(rng, 0.12, 0.32);
   hand.hershey_face = chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
-  hand.stroke = uni(rng, 0.08, 0.14);
+  hand.stroke = uni(rng, 0.12, 0.18);
   const double skew = uni(rng, -cfg.max_skew_deg, cfg.max_skew_deg);
   const double skew_rad = std::abs(cfg.max_skew_deg) * CV_PI / 180;
   // Margins leave room for the skew to turn the text block without cutting corners off.
@@ -385,7 +385,7 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
   const int my = static_cast<int>(H * uni(rng, 0.04, 0.08) + W / 2.0 * std::sin(skew_rad));
   double pitch_ratio = uni(rng, 1.6, 2.1);
   // Word gaps stay well above letter gaps, as in careful block printing.
-  const double word_gap_ratio = std::max(uni(rng, 0.6, 1.0), 2.5 * hand.gap);
+  const double word_gap_ratio = std::max(uni(rng, 0.7, 1.1), 2.5 * hand.gap);
 
   // Fixed text: write every word first, then shrink the whole text if a line is too wide, so it always fits.
   std::vector<std::vector<std::string>> fixed_words;
