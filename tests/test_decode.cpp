@@ -1,4 +1,6 @@
 // Contextual decoding on hand-made probability tables: lexicon trie, letter trigram, and the word decoder.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -256,4 +258,65 @@ TEST(WordDecoder, TakesTheClassStringFromTheModel) {
   GlyphProbs g;
   g.p = {0.05f, 0.6f, 0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.4f, 0.f, 0.f};
   EXPECT_EQ(d.decode({g, g}).text, "11");
+}
+
+// End to end through `scrawl read` on the shared photos (shipped model, default word list).
+namespace {
+size_t glyph_edits(const std::string& truth, std::string got) {
+  std::string a, b;
+  for (char c : truth)
+    if (!std::isspace(static_cast<unsigned char>(c))) a += c;
+  for (char c : got)
+    if (!std::isspace(static_cast<unsigned char>(c))) b += c;
+  // Plain Levenshtein (ASCII pages).
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+TEST(ReadCli, DecodingDoesNotHurtThePhotos) {
+  for (const std::string name : {"02_letters", "03_haiku", "04_deep"}) {
+    const std::string base = test::data_dir() + "/pages/" + name;
+    std::ifstream in(base + ".txt");
+    ASSERT_TRUE(in) << base;
+    const std::string truth((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto off = test::run_scrawl("read --lm-weight 0 " + base + ".jpg");
+    const auto on = test::run_scrawl("read " + base + ".jpg");
+    ASSERT_EQ(off.exit_code, 0) << off.err;
+    ASSERT_EQ(on.exit_code, 0) << on.err;
+    EXPECT_LE(glyph_edits(truth, on.out), glyph_edits(truth, off.out)) << name << ":\n" << on.out;
+  }
+}
+
+TEST(ReadCli, LexiconFlags) {
+  const std::string page = test::data_dir() + "/pages/03_haiku.jpg";
+  test::TempDir dir;
+  const std::string missing = dir / "no_such_words.txt";
+  const auto bad = test::run_scrawl("read --lexicon " + missing + " " + page);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find(missing + ": cannot open word list"), std::string::npos) << bad.err;
+  EXPECT_TRUE(bad.out.empty());
+  const auto both = test::run_scrawl("read --no-lexicon --lexicon " + missing + " " + page);
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  const auto neg = test::run_scrawl("read --lm-weight -1 " + page);
+  EXPECT_EQ(neg.exit_code, 2) << neg.err;
+  {
+    std::ofstream f(dir / "words.txt");
+    f << "haikus\nare\neasy\nbut\nsometimes\nthey\ndont\nmake\nsense\nrefrigerator\n";
+  }
+  const auto custom = test::run_scrawl("read --lexicon " + (dir / "words.txt") + " " + page);
+  EXPECT_EQ(custom.exit_code, 0) << custom.err;
+  EXPECT_EQ(std::count(custom.out.begin(), custom.out.end(), '\n'), 3) << custom.out;
+  const auto none = test::run_scrawl("read --no-lexicon " + page);
+  EXPECT_EQ(none.exit_code, 0) << none.err;
 }

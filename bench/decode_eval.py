@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Glyph CER with and without contextual decoding (scrawl read --lm-weight), scored by `scrawl score`.
+
+Sets: the shared page photos (../shared/data/pages/*.jpg with NAME.txt), pages synthesized from emnist36-test with
+dictionary words, and pages of random letter-and-digit strings. Synthesized pages go to a temporary folder that is
+removed at the end (never into the repository).
+
+Rows per set:
+  argmax      each glyph's top class, no context at all (from the JSON of the `off` run)
+  off         scrawl read --lm-weight 0: the reader's own letter/digit majority rule, no decoder
+  on          scrawl read (default --lm-weight, wamerican lexicon + trigram + number shapes)
+  no-lexicon  scrawl read --no-lexicon (number shapes only)
+
+  bench/decode_eval.py --build build-lex [--pages 20] [--model FILE] [--lm-weight W ...]
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"decode_eval: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r.stdout
+
+
+def argmax_text(page):
+    lines = []
+    for line in page["lines"]:
+        words = []
+        for w in line["words"]:
+            words.append("".join(c["alternatives"][0]["label"] if c["alternatives"] else c["label"] for c in w["chars"]))
+        lines.append(" ".join(words))
+    return "".join(l + "\n" for l in lines)
+
+
+def score(scrawl, pairs, tmp):
+    """Pooled glyph CER over (gt_path, predicted_text) pairs: sum of edits / sum of GT glyphs."""
+    edits = glyphs = 0
+    for i, (gt, text) in enumerate(pairs):
+        pred = os.path.join(tmp, f"pred_{i}.txt")
+        with open(pred, "w") as f:
+            f.write(text)
+        s = json.loads(run([scrawl, "score", "--json", gt, pred]))
+        edits += s["glyph_edits"]
+        glyphs += s["gt_glyphs"]
+    return edits, glyphs
+
+
+def read(scrawl, images, extra, model):
+    cmd = [scrawl, "read", "--format", "json", "--jobs", "2"] + extra + images
+    if model:
+        cmd += ["--model", model]
+    t = time.perf_counter()
+    out = json.loads(run(cmd))
+    secs = time.perf_counter() - t
+    return (out["pages"] if "pages" in out else [out]), secs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../shared/data"))
+    ap.add_argument("--model", default="")
+    ap.add_argument("--pages", type=int, default=20)
+    ap.add_argument("--seed-dict", type=int, default=11)
+    ap.add_argument("--seed-random", type=int, default=22)
+    ap.add_argument("--lm-weight", type=float, nargs="*", default=[], help="extra rows at these weights")
+    a = ap.parse_args()
+    scrawl = os.path.join(a.build, "scrawl")
+    data = os.path.abspath(a.data)
+    with tempfile.TemporaryDirectory(prefix="scrawl_decode_eval_") as tmp:
+        sets = {"photos": sorted(glob.glob(os.path.join(data, "pages", "*.jpg")))}
+        for kind, seed in (("dictionary", a.seed_dict), ("random", a.seed_random)):
+            out = os.path.join(tmp, kind)
+            run([scrawl, "synth", "--glyphs", os.path.join(data, "emnist36", "emnist36-test"), "--out", out,
+                 "--pages", str(a.pages), "--seed", str(seed), "--words", kind])
+            sets[kind] = sorted(glob.glob(os.path.join(out, "page_*.png")))
+        modes = [("off", ["--lm-weight", "0"]), ("on", []), ("no-lexicon", ["--no-lexicon"])]
+        modes += [(f"w={w:g}", ["--lm-weight", str(w)]) for w in a.lm_weight]
+        results = {}
+        for name, images in sets.items():
+            gts = [os.path.splitext(p)[0] + ".txt" for p in images]
+            for mode, extra in modes:
+                pages, secs = read(scrawl, images, extra, a.model)
+                texts = [p["text"] if p["text"].endswith("\n") or not p["text"] else p["text"] + "\n" for p in pages]
+                results[(name, mode)] = score(scrawl, list(zip(gts, texts)), tmp) + (secs,)
+                if mode == "off":
+                    results[(name, "argmax")] = score(scrawl, list(zip(gts, [argmax_text(p) for p in pages])), tmp) + (0,)
+        names = list(sets)
+        print("glyph CER % (edits / GT glyphs); read time in s for the whole set, 2 jobs")
+        print(f"{'mode':<12}" + "".join(f"{n + f' ({len(sets[n])} pages)':>32}" for n in names))
+        for mode in ["argmax"] + [m for m, _ in modes]:
+            row = f"{mode:<12}"
+            for n in names:
+                e, g, s = results[(n, mode)]
+                row += f"{100 * e / g:>10.2f} ({e:>4}/{g:>5})" + (f" {s:6.1f}s" if s else " " * 8)
+            print(row)
+
+
+if __name__ == "__main__":
+    main()
