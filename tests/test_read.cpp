@@ -78,7 +78,7 @@ TEST_F(Fixture, CorruptPng) {
   std::string png = encode(text_page({"HELLO"}), ".png");
   for (size_t i = png.size() / 3; i < png.size() / 3 + 64; ++i) png[i] = char(png[i] ^ 0x5A);
   write(dir / "bad.png", png);
-  expect_bad(dir / "bad.png", "not a readable image");
+  expect_bad(dir / "bad.png", "corrupt PNG");
 }
 
 TEST_F(Fixture, HugeImageRefusedFromHeader) {

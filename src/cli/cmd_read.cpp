@@ -1,6 +1,7 @@
 // scrawl read: read the handwriting in page photos and print it as text, JSON, TSV or hOCR.
 #include <cstdio>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <stdexcept>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "ocr/decode_page.h"
 #include "ocr/format.h"
 #include "ocr/reader.h"
+#include "train/train_options.h"
 
 namespace scrawl::cli {
 
@@ -39,6 +41,9 @@ void add_read(CLI::App& app) {
   cmd->add_option("--lm-weight", opt->lm_weight, "Weight of the word prior against the glyph classifier; 0: off")
       ->check(CLI::Range(0.0, 100.0));
   cmd->callback([opt] {
+    // A page is a few dozen glyphs: one thread per page is fastest, and --jobs spreads pages over cores.
+    set_threads(1);
+    cv::setNumThreads(1);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
     if (!opt->annotate.empty() && opt->images.size() != 1)
       throw CLI::ValidationError("--annotate", "needs exactly one image");

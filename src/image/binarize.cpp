@@ -7,21 +7,35 @@
 namespace scrawl {
 
 namespace {
-// q-th quantile of a CV_32F image in [0,1], from a 1024-bin histogram (fast and accurate enough).
-double quantile(const cv::Mat& img, double q) {
-  std::vector<int> hist(1024, 0);
-  for (int y = 0; y < img.rows; ++y) {
-    const float* p = img.ptr<float>(y);
-    for (int x = 0; x < img.cols; ++x) ++hist[std::clamp(int(p[x] * 1023.0f + 0.5f), 0, 1023)];
+// Histogram of a CV_32F image in [0,1] with 1024 bins: every quantile the thresholds need, from one pass.
+struct Histogram {
+  std::vector<double> bins = std::vector<double>(1024, 0.0);
+  double total = 0;
+  explicit Histogram(const cv::Mat& img) {
+    for (int y = 0; y < img.rows; ++y) {
+      const float* p = img.ptr<float>(y);
+      for (int x = 0; x < img.cols; ++x) bins[size_t(std::clamp(int(p[x] * 1023.0f + 0.5f), 0, 1023))] += 1;
+    }
+    total = double(img.total());
   }
-  const double target = q * double(img.total());
-  double acc = 0;
-  for (int i = 0; i < 1024; ++i) {
-    acc += hist[i];
-    if (acc >= target) return i / 1023.0;
+  // q-th quantile of the values above `from`.
+  double quantile(double q, double from = -1) const {
+    const int start = from < 0 ? 0 : std::clamp(int(from * 1023.0 + 0.5) + 1, 0, 1024);
+    double n = 0;
+    for (int i = start; i < 1024; ++i) n += bins[size_t(i)];
+    double acc = 0;
+    for (int i = start; i < 1024; ++i) {
+      acc += bins[size_t(i)];
+      if (acc >= q * n && n > 0) return i / 1023.0;
+    }
+    return 1.0;
   }
-  return 1.0;
-}
+  double count_above(double v) const {
+    double n = 0;
+    for (int i = std::clamp(int(v * 1023.0 + 0.5) + 1, 0, 1024); i < 1024; ++i) n += bins[size_t(i)];
+    return n;
+  }
+};
 }  // namespace
 
 cv::Mat relative_darkness(const cv::Mat& gray, const BinarizeConfig& cfg) {
@@ -53,22 +67,15 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   const cv::Mat dark = relative_darkness(smooth, cfg);
   InkMask out;
   // Ink covers a few percent of a page, so the middle quantiles describe the paper alone.
-  out.paper_level = quantile(dark, 0.5);
-  out.noise = std::max(quantile(dark, 0.75) - quantile(dark, 0.25), 1e-3) / 1.349;  // IQR -> sigma
+  const Histogram hist(dark);
+  out.paper_level = hist.quantile(0.5);
+  out.noise = std::max(hist.quantile(0.75) - hist.quantile(0.25), 1e-3) / 1.349;  // IQR -> sigma
   double weak = std::max(out.paper_level + cfg.noise_sigmas * out.noise, cfg.min_contrast);
-  // Ink level: the median of the pixels clearly above the weak threshold.
-  std::vector<float> inky;
-  for (int y = 0; y < dark.rows; ++y) {
-    const float* p = dark.ptr<float>(y);
-    for (int x = 0; x < dark.cols; ++x)
-      if (p[x] > weak) inky.push_back(p[x]);
-  }
-  if (inky.empty()) {
+  if (hist.count_above(weak) == 0) {
     out.mask = cv::Mat::zeros(gray.size(), CV_8U);
     return out;
   }
-  std::nth_element(inky.begin(), inky.begin() + inky.size() / 2, inky.end());
-  out.ink_level = inky[inky.size() / 2];
+  out.ink_level = hist.quantile(0.5, weak);  // median of the clearly inked pixels
   const double strong = std::max(weak, cfg.strong_ratio * out.ink_level + (1 - cfg.strong_ratio) * weak);
   // Stroke edges are blurred by the lens: cutting them at a fraction of the ink's contrast keeps strokes
   // their true width instead of fattening them by the blur.

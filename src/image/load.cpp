@@ -1,5 +1,7 @@
 #include "image/load.h"
 
+#include <zlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -96,6 +98,22 @@ LoadedPage load_page(const std::string& path, const LoadConfig& cfg) {
     if (int64_t(hs->width) * hs->height > cfg.max_pixels)
       throw std::runtime_error(path + ": image too large (" + std::to_string(hs->width) + "x" +
                                std::to_string(hs->height) + " pixels, limit " + std::to_string(cfg.max_pixels) + ")");
+  }
+  // libpng prints its own complaints on stderr before failing; checking the chunk CRCs first gives one clean
+  // error instead, and catches a truncated file (no IEND chunk).
+  if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
+    size_t i = 8;
+    bool end = false;
+    while (!end) {
+      if (i + 12 > bytes.size()) throw std::runtime_error(path + ": truncated PNG (no end chunk)");
+      const size_t len = be32(bytes, i);
+      if (len > bytes.size() - i - 12) throw std::runtime_error(path + ": truncated PNG (chunk runs past the end)");
+      const auto* p = reinterpret_cast<const Bytef*>(bytes.data() + i + 4);
+      if (crc32(0L, p, uInt(len + 4)) != be32(bytes, i + 8 + len))
+        throw std::runtime_error(path + ": corrupt PNG (chunk checksum mismatch)");
+      end = bytes.compare(i + 4, 4, "IEND") == 0;
+      i += 12 + len;
+    }
   }
   // libjpeg fills a truncated JPEG with grey and only warns; a JPEG must end with its EOI marker (FF D9),
   // possibly followed by a little padding.

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
@@ -407,12 +405,6 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
     for (const auto& p : ps)
       if (!p.punct) lh.push_back(p.box.height);
     const std::vector<bool> brk = word_breaks(gaps, lh.empty() ? char_h : median(lh), cfg);
-    if (std::getenv("SCRAWL_DEBUG_GAPS")) {
-      std::fprintf(stderr, "line h=%.1f gaps:", lh.empty() ? char_h : median(lh));
-      for (size_t j = 0; j < gaps.size(); ++j)
-        std::fprintf(stderr, " %.2f%s", gaps[j] / (lh.empty() ? char_h : median(lh)), brk[j] ? "|" : "");
-      std::fprintf(stderr, "\n");
-    }
     Line line;
     Word word;
     cv::Rect lbox, wbox;
