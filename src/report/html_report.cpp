@@ -138,7 +138,7 @@ th{background:#f3f5f8;font-weight:600}td.num{text-align:right;font-variant-numer
 .bar span{display:block;height:100%;background:#3a7bd5}
 .bar span.low{background:#e07b39}
 img.plot{max-width:100%;border:1px solid #e4e7ec;border-radius:4px}
-.cols>img.plot{max-width:calc(50% - 14px);height:auto}
+.cols>img.plot{max-width:calc(50% - 16px);height:auto;box-sizing:border-box}
 img.glyph{image-rendering:pixelated;border:1px solid #ccc;width:84px;height:84px}
 .mistakes{display:flex;flex-wrap:wrap;gap:10px}
 .mistake{width:150px;border:1px solid #e4e7ec;border-radius:6px;padding:8px;font-size:13px;text-align:center}
