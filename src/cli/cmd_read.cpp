@@ -37,7 +37,8 @@ void add_read(CLI::App& app) {
   cmd->add_option("--annotate", opt->annotate, "Write the (single) image with boxes and labels drawn to this PNG");
   cmd->add_option("--jobs", opt->jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
   cmd->add_option("--lexicon", opt->lexicon, "Word list for reading words in context (default /usr/share/dict/words)");
-  cmd->add_flag("--no-lexicon", opt->no_lexicon, "No word list: only number shapes guide the reading of words");
+  cmd->add_flag("--no-lexicon", opt->no_lexicon,
+                "No whole-word lookup: letter trigrams and number shapes still guide the reading of words");
   cmd->add_option("--lm-weight", opt->lm_weight, "Weight of the word prior against the glyph classifier; 0: off")
       ->check(CLI::Range(0.0, 100.0));
   cmd->callback([opt] {
@@ -57,7 +58,8 @@ void add_read(CLI::App& app) {
     PageDecodeConfig decode_cfg;
     decode_cfg.decode.lm_weight = opt->lm_weight;
     WordDecoder decoder(classes);
-    if (!opt->no_lexicon && opt->lm_weight > 0) {
+    decode_cfg.decode.use_lexicon = !opt->no_lexicon;
+    if (opt->lm_weight > 0) {
       if (!opt->lexicon.empty()) {
         decoder = make_word_decoder(classes, opt->lexicon);
       } else {
