@@ -9,7 +9,7 @@ Rows per set:
   argmax      each glyph's top class, no context at all (from the JSON of the `off` run)
   off         scrawl read --lm-weight 0: the reader's own letter/digit majority rule, no decoder
   on          scrawl read (default --lm-weight, wamerican lexicon + trigram + number shapes)
-  no-lexicon  scrawl read --no-lexicon (number shapes only)
+  no-lexicon  scrawl read --no-lexicon (letter trigram + number shapes, no whole-word lookup)
 
   bench/decode_eval.py --build build-lex [--pages 20] [--model FILE] [--lm-weight W ...]
 """
