@@ -152,13 +152,13 @@ TEST(Conv2D, HandComputedExample) {
   for (int i = 0; i < 9; ++i) x.data[i] = static_cast<float>(i + 1);
   layer->forward(y, x, Pass{});
   // y00 = 1*1+2*2+3*4+4*5 + 1 = 38; y01 = 2+6+15+24 + 1 = 48; y10 = 4+10+21+32 + 1 = 68; y11 = 5+12+24+36 + 1 = 78
-  EXPECT_EQ(y.data, (std::vector<float>{38, 48, 68, 78}));
+  EXPECT_EQ(y.data, (FloatBuffer{38, 48, 68, 78}));
   // dy = 1 everywhere: dW[k] = sum of the inputs under tap k; dx[p] = sum of the kernel taps covering p.
   Tensor dy(1, Shape{1, 2, 2});
   dy.fill(1.f);
   layer->backward(dx, dy, x, y, true);
   EXPECT_EQ(dw, (std::vector<float>{1 + 2 + 4 + 5, 2 + 3 + 5 + 6, 4 + 5 + 7 + 8, 5 + 6 + 8 + 9, 4}));
-  EXPECT_EQ(dx.data, (std::vector<float>{1, 3, 2, 4, 10, 6, 3, 7, 4}));
+  EXPECT_EQ(dx.data, (FloatBuffer{1, 3, 2, 4, 10, 6, 3, 7, 4}));
 }
 
 TEST(MaxPool, HandComputedExample) {
@@ -167,11 +167,11 @@ TEST(MaxPool, HandComputedExample) {
   Tensor x(1, Shape{1, 4, 4}), y, dx;
   x.data = {1, 5, 2, 0, 3, 4, 8, 1, -1, -2, 0, 0, -3, -4, 0, 6};
   pool.forward(y, x, Pass{});
-  EXPECT_EQ(y.data, (std::vector<float>{5, 8, -1, 6}));
+  EXPECT_EQ(y.data, (FloatBuffer{5, 8, -1, 6}));
   Tensor dy(1, Shape{1, 2, 2});
   dy.data = {10, 20, 30, 40};
   pool.backward(dx, dy, x, y, true);
-  EXPECT_EQ(dx.data, (std::vector<float>{0, 10, 0, 0, 0, 0, 20, 0, 30, 0, 0, 0, 0, 0, 0, 40}));
+  EXPECT_EQ(dx.data, (FloatBuffer{0, 10, 0, 0, 0, 0, 20, 0, 30, 0, 0, 0, 0, 0, 0, 40}));
 }
 
 TEST(Arch, TokensRoundTrip) {

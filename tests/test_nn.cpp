@@ -110,8 +110,8 @@ TEST(Activation, ReluForwardBackward) {
   dy.data = {5.f, 6.f, 7.f, 8.f};
   r.forward(y, x, {});
   r.backward(dx, dy, x, y, true);
-  EXPECT_EQ(y.data, (std::vector<float>{0.f, 0.f, 2.f, 0.f}));
-  EXPECT_EQ(dx.data, (std::vector<float>{0.f, 0.f, 7.f, 0.f}));
+  EXPECT_EQ(y.data, (FloatBuffer{0.f, 0.f, 2.f, 0.f}));
+  EXPECT_EQ(dx.data, (FloatBuffer{0.f, 0.f, 7.f, 0.f}));
 }
 
 // Two dense layers with no activation between them compute one linear map: W = W1 W2, b = b1 W2 + b2.
@@ -125,7 +125,7 @@ TEST(Dense, StackedLinearLayersEqualOneLinearLayer) {
   ASSERT_TRUE(l1 && l2);
   // Compose by hand into a single fc4 model.
   Model one("fc4", in, "0123");
-  std::vector<float>& p = one.params();
+  FloatBuffer& p = one.params();
   for (int i = 0; i < 6; ++i)
     for (int k = 0; k < 4; ++k) {
       double s = 0;

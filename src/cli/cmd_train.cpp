@@ -42,7 +42,10 @@ void add_train(CLI::App& app) {
   cmd->add_option("--out", opt->out, "Model file to write")->required();
   cmd->add_option("--epoch-size", opt->cfg.epoch_size, "Samples per epoch (0: the whole training set)")
       ->capture_default_str();
-  cmd->add_option("--checkpoint", opt->cfg.checkpoint, "Save the model to this file after every epoch");
+  cmd->add_option("--checkpoint", opt->cfg.checkpoint,
+                  "Folder for a checkpoint (model, optimizer and RNG state) written atomically after every epoch");
+  cmd->add_option("--resume", opt->resume,
+                  "Continue an interrupted run from its checkpoint folder (same data and settings required)");
   cmd->add_option("--curves", opt->curves, "Write per-epoch loss/accuracy to this CSV file");
   cmd->callback([opt] {
     opt->cfg.progress = !globals().quiet;

@@ -37,7 +37,7 @@ GradCheckResult check_model_gradients(Model& model, const Tensor& x_in, const st
   Tensor dlogits;
   loss.backward(dlogits, labels.data());
   model.backward(dlogits, true);
-  const std::vector<float> analytic = model.grads();
+  const FloatBuffer analytic = model.grads();
   const Tensor dx = model.input_grad();
 
   GradCheckResult r;

@@ -12,6 +12,8 @@ Model::Model(const std::string& arch, const InputSpec& input, const std::string&
   size_t total = 0;
   for (auto& l : layers_) {
     s = l->setup(s);
+    // Each slice starts on a 64-byte boundary so vectorized code sees the same alignment in every process.
+    if (l->param_count() > 0) total = (total + 15) / 16 * 16;
     offsets_.push_back(total);
     total += l->param_count();
   }

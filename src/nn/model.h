@@ -45,9 +45,9 @@ class Model {
   const std::string& classes() const { return classes_; }
   int num_classes() const { return static_cast<int>(classes_.size()); }
   size_t param_count() const { return params_.size(); }
-  std::vector<float>& params() { return params_; }
-  const std::vector<float>& params() const { return params_; }
-  std::vector<float>& grads() { return grads_; }
+  FloatBuffer& params() { return params_; }
+  const FloatBuffer& params() const { return params_; }
+  FloatBuffer& grads() { return grads_; }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Output of layer i from the last forward (after layer i ran).
   const Tensor& activation(size_t i) const { return acts_.at(i + 1); }
@@ -60,7 +60,7 @@ class Model {
   std::string classes_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<size_t> offsets_;  // offsets_[i]: start of layer i's slice in params_/grads_
-  std::vector<float> params_, grads_;
+  FloatBuffer params_, grads_;  // 64-byte aligned, each layer's slice too (see Model::Model)
   Tensor input_copy_;            // acts_[0] aliases the caller's x; we keep a pointer instead of a copy
   const Tensor* x_ = nullptr;
   std::vector<Tensor> acts_;     // acts_[i+1] = output of layer i; used by backward

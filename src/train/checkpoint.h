@@ -2,7 +2,6 @@
 // optimizer's state, the RNG's state, the epoch history and the early-stopping bookkeeping. One file,
 // DIR/checkpoint.cbor, replaced atomically after every epoch, so a kill at any moment leaves the last one whole.
 #pragma once
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -13,17 +12,6 @@
 #include "train/trainer.h"
 
 namespace scrawl {
-
-// Where a run stands between epochs.
-struct TrainState {
-  int epochs_done = 0;
-  std::vector<EpochStats> history;
-  double best_loss = std::numeric_limits<double>::infinity();
-  int best_epoch = 0;
-  int since_best = 0;
-  std::vector<float> best_params;  // only with keep_best
-  std::string rng;                 // std::mt19937 state in its standard text form
-};
 
 // `run` identifies the run (data, arch, hyperparameters); resuming with a different one is refused.
 void save_checkpoint(const std::string& dir, const Model& model, const Optimizer& opt, const TrainState& state,

@@ -34,17 +34,36 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   in.shape = Shape{1, train.h, train.w};
   TrainResult r{Model(opt.arch, in, train.classes), {}, 0};
   r.model.init_params(opt.cfg.seed, opt.cfg.init);
-  Trainer trainer(r.model, opt.cfg);
+  TrainConfig cfg = opt.cfg;
+  if (!opt.resume.empty()) cfg.checkpoint = opt.resume;
+  Trainer trainer(r.model, cfg);
   if (opt.augment > 0.f) trainer.augment = make_augmenter(opt.augment, train.h, train.w);
+  // Everything that shapes the result; a checkpoint only resumes a run with the same identity.
+  trainer.run_id = {{"train", opt.train},         {"valid", opt.valid},           {"arch", opt.arch},
+                    {"epochs", cfg.epochs},       {"batch", cfg.batch},           {"lr", cfg.lr},
+                    {"optimizer", cfg.optimizer}, {"weight_decay", cfg.weight_decay}, {"seed", cfg.seed},
+                    {"init", cfg.init},           {"schedule", cfg.schedule},     {"patience", cfg.patience},
+                    {"keep_best", cfg.keep_best}, {"balanced", cfg.balanced},     {"augment", opt.augment},
+                    {"epoch_size", cfg.epoch_size}};
+  if (!opt.resume.empty()) trainer.resume(trainer.run_id);
   if (log)
-    std::fprintf(log, "training %s on %s (%d samples, %zu parameters)\n", opt.arch.c_str(), opt.train.c_str(),
-                 train.size(), r.model.param_count());
-  r.history = trainer.fit(train, opt.valid.empty() ? nullptr : &valid, [&](const EpochStats& s) {
-    if (log) {
-      std::fprintf(log, "%s\n", format_epoch(s).c_str());
-      std::fflush(log);
-    }
-  });
+    std::fprintf(log, "training %s on %s (%d samples, %zu parameters)%s\n", opt.arch.c_str(), opt.train.c_str(),
+                 train.size(), r.model.param_count(), opt.resume.empty() ? "" : (", resumed from " + opt.resume).c_str());
+  try {
+    r.history = trainer.fit(train, opt.valid.empty() ? nullptr : &valid, [&](const EpochStats& s) {
+      if (log) {
+        std::fprintf(log, "%s\n", format_epoch(s).c_str());
+        std::fflush(log);
+      }
+    });
+  } catch (const TrainingDiverged& e) {
+    // Keep the last good model: the trainer restored the parameters of the last completed epoch.
+    if (e.epochs_done == 0) throw std::runtime_error(std::string(e.what()) + "; no epoch completed, no model written");
+    r.model.meta["trained"] = {{"diverged_in_epoch", e.epoch}, {"epochs", e.epochs_done}};
+    save_model(r.model, opt.out);
+    throw std::runtime_error(std::string(e.what()) + "; kept the model after epoch " + std::to_string(e.epochs_done) +
+                             " in " + opt.out);
+  }
   r.best_epoch = trainer.best_epoch();
   const auto& last = r.history.back();
   r.model.meta["trained"] = {{"train", opt.train},     {"valid", opt.valid},         {"arch", opt.arch},

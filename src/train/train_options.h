@@ -16,6 +16,7 @@ struct TrainOptions {
   float augment = 0.f;
   int threads = 0;
   std::string out, curves;
+  std::string resume;  // checkpoint folder to continue from (it is also where new checkpoints go)
 };
 
 struct TrainResult {

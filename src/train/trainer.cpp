@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "nn/model_io.h"
+#include "train/checkpoint.h"
 #include "nn/softmax_xent.h"
 #include "train/metrics.h"
 
@@ -75,17 +76,19 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
   if (valid) check_classes_match(model_, *valid);
   if (train.size() == 0) throw std::runtime_error(train.source + ": no training samples");
   std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg_.seed * 7919 + 17));
+  if (!state_.rng.empty()) {  // resuming: continue the exact random stream
+    std::istringstream in(state_.rng);
+    in >> rng;
+  }
   const bool bar = cfg_.progress && isatty(STDERR_FILENO);
-  std::vector<EpochStats> history;
-  double best_loss = std::numeric_limits<double>::infinity();
-  std::vector<float> best_params;
-  int since_best = 0;
+  FloatBuffer last_good = model_.params();  // restored if the loss stops being finite
   Tensor x, dlogits;
   std::vector<int> y;
   SoftmaxCrossEntropy loss;
   Pass pass{true, &rng};
 
-  for (int epoch = 0; epoch < cfg_.epochs; ++epoch) {
+  for (int epoch = state_.epochs_done; epoch < cfg_.epochs; ++epoch) {
+    if (cfg_.patience > 0 && state_.since_best >= cfg_.patience) break;
     const auto t0 = std::chrono::steady_clock::now();
     opt_->lr = scheduled_lr(cfg_, epoch);
     const std::vector<int> order = cfg_.balanced ? balanced_order(train, rng) : epoch_order(train.size(), rng);
@@ -98,9 +101,13 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
       train.gather(x, y, order, begin, end);
       if (augment) augment(x, rng);
       const double l = loss.forward(model_.forward(x, pass), y.data());
-      if (!std::isfinite(l))
-        throw std::runtime_error("training diverged: loss became " + std::to_string(l) + " in epoch " +
-                                 std::to_string(epoch + 1) + " (lower the learning rate)");
+      if (!std::isfinite(l)) {
+        if (bar) std::fprintf(stderr, "\r\033[K");
+        model_.params() = last_good;
+        throw TrainingDiverged("training diverged: the loss became " + std::to_string(l) + " in epoch " +
+                                   std::to_string(epoch + 1) + " (try a lower --lr)",
+                               epoch + 1, state_.epochs_done);
+      }
       loss_sum += l * (end - begin);
       correct += loss.correct(y.data());
       model_.zero_grad();
@@ -122,22 +129,33 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
       s.valid_acc = ev.accuracy;
     }
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    history.push_back(s);
+    state_.history.push_back(s);
     const double score = valid ? s.valid_loss : s.train_loss;
-    if (score < best_loss) {
-      best_loss = score;
-      best_epoch_ = s.epoch;
-      since_best = 0;
-      if (cfg_.keep_best) best_params = model_.params();
+    if (score < state_.best_loss) {
+      state_.best_loss = score;
+      state_.best_epoch = s.epoch;
+      state_.since_best = 0;
+      if (cfg_.keep_best) state_.best_params.assign(model_.params().begin(), model_.params().end());
     } else {
-      ++since_best;
+      ++state_.since_best;
     }
-    if (!cfg_.checkpoint.empty()) save_model(model_, cfg_.checkpoint);
+    state_.epochs_done = epoch + 1;
+    last_good = model_.params();
+    if (!cfg_.checkpoint.empty()) {
+      std::ostringstream out;
+      out << rng;
+      state_.rng = out.str();
+      save_checkpoint(cfg_.checkpoint, model_, *opt_, state_, run_id);
+    }
     if (on_epoch) on_epoch(s);
-    if (cfg_.patience > 0 && since_best >= cfg_.patience) break;
   }
-  if (cfg_.keep_best && !best_params.empty()) model_.params() = best_params;
-  return history;
+  if (cfg_.keep_best && !state_.best_params.empty()) model_.params().assign(state_.best_params.begin(), state_.best_params.end());
+  return state_.history;
+}
+
+void Trainer::resume(const nlohmann::json& run) {
+  if (cfg_.checkpoint.empty()) throw std::runtime_error("resume needs a checkpoint folder");
+  load_checkpoint(cfg_.checkpoint, model_, *opt_, state_, run);
 }
 
 std::string format_epoch(const EpochStats& s) {

@@ -3,8 +3,12 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
 #include "nn/model.h"
@@ -27,12 +31,31 @@ struct TrainConfig {
   bool progress = true;               // progress bar on stderr (only when it is a terminal)
   int epoch_size = 0;                 // samples drawn per epoch (0: the training set size); shorter epochs
                                       // give finer checkpoints and schedules on big sets
-  std::string checkpoint;             // if set, the model is saved here after every epoch (long runs survive a kill)
+  std::string checkpoint;             // folder: full training state saved after every epoch (see checkpoint.h)
 };
 
 struct EpochStats {
   int epoch = 0;  // 1-based
   double train_loss = 0, train_acc = 0, valid_loss = 0, valid_acc = 0, seconds = 0, lr = 0;
+};
+
+// Where a run stands between epochs: what a checkpoint must hold besides the model and optimizer state.
+struct TrainState {
+  int epochs_done = 0;
+  std::vector<EpochStats> history;
+  double best_loss = std::numeric_limits<double>::infinity();
+  int best_epoch = 0;
+  int since_best = 0;
+  std::vector<float> best_params;  // only with keep_best
+  std::string rng;                 // std::mt19937 state in its standard text form
+};
+
+// Thrown when the loss stops being finite. The model then holds the parameters of the last completed epoch.
+struct TrainingDiverged : std::runtime_error {
+  TrainingDiverged(const std::string& what, int epoch_, int epochs_done_)
+      : std::runtime_error(what), epoch(epoch_), epochs_done(epochs_done_) {}
+  int epoch;        // 1-based epoch in which it happened
+  int epochs_done;  // completed epochs whose parameters the model now holds
 };
 
 // Mutates a training batch in place (augmentation). Must be deterministic given rng.
@@ -51,13 +74,17 @@ class Trainer {
                               const std::function<void(const EpochStats&)>& on_epoch = {});
   BatchTransform augment;  // optional
   Optimizer& optimizer() { return *opt_; }
-  int best_epoch() const { return best_epoch_; }
+  int best_epoch() const { return state_.best_epoch; }
+  // Continues from cfg.checkpoint's saved state. `run` must equal what the interrupted run recorded.
+  void resume(const nlohmann::json& run);
+  // Identifies this run in checkpoints (data, architecture, hyperparameters), set before fit().
+  nlohmann::json run_id = nlohmann::json::object();
 
  private:
   Model& model_;
   TrainConfig cfg_;
   std::unique_ptr<Optimizer> opt_;
-  int best_epoch_ = 0;
+  TrainState state_;
 };
 
 std::string format_epoch(const EpochStats& s);
