@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs scrawl from build/ into a temporary prefix, builds examples/api against the installed CMake package,
+# runs it on the bundled example page, and checks the pkg-config file resolves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix" build-api' EXIT
+cmake --install build --prefix "$prefix" >/dev/null
+test -x "$prefix/bin/scrawl" && test -f "$prefix/share/scrawl/models/default.scrawl"
+cmake -S examples/api -B build-api -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build build-api -j"$(nproc)" >/dev/null
+text=$(build-api/read_page examples/page.png 2>/dev/null)
+echo "$text"
+[[ -n "$text" ]] || { echo "check-install: the example program read no text" >&2; exit 1; }
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs scrawl >/dev/null
+"$prefix/bin/scrawl" --version
+echo "check-install: ok"
