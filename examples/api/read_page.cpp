@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "nn/model_io.h"
+#include "ocr/decode_page.h"
 #include "ocr/reader.h"
 
 int main(int argc, char** argv) {
@@ -12,8 +13,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    scrawl::Reader reader(scrawl::load_model(argc > 2 ? argv[2] : SCRAWL_INSTALLED_MODEL));
-    const scrawl::PageResult page = reader.read(argv[1]);
+    scrawl::Model model = scrawl::load_model(argc > 2 ? argv[2] : SCRAWL_INSTALLED_MODEL);
+    const std::string classes = model.classes();
+    scrawl::Reader reader(std::move(model));
+    scrawl::PageResult page = reader.read(argv[1]);
+    // Re-read each word in context (word list, letter trigrams, number shapes), as `scrawl read` does.
+    scrawl::decode_page(page, scrawl::make_word_decoder(classes));
     std::fputs(scrawl::to_text(page).c_str(), stdout);
     for (const auto& line : page.lines)
       for (const auto& word : line.words)
