@@ -17,14 +17,10 @@
 
 using scrawl::test::emnist;
 using scrawl::test::run_scrawl;
+using scrawl::test::slurp;
 using scrawl::test::TempDir;
 
 namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // Epochs completed according to DIR/checkpoint.cbor, or -1 if there is none yet.
 int epochs_in_checkpoint(const std::string& dir) {

@@ -8,13 +8,10 @@
 
 using scrawl::test::emnist;
 using scrawl::test::run_scrawl;
+using scrawl::test::slurp;
 using scrawl::test::TempDir;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 }  // namespace
 

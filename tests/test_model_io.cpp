@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 using namespace scrawl;
+using scrawl::test::slurp;
 using scrawl::test::TempDir;
 
 namespace {
@@ -17,10 +18,6 @@ Model small_model() {
   m.init_params(5);
   m.meta["note"] = "test";
   return m;
-}
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 void spit(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
 std::string load_error(const std::string& p) {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -49,6 +51,12 @@ inline RunResult run_scrawl(const std::string& args) {
   }
   std::filesystem::remove(tmp);
   return r;
+}
+
+// A whole file's bytes ("" if it cannot be read).
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 // A fresh empty folder under the system temp dir, removed when the object dies.
