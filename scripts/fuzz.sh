@@ -11,7 +11,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 targets=$(cd fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
 cmake --build build-fuzz -j"$(nproc)" --target scrawl $targets
 bash fuzz/make_seeds.sh build-fuzz/scrawl build-fuzz/seeds
-mkdir -p build-fuzz/logs
+mkdir -p build-fuzz/logs build-fuzz/artifacts
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 status=0
 for t in $targets; do
@@ -23,7 +23,7 @@ for t in $targets; do
     args=(-runs="$mode")
   fi
   echo "fuzz: $t ${args[*]}"
-  if ! build-fuzz/fuzz/$t "${args[@]}" -seed=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  if ! build-fuzz/fuzz/$t "${args[@]}" -seed=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/artifacts/ -max_len=65536 \
       "$corpus" "build-fuzz/seeds/${t#fuzz_}" >"build-fuzz/logs/$t.log" 2>&1; then
     echo "fuzz: $t FAILED"; tail -40 "build-fuzz/logs/$t.log"; status=1
   fi
