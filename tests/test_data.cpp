@@ -210,7 +210,8 @@ TEST(Mat, TruncatedFileIsRejected) {
   write_bytes(dir / "text.mat", "hello, I am not a MATLAB file");
   EXPECT_THROW(load_mat(dir / "cut.mat", "valid"), std::runtime_error);
   // Found by fuzzing: an element that claims more bytes than the file has made libmatio loop forever.
-  std::string lying = std::string("MATLAB 5.0 MAT-file").append(116 - 19, ' ') + std::string(8, '\0') + "\x00\x01IM";
+  std::string lying =
+      std::string("MATLAB 5.0 MAT-file").append(116 - 19, ' ') + std::string(8, '\0') + std::string("\x00\x01IM", 4);
   lying += std::string("\x0e\x00\x00\x00\xb0\x02\x00\x00", 8) + std::string(100, '\0');  // miMATRIX, 688 bytes
   write_bytes(dir / "lying.mat", lying);
   EXPECT_NE(error_of([&] { load_mat(dir / "lying.mat", "valid"); }).find("claims 688 bytes"), std::string::npos);
