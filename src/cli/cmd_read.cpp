@@ -1,6 +1,11 @@
 // scrawl read: read the handwriting in page photos and print it as text, JSON, TSV or hOCR.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <stdexcept>
@@ -74,14 +79,30 @@ void add_read(CLI::App& app) {
     const int jobs = int(std::min<size_t>(size_t(opt->jobs), n));
     std::vector<PageResult> pages(n);
     std::vector<std::string> errors(n);
+    // Progress on stderr for batches when it is a terminal; --verbose adds one line per page with its timing.
+    const bool bar = n > 1 && !globals().quiet && isatty(STDERR_FILENO);
+    std::atomic<size_t> finished{0};
+    std::mutex log_mutex;
     auto work = [&](Reader& reader, size_t begin) {
       for (size_t i = begin; i < n; i += size_t(jobs)) {
+        const auto t0 = std::chrono::steady_clock::now();
         try {
           pages[i] = reader.read(opt->images[i]);
           decode_page(pages[i], decoder, decode_cfg);
         } catch (const std::exception& e) {
           errors[i] = e.what();
         }
+        const size_t done = ++finished;
+        std::lock_guard<std::mutex> lock(log_mutex);
+        if (globals().verbose && errors[i].empty()) {
+          size_t glyphs = 0;
+          for (const auto& line : pages[i].lines)
+            for (const auto& word : line.words) glyphs += word.chars.size();
+          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+          std::fprintf(stderr, "%s%s: %zu lines, %zu glyphs, skew %.1f deg, %.0f ms\n", bar ? "\r\033[K" : "",
+                       opt->images[i].c_str(), pages[i].lines.size(), glyphs, pages[i].skew_degrees, ms);
+        }
+        if (bar) std::fprintf(stderr, "\r\033[Kreading %zu/%zu pages", done, n);
       }
     };
     if (jobs <= 1) {
@@ -94,6 +115,7 @@ void add_read(CLI::App& app) {
       work(first, 0);
       for (auto& t : threads) t.join();
     }
+    if (bar) std::fprintf(stderr, "\r\033[K");
     // Every good page is printed; each bad one is reported on one line, and the exit code says so.
     std::vector<PageResult> good;
     std::vector<std::string> names;
