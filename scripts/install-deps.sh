@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything scrawl needs to build, test and benchmark, from Debian's packages.
+# Installs what scrawl needs from Debian's packages: to build and run (no flag), plus what CI's tests need (--ci),
+# plus the benchmarks' reference tools (--bench), or everything (--all).
 # Idempotent: when every package is already present it returns without touching apt.
 set -euo pipefail
 
@@ -14,11 +15,19 @@ packages=(
   fonts-dejavu-core
   wamerican
 )
-# Optional extras a benchmark or check uses when --all is given.
-extras=(tesseract-ocr python3-torch clang libclang-rt-14-dev hyperfine chromium)
+# What the tests need beyond building (--ci): clang + libFuzzer runtime for the fuzz targets, Chromium for the
+# report screenshot test. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
+ci_extras=(clang libclang-rt-14-dev chromium)
+bench_extras=(tesseract-ocr python3-torch hyperfine)
 
 want=("${packages[@]}")
-[[ "${1:-}" == "--all" ]] && want+=("${extras[@]}")
+case "${1:-}" in
+  --ci) want+=("${ci_extras[@]}") ;;
+  --bench) want+=("${bench_extras[@]}") ;;
+  --all) want+=("${ci_extras[@]}" "${bench_extras[@]}") ;;
+  "") ;;
+  *) echo "usage: install-deps.sh [--ci|--bench|--all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
