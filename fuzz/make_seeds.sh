@@ -36,4 +36,11 @@ for i in range(3):
     labels[i + 3 * i] = 1.0  # column-major: row i, column i
 open(os.path.join(out, "mat", "seed0.mat"), "wb").write(header + matrix("valid_data", 3, 16, data) + matrix("valid_labels", 3, 26, labels))
 PY
+# Small pages drawn by scrawl itself (Hershey fonts), PNG and JPEG.
+"$bin" -q synth --font hershey --text "AB 12|CD" --width 240 --height 200 --min-char-height 30 --max-char-height 40 \
+  --pages 1 --seed 3 --out "$tmp/png" >/dev/null
+"$bin" -q synth --font hershey --text "XY|7" --width 200 --height 240 --min-char-height 30 --max-char-height 40 \
+  --pages 1 --seed 4 --format jpg --out "$tmp/jpg" >/dev/null
+cp "$tmp"/png/*.png "$out/page/seed0.png"
+cp "$tmp"/jpg/*.jpg "$out/page/seed1.jpg"
 "$bin" -q train --train "$tmp/t" --arch fc4,relu,fc36 --epochs 1 --out "$out/model/seed0.scrawl" >/dev/null

@@ -16,6 +16,8 @@ export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 status=0
 for t in $targets; do
   corpus=build-fuzz/corpus/$t
+  seeds=${t#fuzz_}
+  [[ "$seeds" == read ]] && seeds=page
   mkdir -p "$corpus"
   if [[ "$mode" == "--smoke" ]]; then
     args=(-max_total_time=15)
@@ -23,8 +25,8 @@ for t in $targets; do
     args=(-runs="$mode")
   fi
   echo "fuzz: $t ${args[*]}"
-  if ! build-fuzz/fuzz/$t "${args[@]}" -seed=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/artifacts/ -max_len=65536 \
-      "$corpus" "build-fuzz/seeds/${t#fuzz_}" >"build-fuzz/logs/$t.log" 2>&1; then
+  if ! build-fuzz/fuzz/$t "${args[@]}" -seed=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/artifacts/ -max_len=131072 \
+      "$corpus" "build-fuzz/seeds/$seeds" >"build-fuzz/logs/$t.log" 2>&1; then
     echo "fuzz: $t FAILED"; tail -40 "build-fuzz/logs/$t.log"; status=1
   fi
   grep -E "^(#[0-9]+\s+DONE|Done [0-9]+ runs)" "build-fuzz/logs/$t.log" | tail -1 || true
