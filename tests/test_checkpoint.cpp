@@ -12,8 +12,8 @@
 
 #include "data/dataset.h"
 #include "nn/model_io.h"
-#include "train/trainer.h"
 #include "test_util.h"
+#include "train/trainer.h"
 
 using scrawl::test::emnist;
 using scrawl::test::run_scrawl;
@@ -34,8 +34,10 @@ int epochs_in_checkpoint(const std::string& dir) {
 }
 
 std::string train_args(const std::string& out) {
-  return "-q train --train " + emnist("train") + " --arch fc48,tanh,fc36 --epochs 5 --batch 64 --lr 0.002 "
-         "--optimizer adam --augment 0.3 --threads 1 --seed 21 --out " + out;
+  return "-q train --train " + emnist("train") +
+         " --arch fc48,tanh,fc36 --epochs 5 --batch 64 --lr 0.002 "
+         "--optimizer adam --augment 0.3 --threads 1 --seed 21 --out " +
+         out;
 }
 
 }  // namespace
@@ -99,9 +101,9 @@ TEST(Checkpoint, ResumeWithDifferentSettingsIsRefused) {
 
 TEST(Checkpoint, DivergenceInTheFirstEpochWritesNoModel) {
   TempDir dir;
-  const auto r = run_scrawl("-q train --train " + emnist("train300") +
-                            " --arch fc64,relu,fc64,relu,fc36 --optimizer momentum --lr 1e7 --epochs 5 --seed 1 --out " +
-                            (dir / "m.scrawl"));
+  const auto r = run_scrawl(
+      "-q train --train " + emnist("train300") +
+      " --arch fc64,relu,fc64,relu,fc36 --optimizer momentum --lr 1e7 --epochs 5 --seed 1 --out " + (dir / "m.scrawl"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("in epoch 1"), std::string::npos) << r.err;

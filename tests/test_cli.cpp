@@ -12,7 +12,9 @@ using scrawl::test::slurp;
 using scrawl::test::TempDir;
 
 namespace {
-int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 }  // namespace
 
 TEST(Cli, TrainFewEpochsOnTrain300BeatsHalfAndEvalReportsIt) {
@@ -45,7 +47,8 @@ TEST(Cli, SameSeedSameModelBytes) {
     const auto r = run_scrawl("-q train --train " + emnist("train300") + " --epochs 1 --seed 9 --out " + (dir / name));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  const auto r = run_scrawl("-q train --train " + emnist("train300") + " --epochs 1 --seed 10 --out " + (dir / "c.scrawl"));
+  const auto r =
+      run_scrawl("-q train --train " + emnist("train300") + " --epochs 1 --seed 10 --out " + (dir / "c.scrawl"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(slurp(dir / "a.scrawl"), slurp(dir / "b.scrawl"));
   EXPECT_NE(slurp(dir / "a.scrawl"), slurp(dir / "c.scrawl"));

@@ -19,7 +19,9 @@ Model small_model() {
   m.meta["note"] = "test";
   return m;
 }
-void spit(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+void spit(const std::string& p, const std::string& s) {
+  std::ofstream(p, std::ios::binary) << s;
+}
 std::string load_error(const std::string& p) {
   try {
     load_model(p);
@@ -69,7 +71,7 @@ TEST(ModelIo, DamagedFilesAreRejectedNamingTheFile) {
   const struct {
     const char* file;
     const char* why;
-  } cases[] = {{"trunc.scrawl", "checksum"}, {"flip.scrawl", "checksum"},  {"version.scrawl", "version 9"},
+  } cases[] = {{"trunc.scrawl", "checksum"},  {"flip.scrawl", "checksum"}, {"version.scrawl", "version 9"},
                {"magic.scrawl", "bad magic"}, {"empty.scrawl", "0 bytes"}, {"missing.scrawl", "cannot open"}};
   for (const auto& c : cases) {
     const std::string e = load_error(dir / c.file);

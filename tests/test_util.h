@@ -20,10 +20,16 @@ inline std::string data_dir() {
   if (!std::filesystem::is_directory(d)) ADD_FAILURE() << "shared data folder missing: " << d;
   return d;
 }
-inline std::string emnist(const std::string& split) { return data_dir() + "/emnist36/emnist36-" + split; }
+inline std::string emnist(const std::string& split) {
+  return data_dir() + "/emnist36/emnist36-" + split;
+}
 
-inline std::string scrawl_binary() { return SCRAWL_BINARY; }
-inline std::string source_dir() { return SCRAWL_SOURCE_DIR; }
+inline std::string scrawl_binary() {
+  return SCRAWL_BINARY;
+}
+inline std::string source_dir() {
+  return SCRAWL_SOURCE_DIR;
+}
 
 struct RunResult {
   int exit_code = -1;

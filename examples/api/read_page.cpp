@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     std::fputs(scrawl::to_text(page).c_str(), stdout);
     for (const auto& line : page.lines)
       for (const auto& word : line.words)
-        std::fprintf(stderr, "%-12s %.2f  at (%d,%d)\n", word.text().c_str(), word.confidence(), word.box.x, word.box.y);
+        std::fprintf(stderr, "%-12s %.2f  at (%d,%d)\n", word.text().c_str(), word.confidence(), word.box.x,
+                     word.box.y);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "read_page: %s\n", e.what());
     return 1;

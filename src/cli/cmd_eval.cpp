@@ -52,7 +52,9 @@ void add_eval(CLI::App& app) {
       j["per_class"] = per;
       nlohmann::json cp = nlohmann::json::array();
       for (const auto& p : pairs)
-        cp.push_back({{"a", std::string(1, cls[p.a])}, {"b", std::string(1, cls[p.b])}, {"a_as_b", p.a_as_b},
+        cp.push_back({{"a", std::string(1, cls[p.a])},
+                      {"b", std::string(1, cls[p.b])},
+                      {"a_as_b", p.a_as_b},
                       {"b_as_a", p.b_as_a}});
       j["confused_pairs"] = cp;
       std::printf("%s\n", j.dump(2).c_str());

@@ -18,7 +18,8 @@ void add_train(CLI::App& app) {
   cmd->add_option("--valid", opt->valid, "Validation data (same forms as --train)");
   cmd->add_option("--arch", opt->arch, "Comma-separated layers, e.g. fc64,sigmoid,fc36 or conv5x5x32,relu,pool2,...")
       ->capture_default_str();
-  cmd->add_option("--epochs", opt->cfg.epochs, "Number of passes over the training data")->capture_default_str()
+  cmd->add_option("--epochs", opt->cfg.epochs, "Number of passes over the training data")
+      ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch", opt->cfg.batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--lr", opt->cfg.lr, "Learning rate")->capture_default_str()->check(CLI::PositiveNumber);

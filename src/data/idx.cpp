@@ -68,21 +68,22 @@ Dataset load_idx(const std::string& prefix, bool transposed) {
 
 Dataset parse_idx(const std::string& img, const std::string& lbl, const std::string& img_path,
                   const std::string& lbl_path, bool transposed, const std::string& source) {
-
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw std::runtime_error(img_path + ": not an IDX image file (bad magic)");
   if (lbl.size() < 8 || be32(lbl, 0) != 0x00000801)
     throw std::runtime_error(lbl_path + ": not an IDX label file (bad magic)");
   const uint64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
   if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
-    throw std::runtime_error(img_path + ": implausible image size " + std::to_string(rows) + "x" + std::to_string(cols));
+    throw std::runtime_error(img_path + ": implausible image size " + std::to_string(rows) + "x" +
+                             std::to_string(cols));
   if (img.size() != 16 + n * rows * cols)
     throw std::runtime_error(img_path + ": header says " + std::to_string(n) + " images of " + std::to_string(rows) +
                              "x" + std::to_string(cols) + " but the file holds " + std::to_string(img.size() - 16) +
                              " pixel bytes");
   const uint64_t nl = be32(lbl, 4);
-  if (lbl.size() != 8 + nl) throw std::runtime_error(lbl_path + ": header says " + std::to_string(nl) +
-                                                     " labels but the file holds " + std::to_string(lbl.size() - 8));
+  if (lbl.size() != 8 + nl)
+    throw std::runtime_error(lbl_path + ": header says " + std::to_string(nl) + " labels but the file holds " +
+                             std::to_string(lbl.size() - 8));
   if (nl != n)
     throw std::runtime_error(lbl_path + ": " + std::to_string(nl) + " labels for " + std::to_string(n) + " images");
 

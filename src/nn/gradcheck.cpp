@@ -10,7 +10,9 @@
 namespace scrawl {
 namespace {
 
-double rel_error(double a, double n) { return std::abs(a - n) / std::max(std::abs(a) + std::abs(n), 1e-4); }
+double rel_error(double a, double n) {
+  return std::abs(a - n) / std::max(std::abs(a) + std::abs(n), 1e-4);
+}
 
 // Indices 0..n-1, or a seeded sample of `cap` of them.
 std::vector<size_t> pick(size_t n, size_t cap, std::mt19937& rng) {
@@ -65,8 +67,7 @@ GradCheckResult check_model_gradients(Model& model, const Tensor& x_in, const st
   return r;
 }
 
-GradCheckResult check_layer_gradients(Layer& layer, Shape in, int batch, double eps, unsigned seed,
-                                      size_t max_checks) {
+GradCheckResult check_layer_gradients(Layer& layer, Shape in, int batch, double eps, unsigned seed, size_t max_checks) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.f, 1.f);
   const Shape out = layer.setup(in);

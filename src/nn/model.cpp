@@ -22,7 +22,8 @@ Model::Model(const std::string& arch, const InputSpec& input, const std::string&
                              " outputs but the data has " + std::to_string(classes.size()) + " classes");
   params_.assign(total, 0.f);
   grads_.assign(total, 0.f);
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->bind(params_.data() + offsets_[i], grads_.data() + offsets_[i]);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers_[i]->bind(params_.data() + offsets_[i], grads_.data() + offsets_[i]);
   acts_.resize(layers_.size() + 1);
   dacts_.resize(layers_.size() + 1);
 }
@@ -79,6 +80,8 @@ void Model::backward(const Tensor& dlogits, bool need_input_grad) {
   }
 }
 
-void Model::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.f); }
+void Model::zero_grad() {
+  std::fill(grads_.begin(), grads_.end(), 0.f);
+}
 
 }  // namespace scrawl

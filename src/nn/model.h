@@ -3,10 +3,9 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "nn/layer.h"
 
@@ -15,9 +14,9 @@ namespace scrawl {
 // What the model expects to be fed. Loaders and the page reader both convert to this.
 struct InputSpec {
   Shape shape{1, 28, 28};
-  std::string orientation = "upright";  // rows top to bottom, as a person reads the glyph
-  std::string polarity = "ink_high";    // 0 = paper, 1 = ink
-  std::string normalization = "emnist"; // blur, crop to ink, center keeping aspect, pad 2, resize
+  std::string orientation = "upright";   // rows top to bottom, as a person reads the glyph
+  std::string polarity = "ink_high";     // 0 = paper, 1 = ink
+  std::string normalization = "emnist";  // blur, crop to ink, center keeping aspect, pad 2, resize
 };
 
 class Model {
@@ -60,11 +59,11 @@ class Model {
   std::string classes_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<size_t> offsets_;  // offsets_[i]: start of layer i's slice in params_/grads_
-  FloatBuffer params_, grads_;  // 64-byte aligned, each layer's slice too (see Model::Model)
+  FloatBuffer params_, grads_;   // 64-byte aligned, each layer's slice too (see Model::Model)
   Tensor input_copy_;            // acts_[0] aliases the caller's x; we keep a pointer instead of a copy
   const Tensor* x_ = nullptr;
-  std::vector<Tensor> acts_;     // acts_[i+1] = output of layer i; used by backward
-  std::vector<Tensor> dacts_;    // dacts_[i] = gradient w.r.t. acts_[i]
+  std::vector<Tensor> acts_;   // acts_[i+1] = output of layer i; used by backward
+  std::vector<Tensor> dacts_;  // dacts_[i] = gradient w.r.t. acts_[i]
 };
 
 // Splits "a,b,c" and builds each layer token; throws on an unknown token with the token named.

@@ -4,9 +4,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -72,13 +72,16 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   }
 }
 
-void save_model(const Model& model, const std::string& path) { write_file_atomic(path, serialize_model(model)); }
+void save_model(const Model& model, const std::string& path) {
+  write_file_atomic(path, serialize_model(model));
+}
 
 std::string serialize_model(const Model& model) {
   const InputSpec& in = model.input();
   nlohmann::json h;
   h["arch"] = model.arch();
-  h["input"] = {{"c", in.shape.c}, {"h", in.shape.h}, {"w", in.shape.w}, {"orientation", in.orientation},
+  h["input"] = {{"c", in.shape.c},         {"h", in.shape.h},
+                {"w", in.shape.w},         {"orientation", in.orientation},
                 {"polarity", in.polarity}, {"normalization", in.normalization}};
   h["classes"] = model.classes();
   h["param_count"] = model.param_count();
@@ -96,7 +99,9 @@ std::string serialize_model(const Model& model) {
   return out;
 }
 
-Model load_model(const std::string& path) { return parse_model(read_file(path), path); }
+Model load_model(const std::string& path) {
+  return parse_model(read_file(path), path);
+}
 
 Model parse_model(const std::string& s, const std::string& path) {
   auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };

@@ -61,10 +61,14 @@ void Adam::set_state(const std::vector<float>& s) {
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, float lr) {
   std::unique_ptr<Optimizer> o;
-  if (name == "sgd") o = std::make_unique<Sgd>();
-  else if (name == "momentum") o = std::make_unique<Momentum>();
-  else if (name == "adam") o = std::make_unique<Adam>();
-  else throw std::runtime_error("unknown optimizer '" + name + "' (expected sgd, momentum or adam)");
+  if (name == "sgd")
+    o = std::make_unique<Sgd>();
+  else if (name == "momentum")
+    o = std::make_unique<Momentum>();
+  else if (name == "adam")
+    o = std::make_unique<Adam>();
+  else
+    throw std::runtime_error("unknown optimizer '" + name + "' (expected sgd, momentum or adam)");
   o->lr = lr;
   return o;
 }

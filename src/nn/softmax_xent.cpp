@@ -6,7 +6,9 @@
 
 namespace scrawl {
 
-int argmax(const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); }
+int argmax(const float* v, int n) {
+  return static_cast<int>(std::max_element(v, v + n) - v);
+}
 
 void softmax(Tensor& probs, const Tensor& logits) {
   probs.resize(logits.n, logits.shape);

@@ -24,7 +24,9 @@ std::vector<float> floats(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string checkpoint_path(const std::string& dir) { return (std::filesystem::path(dir) / "checkpoint.cbor").string(); }
+std::string checkpoint_path(const std::string& dir) {
+  return (std::filesystem::path(dir) / "checkpoint.cbor").string();
+}
 
 void save_checkpoint(const std::string& dir, const Model& model, const Optimizer& opt, const TrainState& state,
                      const nlohmann::json& run) {
@@ -41,9 +43,13 @@ void save_checkpoint(const std::string& dir, const Model& model, const Optimizer
   nlohmann::json hist = nlohmann::json::array();
   for (const auto& s : state.history)
     hist.push_back({s.epoch, s.train_loss, s.train_acc, s.valid_loss, s.valid_acc, s.seconds, s.lr});
-  j["state"] = {{"epochs_done", state.epochs_done}, {"history", hist},      {"best_loss", state.best_loss},
-                {"best_epoch", state.best_epoch},   {"since_best", state.since_best},
-                {"best_params", floats(state.best_params)}, {"rng", state.rng}};
+  j["state"] = {{"epochs_done", state.epochs_done},
+                {"history", hist},
+                {"best_loss", state.best_loss},
+                {"best_epoch", state.best_epoch},
+                {"since_best", state.since_best},
+                {"best_params", floats(state.best_params)},
+                {"rng", state.rng}};
   const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
   write_file_atomic(checkpoint_path(dir), std::string(cbor.begin(), cbor.end()));
 }
@@ -74,8 +80,8 @@ void load_checkpoint(const std::string& dir, Model& model, Optimizer& opt, Train
       state.history.push_back(EpochStats{h.at(0).get<int>(), h.at(1).get<double>(), h.at(2).get<double>(),
                                          h.at(3).get<double>(), h.at(4).get<double>(), h.at(5).get<double>(),
                                          h.at(6).get<double>()});
-    state.best_loss = s.at("best_loss").is_null() ? std::numeric_limits<double>::infinity()
-                                                  : s.at("best_loss").get<double>();
+    state.best_loss =
+        s.at("best_loss").is_null() ? std::numeric_limits<double>::infinity() : s.at("best_loss").get<double>();
     state.best_epoch = s.at("best_epoch").get<int>();
     state.since_best = s.at("since_best").get<int>();
     state.best_params = floats(s.at("best_params"));

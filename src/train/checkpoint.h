@@ -2,10 +2,9 @@
 // optimizer's state, the RNG's state, the epoch history and the early-stopping bookkeeping. One file,
 // DIR/checkpoint.cbor, replaced atomically after every epoch, so a kill at any moment leaves the last one whole.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "nn/model.h"
 #include "nn/optim.h"

@@ -12,8 +12,8 @@ struct Evaluation {
   int n = 0;
   double loss = 0.0;
   double accuracy = 0.0;
-  double balanced_accuracy = 0.0;  // mean of per-class recall over classes present in the data
-  std::vector<double> per_class;   // recall per class (NaN where the class has no samples)
+  double balanced_accuracy = 0.0;           // mean of per-class recall over classes present in the data
+  std::vector<double> per_class;            // recall per class (NaN where the class has no samples)
   std::vector<std::vector<int>> confusion;  // confusion[true][pred]
   std::vector<int> predicted;               // argmax per sample
   std::vector<float> probs;                 // n x classes softmax outputs

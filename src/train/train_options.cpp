@@ -1,8 +1,8 @@
 #include "train/train_options.h"
 
-#include <Eigen/Core>
 #include <omp.h>
 
+#include <Eigen/Core>
 #include <filesystem>
 #include <stdexcept>
 
@@ -39,16 +39,19 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   Trainer trainer(r.model, cfg);
   if (opt.augment > 0.f) trainer.augment = make_augmenter(opt.augment, train.h, train.w);
   // Everything that shapes the result; a checkpoint only resumes a run with the same identity.
-  trainer.run_id = {{"train", opt.train},         {"valid", opt.valid},           {"arch", opt.arch},
-                    {"epochs", cfg.epochs},       {"batch", cfg.batch},           {"lr", cfg.lr},
-                    {"optimizer", cfg.optimizer}, {"weight_decay", cfg.weight_decay}, {"seed", cfg.seed},
-                    {"init", cfg.init},           {"schedule", cfg.schedule},     {"patience", cfg.patience},
-                    {"keep_best", cfg.keep_best}, {"balanced", cfg.balanced},     {"augment", opt.augment},
-                    {"epoch_size", cfg.epoch_size}};
+  trainer.run_id = {{"train", opt.train},         {"valid", opt.valid},
+                    {"arch", opt.arch},           {"epochs", cfg.epochs},
+                    {"batch", cfg.batch},         {"lr", cfg.lr},
+                    {"optimizer", cfg.optimizer}, {"weight_decay", cfg.weight_decay},
+                    {"seed", cfg.seed},           {"init", cfg.init},
+                    {"schedule", cfg.schedule},   {"patience", cfg.patience},
+                    {"keep_best", cfg.keep_best}, {"balanced", cfg.balanced},
+                    {"augment", opt.augment},     {"epoch_size", cfg.epoch_size}};
   if (!opt.resume.empty()) trainer.resume(trainer.run_id);
   if (log)
     std::fprintf(log, "training %s on %s (%d samples, %zu parameters)%s\n", opt.arch.c_str(), opt.train.c_str(),
-                 train.size(), r.model.param_count(), opt.resume.empty() ? "" : (", resumed from " + opt.resume).c_str());
+                 train.size(), r.model.param_count(),
+                 opt.resume.empty() ? "" : (", resumed from " + opt.resume).c_str());
   try {
     r.history = trainer.fit(train, opt.valid.empty() ? nullptr : &valid, [&](const EpochStats& s) {
       if (log) {
@@ -66,11 +69,19 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   }
   r.best_epoch = trainer.best_epoch();
   const auto& last = r.history.back();
-  r.model.meta["trained"] = {{"train", opt.train},     {"valid", opt.valid},         {"arch", opt.arch},
-                             {"epochs", last.epoch},   {"batch", opt.cfg.batch},     {"lr", opt.cfg.lr},
-                             {"optimizer", opt.cfg.optimizer}, {"seed", opt.cfg.seed}, {"augment", opt.augment},
-                             {"schedule", opt.cfg.schedule}, {"weight_decay", opt.cfg.weight_decay},
-                             {"balanced", opt.cfg.balanced}, {"best_epoch", r.best_epoch},
+  r.model.meta["trained"] = {{"train", opt.train},
+                             {"valid", opt.valid},
+                             {"arch", opt.arch},
+                             {"epochs", last.epoch},
+                             {"batch", opt.cfg.batch},
+                             {"lr", opt.cfg.lr},
+                             {"optimizer", opt.cfg.optimizer},
+                             {"seed", opt.cfg.seed},
+                             {"augment", opt.augment},
+                             {"schedule", opt.cfg.schedule},
+                             {"weight_decay", opt.cfg.weight_decay},
+                             {"balanced", opt.cfg.balanced},
+                             {"best_epoch", r.best_epoch},
                              {"keep_best", opt.cfg.keep_best}};
   save_model(r.model, opt.out);
   if (!opt.curves.empty()) write_curves_csv(opt.curves, r.history);

@@ -12,8 +12,8 @@
 #include <stdexcept>
 
 #include "nn/model_io.h"
-#include "train/checkpoint.h"
 #include "nn/softmax_xent.h"
+#include "train/checkpoint.h"
 #include "train/metrics.h"
 
 namespace scrawl {
@@ -149,7 +149,8 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
     }
     if (on_epoch) on_epoch(s);
   }
-  if (cfg_.keep_best && !state_.best_params.empty()) model_.params().assign(state_.best_params.begin(), state_.best_params.end());
+  if (cfg_.keep_best && !state_.best_params.empty())
+    model_.params().assign(state_.best_params.begin(), state_.best_params.end());
   return state_.history;
 }
 
