@@ -60,7 +60,7 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<size_t> offsets_;  // offsets_[i]: start of layer i's slice in params_/grads_
   FloatBuffer params_, grads_;   // 64-byte aligned, each layer's slice too (see Model::Model)
-  Tensor input_copy_;            // acts_[0] aliases the caller's x; we keep a pointer instead of a copy
+  Tensor input_copy_;  // only when x arrives flat, e.g. (784,1,1) for a (1,28,28) model: same bytes, model shape
   const Tensor* x_ = nullptr;
   std::vector<Tensor> acts_;   // acts_[i+1] = output of layer i; used by backward
   std::vector<Tensor> dacts_;  // dacts_[i] = gradient w.r.t. acts_[i]
