@@ -1,10 +1,11 @@
 #include "image/load.h"
 
+#include "image/codec.h"
+
 #include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
-#include <opencv2/imgcodecs.hpp>
 #include <stdexcept>
 #include <vector>
 
@@ -129,16 +130,13 @@ LoadedPage load_page(const std::string& path, const LoadConfig& cfg) {
     const int long_side = std::max(hs->width, hs->height);
     while (reduce < 8 && long_side / (reduce * 2) >= cfg.work_long_side) reduce *= 2;
   }
-  const int flags = reduce == 8   ? cv::IMREAD_REDUCED_GRAYSCALE_8
-                    : reduce == 4 ? cv::IMREAD_REDUCED_GRAYSCALE_4
-                    : reduce == 2 ? cv::IMREAD_REDUCED_GRAYSCALE_2
-                                  : cv::IMREAD_GRAYSCALE;
   cv::Mat gray;
   try {
-    const cv::Mat buf(1, int(bytes.size()), CV_8U, bytes.data());
-    gray = cv::imdecode(buf, flags);  // applies EXIF orientation (no IMREAD_IGNORE_ORIENTATION)
+    gray = decode_image(bytes, Channels::gray, reduce);  // with its EXIF orientation applied
   } catch (const cv::Exception&) {
     gray.release();
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(path + ": " + e.what());
   }
   if (gray.empty()) throw std::runtime_error(path + ": not a readable image (corrupt, truncated or unknown format)");
   if (!hs && int64_t(gray.total()) * reduce * reduce > cfg.max_pixels)

@@ -1,10 +1,10 @@
 #include "ocr/format.h"
 
 #include <cmath>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "image/codec.h"
 #include "nn/model_io.h"
 
 namespace scrawl {
@@ -158,7 +158,7 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
 }
 
 void annotate(const std::string& image_path, const PageResult& page, const std::string& out_png) {
-  cv::Mat img = cv::imread(image_path, cv::IMREAD_COLOR);
+  cv::Mat img = read_image(image_path, Channels::bgr);
   if (img.empty()) throw std::runtime_error(image_path + ": cannot read image to annotate");
   // Results are in the page's upright original coordinates; the decoded image has the same size.
   const double sx = page.size.width > 0 ? double(img.cols) / page.size.width : 1.0;
@@ -181,8 +181,7 @@ void annotate(const std::string& image_path, const PageResult& page, const std::
       }
     }
   }
-  std::vector<uint8_t> png;
-  if (!cv::imencode(".png", img, png)) throw std::runtime_error(out_png + ": cannot encode PNG");
+  const std::vector<unsigned char> png = encode_image(img, "png", 95, out_png);
   write_file_atomic(out_png, std::string(png.begin(), png.end()));
 }
 

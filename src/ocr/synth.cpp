@@ -4,11 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <stdexcept>
 
+#include "image/codec.h"
 #include "nn/model_io.h"
 
 namespace scrawl {
@@ -529,11 +529,7 @@ std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyp
     char name[32];
     std::snprintf(name, sizeof name, "page_%03d", i);
     const std::string stem = (std::filesystem::path(out_dir) / name).string();
-    std::vector<uchar> buf;
-    const std::vector<int> params =
-        cfg.format == "jpg" ? std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 90} : std::vector<int>{};
-    if (!cv::imencode("." + cfg.format, page.image, buf, params))
-      throw std::runtime_error(stem + "." + cfg.format + ": cannot encode image");
+    const std::vector<unsigned char> buf = encode_image(page.image, cfg.format, 90, stem + "." + cfg.format);
     // Text first: a reader that sees the image can rely on its ground truth being there.
     write_file_atomic(stem + ".txt", page.text);
     write_file_atomic(stem + "." + cfg.format, std::string(buf.begin(), buf.end()));

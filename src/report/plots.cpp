@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "image/codec.h"
 #include "nn/model_io.h"
 
 namespace scrawl {
@@ -291,8 +291,7 @@ cv::Mat draw_glyph(const float* pixels, int h, int w, int scale) {
 }
 
 std::string encode_png(const cv::Mat& img, const std::string& what) {
-  std::vector<uchar> buf;
-  if (img.empty() || !cv::imencode(".png", img, buf)) throw std::runtime_error(what + ": PNG encoding failed");
+  const std::vector<unsigned char> buf = encode_image(img, "png", 95, what);
   return std::string(buf.begin(), buf.end());
 }
 
