@@ -16,6 +16,7 @@ struct SynthCliOptions {
   uint64_t seed = 1;
   int width = 1600, height = 1200, min_h = 40, max_h = 90;
   double skew = 5;
+  bool boxes = false;
 };
 
 // "LINE ONE|LINE TWO" -> lines; runs of spaces collapse so the ground truth has single spaces.
@@ -50,12 +51,13 @@ void add_synth(CLI::App& app) {
       ->check(CLI::IsMember({"glyphs", "hershey"}));
   cmd->add_option("--text", opt->text, "Fixed text instead of random words, lines separated by '|'");
   cmd->add_option("--dict", opt->dict, "Word list (default /usr/share/dict/words, else a built-in list)");
-  cmd->add_option("--format", opt->format, "Image format")->check(CLI::IsMember({"png", "jpg"}));
+  cmd->add_option("--format", opt->format, "Image format")->check(CLI::IsMember({"png", "jpg", "bmp", "tif"}));
   cmd->add_option("--width", opt->width, "Page width in pixels")->check(CLI::Range(200, 10000));
   cmd->add_option("--height", opt->height, "Page height in pixels")->check(CLI::Range(200, 10000));
   cmd->add_option("--min-char-height", opt->min_h, "Smallest character height in pixels")->check(CLI::Range(8, 2000));
   cmd->add_option("--max-char-height", opt->max_h, "Largest character height in pixels")->check(CLI::Range(8, 2000));
   cmd->add_option("--max-skew", opt->skew, "Largest page rotation in degrees")->check(CLI::Range(0.0, 45.0));
+  cmd->add_flag("--boxes", opt->boxes, "Also write page_000.json: each glyph's box, sample, line and word");
   cmd->callback([opt] {
     if (opt->font == "glyphs" && opt->glyphs.empty())
       throw CLI::ValidationError("--glyphs", "is required unless --font hershey");
@@ -71,6 +73,7 @@ void add_synth(CLI::App& app) {
     cfg.max_char_h = opt->max_h;
     cfg.max_skew_deg = opt->skew;
     cfg.format = opt->format;
+    cfg.boxes = opt->boxes;
     if (!opt->dict.empty()) cfg.dict_path = opt->dict;
     if (!opt->text.empty()) {
       cfg.text = split_lines(opt->text);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <stdexcept>
@@ -446,6 +447,7 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
     char ch;
     int sample;
     cv::Rect r;
+    int line, word;
   };
   std::vector<Box> boxes;
   SynthPage page;
@@ -457,7 +459,9 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
     const int x0 = mx + static_cast<int>(uni(rng, 0, 0.04) * W);
     int x = x0;
     std::vector<std::string> words;
-    auto place = [&](const PlacedWord& pw) {
+    const int line_index =
+        static_cast<int>(page.text.empty() ? 0 : std::count(page.text.begin(), page.text.end(), '\n'));
+    auto place = [&](const PlacedWord& pw, int word_index) {
       for (size_t k = 0; k < pw.glyphs.size(); ++k) {
         const Glyph& g = pw.glyphs[k];
         const int gx = x + pw.offsets[k];
@@ -468,14 +472,14 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
           cv::Mat dst = ink(r);
           cv::max(dst, g.ink(cv::Rect(r.x - gx, r.y - gy, r.width, r.height)), dst);
         }
-        boxes.push_back({g.ch, g.sample, cv::Rect(gx, gy, g.ink.cols, g.ink.rows)});
+        boxes.push_back({g.ch, g.sample, cv::Rect(gx, gy, g.ink.cols, g.ink.rows), line_index, word_index});
       }
       x += pw.width;
     };
     if (!cfg.text.empty()) {
       for (size_t wi = 0; wi < fixed[li].size(); ++wi) {
         x += fixed_gaps[li][wi];
-        place(fixed[li][wi]);
+        place(fixed[li][wi], static_cast<int>(wi));
       }
       words = fixed_words[li];
     } else {
@@ -489,7 +493,7 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
           continue;                   // a word too long for an empty line: draw another
         }
         x += gap;
-        place(pw);
+        place(pw, static_cast<int>(words.size()));
         words.push_back(w);
       }
     }
@@ -509,8 +513,9 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
                                         {float(b.r.br().x), float(b.r.br().y)}},
                              out;
     cv::transform(corners, out, m);
-    page.glyphs.push_back({b.ch, b.sample, cv::boundingRect(out) & cv::Rect(0, 0, W, H)});
+    page.glyphs.push_back({b.ch, b.sample, cv::boundingRect(out) & cv::Rect(0, 0, W, H), b.r, b.line, b.word});
   }
+  page.rotation = cv::Matx23d(m);
   page.image = render_photo(turned, rng);
   return page;
 }
@@ -532,6 +537,21 @@ std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyp
     const std::vector<unsigned char> buf = encode_image(page.image, cfg.format, 90, stem + "." + cfg.format);
     // Text first: a reader that sees the image can rely on its ground truth being there.
     write_file_atomic(stem + ".txt", page.text);
+    if (cfg.boxes) {
+      auto box = [](const cv::Rect& r) { return nlohmann::json::array({r.x, r.y, r.width, r.height}); };
+      nlohmann::json j;
+      const cv::Matx23d& m = page.rotation;
+      j["rotation"] = {{m(0, 0), m(0, 1), m(0, 2)}, {m(1, 0), m(1, 1), m(1, 2)}};
+      j["glyphs"] = nlohmann::json::array();
+      for (const auto& g : page.glyphs)
+        j["glyphs"].push_back({{"ch", std::string(1, g.ch)},
+                               {"sample", g.sample},
+                               {"box", box(g.box)},
+                               {"rect", box(g.rect)},
+                               {"line", g.line},
+                               {"word", g.word}});
+      write_file_atomic(stem + ".json", j.dump() + "\n");
+    }
     write_file_atomic(stem + "." + cfg.format, std::string(buf.begin(), buf.end()));
     written.push_back(stem + "." + cfg.format);
   }

@@ -24,27 +24,33 @@ struct SynthConfig {
   double max_skew_deg = 5;                          // whole-page rotation, uniform in +-max_skew_deg
   std::vector<std::string> text;                    // fixed lines to write; empty: random words and numbers
   std::string dict_path = "/usr/share/dict/words";  // for kDictionary/kMixed; a built-in list if missing
-  std::string format = "png";                       // png or jpg
+  std::string format = "png";                       // png, jpg, bmp or tif
+  bool boxes = false;  // synth_pages also writes DIR/page_000.json: every glyph's box, line and word (for scoring)
 };
 
 // One glyph drawn on the page.
 struct PlacedGlyph {
   char ch = 0;
-  int sample = -1;  // index into the glyph set (-1 for Hershey glyphs)
-  cv::Rect box;     // axis-aligned bounds of its ink on the final (skewed) page
+  int sample = -1;         // index into the glyph set (-1 for Hershey glyphs)
+  cv::Rect box;            // axis-aligned bounds of its ink on the final (skewed) page
+  cv::Rect rect;           // where it was drawn before the page was turned (`rotation` maps this frame to the page)
+  int line = 0, word = 0;  // index of its text line on the page and of its word within that line
 };
 
 struct SynthPage {
   cv::Mat image;                    // CV_8UC3 BGR
   std::string text;                 // ground truth: one line per text line, single spaces, '\n' after each line
   std::vector<PlacedGlyph> glyphs;  // in reading order
+  cv::Matx23d rotation;             // drawing frame -> page pixels (the whole-sheet skew)
 };
 
 // Composes one page. `glyphs` must be set (upright, ink high) for SynthFont::kGlyphs and is ignored for kHershey.
 // Throws std::runtime_error for a fixed text character the glyph set lacks or a config that cannot fit a line.
 SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t seed);
 
-// Writes pages DIR/page_000.png + DIR/page_000.txt ... (page i uses seed mixed with i), each file atomically.
+// Writes pages DIR/page_000.png + DIR/page_000.txt ... (page i uses seed mixed with i), each file atomically; with
+// cfg.boxes also DIR/page_000.json: {"rotation": 2x3 rows, "glyphs": [{"ch","sample","box","rect","line","word"}]},
+// boxes as [x, y, width, height].
 // Creates DIR if needed. Returns the image paths written.
 std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
                                      int pages, uint64_t seed);

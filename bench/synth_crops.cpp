@@ -1,0 +1,148 @@
+// Classifier accuracy on the true glyphs of synthesized pages, for bench/synth_breakdown.py. For every glyph in
+// each page's sidecar (scrawl synth --boxes) it classifies, with the reader's own binarizer and normalization:
+//   raw    the EMNIST sample itself (what the model was trained on)
+//   ideal  the EMNIST sample upsampled 4x, thresholded at 0.5, then normalize_glyph (normalization alone)
+//   crop   the page's ink mask inside the glyph's true drawing rectangle, then normalize_glyph (the glyph as the
+//          reader would see it with perfect segmentation: rendering + binarization + normalization)
+// and prints one JSON line per glyph: {"page","i","ch","raw","ideal","crop","crop_px"}.
+//   bench_synth_crops --glyphs PREFIX [--model FILE] PAGE.png...
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "image/load.h"
+#include "nn/model_io.h"
+#include "ocr/classifier.h"
+#include "ocr/reader.h"
+
+using namespace scrawl;
+
+namespace {
+
+struct TrueGlyph {
+  char ch = 0;
+  int sample = -1;
+  cv::Rect rect;  // drawing frame
+};
+
+std::vector<cv::Mat> page_crops(const std::string& png, const std::vector<TrueGlyph>& glyphs, const cv::Matx23d& rot,
+                                const ReadConfig& cfg, std::vector<int>& px) {
+  const LoadedPage page = load_page(png, cfg.load);
+  const cv::Mat ink = binarize(page.gray, cfg.segment.binarize).mask;
+  // Page pixels -> drawing frame: the inverse of the sheet rotation.
+  cv::Matx23d inv;
+  cv::invertAffineTransform(rot, inv);
+  std::vector<cv::Mat> masks(glyphs.size());
+  for (size_t i = 0; i < glyphs.size(); ++i) masks[i] = cv::Mat::zeros(ink.size(), CV_8U);
+  const double s = page.reduce;
+  for (int y = 0; y < ink.rows; ++y)
+    for (int x = 0; x < ink.cols; ++x) {
+      if (!ink.at<uint8_t>(y, x)) continue;
+      const double X = (x + 0.5) * s, Y = (y + 0.5) * s;
+      const double u = inv(0, 0) * X + inv(0, 1) * Y + inv(0, 2), v = inv(1, 0) * X + inv(1, 1) * Y + inv(1, 2);
+      // The rectangle it lies in, or within a blur's reach of (2 px); the nearest one when several qualify.
+      int best = -1;
+      double best_d = 1e18;
+      for (size_t i = 0; i < glyphs.size(); ++i) {
+        const cv::Rect& r = glyphs[i].rect;
+        const double dx = std::max({r.x - u, 0.0, u - r.br().x}), dy = std::max({r.y - v, 0.0, v - r.br().y});
+        const double d = std::hypot(dx, dy);
+        if (d > 2.0) continue;
+        const double dc = d * 1e6 + std::hypot(u - (r.x + r.width / 2.0), v - (r.y + r.height / 2.0));
+        if (dc < best_d) {
+          best_d = dc;
+          best = int(i);
+        }
+      }
+      if (best >= 0) masks[size_t(best)].at<uint8_t>(y, x) = 255;
+    }
+  std::vector<cv::Mat> out;
+  px.clear();
+  for (auto& m : masks) {
+    px.push_back(cv::countNonZero(m));
+    out.push_back(normalize_glyph(m, cfg.segment.normalize));
+  }
+  return out;
+}
+
+cv::Mat ideal(const Dataset& ds, int sample, const NormalizeConfig& ncfg) {
+  const cv::Mat src(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(sample)));
+  cv::Mat big;
+  cv::resize(src, big, cv::Size(), 4, 4, cv::INTER_CUBIC);
+  cv::Mat bin = big > 0.5f;
+  return normalize_glyph(bin, ncfg);
+}
+
+int run(int argc, char** argv) {
+  std::string glyphs_prefix, model_path = default_model_path();
+  std::vector<std::string> pages;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--glyphs" && i + 1 < argc)
+      glyphs_prefix = argv[++i];
+    else if (a == "--model" && i + 1 < argc)
+      model_path = argv[++i];
+    else
+      pages.push_back(a);
+  }
+  if (glyphs_prefix.empty() || pages.empty()) {
+    std::fprintf(stderr, "usage: bench_synth_crops --glyphs PREFIX [--model FILE] PAGE.png...\n");
+    return 2;
+  }
+  const Dataset ds = load_dataset(glyphs_prefix, "test");
+  Classifier clf(load_model(model_path), 1);
+  const ReadConfig cfg;
+  for (const auto& png : pages) {
+    const std::string side = png.substr(0, png.rfind('.')) + ".json";
+    std::ifstream in(side);
+    if (!in) throw std::runtime_error(side + ": cannot read the box sidecar (scrawl synth --boxes)");
+    const nlohmann::json j = nlohmann::json::parse(in);
+    cv::Matx23d rot;
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 3; ++c) rot(r, c) = j.at("rotation").at(size_t(r)).at(size_t(c)).get<double>();
+    std::vector<TrueGlyph> tg;
+    for (const auto& g : j.at("glyphs")) {
+      const auto& r = g.at("rect");
+      tg.push_back({g.at("ch").get<std::string>()[0], g.at("sample").get<int>(),
+                    cv::Rect(r[0].get<int>(), r[1].get<int>(), r[2].get<int>(), r[3].get<int>())});
+    }
+    std::vector<int> px;
+    const std::vector<cv::Mat> crops = page_crops(png, tg, rot, cfg, px);
+    std::vector<cv::Mat> raws, ideals;
+    for (const auto& g : tg) {
+      if (g.sample < 0 || g.sample >= ds.size()) throw std::runtime_error(side + ": sample out of range");
+      raws.push_back(cv::Mat(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(g.sample))).clone());
+      ideals.push_back(ideal(ds, g.sample, cfg.segment.normalize));
+    }
+    const auto pr = clf.classify(raws), pi = clf.classify(ideals), pc = clf.classify(crops);
+    for (size_t i = 0; i < tg.size(); ++i) {
+      nlohmann::json o = {{"page", png},
+                          {"i", i},
+                          {"ch", std::string(1, tg[i].ch)},
+                          {"raw", std::string(1, pr[i].label())},
+                          {"ideal", std::string(1, pi[i].label())},
+                          {"crop", std::string(1, pc[i].label())},
+                          {"crop_px", px[i]}};
+      std::cout << o.dump() << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_synth_crops: %s\n", e.what());
+    return 1;
+  }
+}
