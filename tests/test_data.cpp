@@ -3,7 +3,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "data/dataset.h"
 #include "test_util.h"
@@ -216,4 +218,88 @@ TEST(Mat, TruncatedFileIsRejected) {
   write_bytes(dir / "lying.mat", lying);
   EXPECT_NE(error_of([&] { load_mat(dir / "lying.mat", "valid"); }).find("claims 688 bytes"), std::string::npos);
   EXPECT_THROW(load_mat(dir / "text.mat", "valid"), std::runtime_error);
+}
+
+namespace {
+// MATLAB 5 pieces, little-endian, built by hand from the format description.
+std::string le32(uint32_t v) {
+  return {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
+}
+std::string mat_element(uint32_t type, const std::string& payload, uint32_t claimed = UINT32_MAX) {
+  std::string e = le32(type) + le32(claimed == UINT32_MAX ? uint32_t(payload.size()) : claimed) + payload;
+  return e.append((8 - payload.size() % 8) % 8, '\0');
+}
+std::string mat_header() {
+  return std::string("MATLAB 5.0 MAT-file").append(116 - 19, ' ') + std::string(8, '\0') + std::string("\x00\x01IM", 4);
+}
+// A double matrix (column-major values); `name_claim` / `rows_claim` overwrite the stored name length / rows.
+std::string mat_matrix(const std::string& name, uint32_t rows, uint32_t cols, const std::vector<double>& values,
+                       uint32_t name_claim = UINT32_MAX) {
+  std::string data(values.size() * 8, '\0');
+  std::memcpy(data.data(), values.data(), data.size());
+  const std::string body = mat_element(6, le32(6) + le32(0)) + mat_element(5, le32(rows) + le32(cols)) +
+                           mat_element(1, name, name_claim) + mat_element(9, data);
+  return mat_element(14, body);
+}
+std::string mat_compressed(const std::string& element) {
+  uLongf n = compressBound(uLong(element.size()));
+  std::string z(n, '\0');
+  EXPECT_EQ(compress(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(element.data()),
+                     uLong(element.size())),
+            Z_OK);
+  z.resize(n);
+  return le32(15) + le32(uint32_t(z.size())) + z;
+}
+}  // namespace
+
+TEST(Mat, HandBuiltFileLoadsPlainAndCompressed) {
+  TempDir dir;
+  // 2 images of 2x2 (values 0.25 -> ink 0.75), labels B and A in a 26-column one-hot matrix.
+  std::vector<double> labels(2 * 26, 0.0);
+  labels[0 + 2 * 1] = 1;  // column-major: row 0, column 1
+  labels[1 + 2 * 0] = 1;  // row 1, column 0
+  const std::string x = mat_matrix("valid_data", 2, 4, std::vector<double>(8, 0.25));
+  const std::string y = mat_matrix("valid_labels", 2, 26, labels);
+  write_bytes(dir / "plain.mat", mat_header() + x + y);
+  write_bytes(dir / "packed.mat", mat_header() + mat_compressed(x) + mat_compressed(y));
+  for (const char* f : {"plain.mat", "packed.mat"}) {
+    const Dataset d = load_mat(dir / f, "valid");
+    ASSERT_EQ(d.size(), 2) << f;
+    EXPECT_EQ(d.h, 2);
+    EXPECT_EQ(d.classes[d.labels[0]], 'B');
+    EXPECT_EQ(d.classes[d.labels[1]], 'A');
+    EXPECT_FLOAT_EQ(d.image(1)[3], 0.75f);
+  }
+}
+
+// Found by fuzzing: libmatio mallocs whatever a name or dimensions tag inside a matrix claims (3.6 GB from a
+// 1 KB file); such files are now refused before matio reads them.
+TEST(Mat, LyingLengthsInsideAMatrixAreRejected) {
+  TempDir dir;
+  const std::vector<double> v(8, 0.5);
+  const std::string labels = mat_matrix("valid_labels", 2, 26, std::vector<double>(52, 0.0));
+  write_bytes(dir / "name.mat", mat_header() + mat_matrix("valid_data", 2, 4, v, 0xd800000cu) + labels);
+  EXPECT_NE(error_of([&] { load_mat(dir / "name.mat", "valid"); }).find("claims 3623878668 bytes"), std::string::npos)
+      << error_of([&] { load_mat(dir / "name.mat", "valid"); });
+  write_bytes(dir / "dims.mat", mat_header() + mat_matrix("valid_data", 100000, 100000, v) + labels);
+  EXPECT_NE(error_of([&] { load_mat(dir / "dims.mat", "valid"); }).find("claims 10000000000 elements"),
+            std::string::npos)
+      << error_of([&] { load_mat(dir / "dims.mat", "valid"); });
+  // Array flags that claim 47 bytes: matio reads the dimensions at a fixed offset anyway, here 2^31 of them.
+  std::string flags = mat_matrix("valid_data", 2, 4, v);
+  flags.replace(12, 4, le32(47));
+  flags.replace(28, 4, le32(0x80000008u));
+  write_bytes(dir / "flags.mat", mat_header() + flags + labels);
+  EXPECT_NE(error_of([&] { load_mat(dir / "flags.mat", "valid"); }).find("malformed array flags"), std::string::npos)
+      << error_of([&] { load_mat(dir / "flags.mat", "valid"); });
+  // The same lies inside compressed elements.
+  write_bytes(dir / "zname.mat",
+              mat_header() + mat_compressed(mat_matrix("valid_data", 2, 4, v, 0xd800000cu)) + mat_compressed(labels));
+  EXPECT_NE(error_of([&] { load_mat(dir / "zname.mat", "valid"); }).find("3623878668-byte field"), std::string::npos)
+      << error_of([&] { load_mat(dir / "zname.mat", "valid"); });
+  write_bytes(dir / "zdims.mat",
+              mat_header() + mat_compressed(mat_matrix("valid_data", 100000, 100000, v)) + mat_compressed(labels));
+  EXPECT_NE(error_of([&] { load_mat(dir / "zdims.mat", "valid"); }).find("claims 10000000000 elements"),
+            std::string::npos)
+      << error_of([&] { load_mat(dir / "zdims.mat", "valid"); });
 }

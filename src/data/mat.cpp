@@ -1,6 +1,8 @@
 // The course's .mat format, read through matio.
 #include <matio.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -56,8 +58,116 @@ std::vector<double> as_matrix(const std::string& path, const std::string& name, 
   return out;
 }
 
-// Walks a MATLAB 5 file's top-level data elements and throws unless each one lies wholly inside the file.
-// libmatio (1.5.23) can loop forever on an element that claims to run past the end, so we check first.
+// libmatio (1.5.23) trusts every length in a MATLAB 5 file: it loops forever on an element that runs past
+// the end of the file, and mallocs whatever a name or dimensions tag claims (gigabytes from a few bytes). Both
+// were found by fuzz_mat, so every element is checked against the bytes that hold it before matio opens the file.
+class V5Checker {
+ public:
+  V5Checker(const std::string& path, bool little) : path_(path), little_(little) {}
+
+  // The data elements in b[pos, end) at nesting `depth` (0: the file's top level).
+  void elements(const std::string& b, size_t pos, size_t end, int depth) const {
+    if (depth > 16) fail("matrices nested more than 16 deep");
+    while (pos < end) {
+      if (pos + 8 > end) fail("truncated or corrupt MATLAB file (element header at byte " + std::to_string(pos) + ")");
+      const Tag t = tag(b, pos, depth > 0);
+      if (t.data + t.bytes > end)
+        fail("truncated or corrupt MATLAB file (element at byte " + std::to_string(pos) + " claims " +
+             std::to_string(t.bytes) + " bytes)");
+      if (t.type == 14) {  // an uncompressed matrix: flags, dimensions, name, then data or sub-matrices
+        elements(b, t.data, t.data + t.bytes, depth + 1);
+        matrix_head(b, t.data, t.data + t.bytes, t.bytes, pos);
+      }
+      if (t.type == 15 && depth == 0) compressed(b, t.data, t.bytes, pos);
+      pos = t.next;
+    }
+  }
+
+ private:
+  struct Tag {
+    uint32_t type;
+    size_t bytes, data, next;
+  };
+
+  [[noreturn]] void fail(const std::string& what) const { throw std::runtime_error(path_ + ": " + what); }
+
+  uint32_t u32(const std::string& b, size_t at) const {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= uint32_t(static_cast<unsigned char>(b[at + (little_ ? i : 3 - i)])) << (8 * i);
+    return v;
+  }
+
+  // The element tag at pos (pos + 8 <= b.size()). Inside a matrix, a small element packs type, size and up to
+  // 4 bytes of data into 8 bytes. Other elements are padded to a multiple of 8, except compressed ones.
+  Tag tag(const std::string& b, size_t pos, bool small_ok) const {
+    const uint32_t w = u32(b, pos);
+    if (small_ok && (w >> 16) != 0 && (w >> 16) <= 4) return {w & 0xffff, w >> 16, pos + 4, pos + 8};
+    const size_t bytes = u32(b, pos + 4);
+    const size_t pad = w == 15 ? 0 : (8 - bytes % 8) % 8;
+    return {w, bytes, pos + 8, pos + 8 + bytes + pad};
+  }
+
+  // The head of a matrix whose contents start at b[pos] (readable up to `end`, `size` bytes in all). matio reads
+  // it at fixed offsets, ignoring the lengths in the tags: 8 bytes of array flags, then the dimensions, then the
+  // name; and it allocates by the dimensions before it reads any data. A full (non-sparse) array stores at least
+  // one byte per element, so its dimensions cannot multiply to more than `size`.
+  void matrix_head(const std::string& b, size_t pos, size_t end, size_t size, size_t at) const {
+    if (size == 0) return;  // an empty matrix (MATLAB writes these for empty cells)
+    const std::string where = "corrupt MATLAB file (matrix at byte " + std::to_string(at);
+    if (pos + 16 > end) fail(where + " has no array flags)");
+    const Tag flags = tag(b, pos, false);
+    if (flags.type != 6 || flags.bytes != 8) fail(where + " has malformed array flags)");
+    if (flags.next + 8 > end) fail(where + " has no dimensions)");
+    const Tag dims = tag(b, flags.next, false);
+    if (dims.type != 5 || dims.bytes < 8 || dims.bytes % 4 != 0 || dims.data + dims.bytes > end)
+      fail(where + " has malformed dimensions)");
+    if (dims.next + 8 > end) fail(where + " has no name)");
+    const Tag name = tag(b, dims.next, true);
+    if (name.data + name.bytes > end) fail(where + " has a malformed name)");
+    if ((u32(b, flags.data) & 0xff) == 5) return;  // sparse: dimensions may far exceed the stored values
+    uint64_t n = 1;
+    for (size_t i = 0; i < dims.bytes; i += 4)
+      n = std::min<uint64_t>(n * std::min<uint64_t>(u32(b, dims.data + i), uint64_t(1) << 32), uint64_t(1) << 40);
+    if (n > size) fail(where + " claims " + std::to_string(n) + " elements in " + std::to_string(size) + " bytes)");
+  }
+
+  // A compressed element (bytes at b[pos, pos + bytes)): deflate expands at most ~1032 times, so the matrix inside
+  // cannot claim more than that. Its first 4 KB inflated hold the flags, dimensions and name, checked as above.
+  void compressed(const std::string& b, size_t pos, size_t bytes, size_t at) const {
+    std::string out(4096, '\0');
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) fail("zlib failure");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(b.data() + pos));
+    z.avail_in = uInt(std::min<size_t>(bytes, 1u << 30));
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = uInt(out.size());
+    const int rc = inflate(&z, Z_SYNC_FLUSH);
+    const size_t got = out.size() - z.avail_out;
+    inflateEnd(&z);
+    const std::string where = "compressed element at byte " + std::to_string(at);
+    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || got < 8)
+      fail("corrupt MATLAB file (" + where + " does not inflate)");
+    out.resize(got);
+    const Tag t = tag(out, 0, false);
+    if (t.type != 14) return;  // matio skips what is not a matrix
+    if (t.bytes > 1032 * bytes + 1024)
+      fail("corrupt MATLAB file (" + where + " claims " + std::to_string(t.bytes) + " bytes from " +
+           std::to_string(bytes) + ")");
+    const size_t end = std::min(t.data + t.bytes, out.size());
+    for (size_t p = t.data; p + 8 <= end;) {  // the inflated headers must fit in the matrix
+      const Tag c = tag(out, p, true);
+      if (c.data + c.bytes > t.data + t.bytes)
+        fail("corrupt MATLAB file (" + where + " holds a " + std::to_string(c.bytes) + "-byte field in a " +
+             std::to_string(t.bytes) + "-byte matrix)");
+      p = c.next;
+    }
+    matrix_head(out, t.data, end, t.bytes, at);
+  }
+
+  const std::string& path_;
+  bool little_;
+};
+
 void check_v5_elements(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   const std::string b((std::istreambuf_iterator<char>(in)), {});
@@ -65,30 +175,11 @@ void check_v5_elements(const std::string& path) {
   const bool little = b[126] == 'I' && b[127] == 'M';
   const bool big = b[126] == 'M' && b[127] == 'I';
   if (!little && !big) throw std::runtime_error(path + ": not a MATLAB 5 file (bad endian marker)");
-  auto u32 = [&](size_t at) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const uint32_t byte = static_cast<unsigned char>(b[at + (little ? i : 3 - i)]);
-      v |= byte << (8 * i);
-    }
-    return v;
-  };
   const uint16_t version =
       little ? static_cast<uint16_t>(static_cast<unsigned char>(b[124]) | (static_cast<unsigned char>(b[125]) << 8))
              : static_cast<uint16_t>((static_cast<unsigned char>(b[124]) << 8) | static_cast<unsigned char>(b[125]));
   if (version != 0x0100) return;  // v7.3 files are HDF5 containers: matio checks those itself
-  size_t pos = 128;
-  while (pos < b.size()) {
-    if (pos + 8 > b.size())
-      throw std::runtime_error(path + ": truncated MATLAB file (element header at byte " + std::to_string(pos) + ")");
-    const uint32_t type = u32(pos), bytes = u32(pos + 4);
-    size_t next = pos + 8 + static_cast<size_t>(bytes);
-    if (type != 15) next += (8 - bytes % 8) % 8;  // uncompressed elements are padded to 8 bytes
-    if (next > b.size() + 7 || pos + 8 + static_cast<size_t>(bytes) > b.size())
-      throw std::runtime_error(path + ": truncated or corrupt MATLAB file (element at byte " + std::to_string(pos) +
-                               " claims " + std::to_string(bytes) + " bytes)");
-    pos = next;
-  }
+  V5Checker(path, little).elements(b, 128, b.size(), 0);
 }
 
 }  // namespace
