@@ -292,6 +292,10 @@ TEST(Mat, LyingLengthsInsideAMatrixAreRejected) {
   write_bytes(dir / "flags.mat", mat_header() + flags + labels);
   EXPECT_NE(error_of([&] { load_mat(dir / "flags.mat", "valid"); }).find("malformed array flags"), std::string::npos)
       << error_of([&] { load_mat(dir / "flags.mat", "valid"); });
+  // 0 x 4294967280 holds no values but made load_mat spin through four billion empty columns.
+  write_bytes(dir / "empty.mat", mat_header() + mat_matrix("valid_data", 0, 0xfffffff0u, v) + labels);
+  EXPECT_NE(error_of([&] { load_mat(dir / "empty.mat", "valid"); }).find("'valid_data' is empty"), std::string::npos)
+      << error_of([&] { load_mat(dir / "empty.mat", "valid"); });
   // The same lies inside compressed elements.
   write_bytes(dir / "zname.mat",
               mat_header() + mat_compressed(mat_matrix("valid_data", 2, 4, v, 0xd800000cu)) + mat_compressed(labels));

@@ -37,6 +37,8 @@ std::vector<double> as_matrix(const std::string& path, const std::string& name, 
   rows = v->dims[0];
   cols = v->dims[1];
   const size_t n = rows * cols;
+  // 0 x 4e9 would spin through billions of empty columns below (found by fuzz_mat).
+  if (n == 0) throw std::runtime_error(path + ": variable '" + name + "' is empty");
   std::vector<double> out(n);
   auto fill = [&](auto* p) {  // MATLAB stores column-major
     for (size_t c = 0; c < cols; ++c)
