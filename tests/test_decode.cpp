@@ -1,11 +1,15 @@
 // Contextual decoding on hand-made probability tables: lexicon trie, letter trigram, and the word decoder.
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
 #include "ocr/decode.h"
+#include "ocr/decode_page.h"
 #include "test_util.h"
 
 using namespace scrawl;
@@ -108,6 +112,114 @@ TEST(Lexicon, DefaultWordListLoads) {
   EXPECT_FALSE(lex.contains("XQZT"));
 }
 
+TEST(Lexicon, WordsComeBackSortedFromTheTrie) {
+  const Lexicon lex = Lexicon::from_words({"zebra", "ab", "a", "abc", "Abc", "b"});
+  EXPECT_EQ(lex.words(), (std::vector<std::string>{"A", "AB", "ABC", "B", "ZEBRA"}));
+  EXPECT_TRUE(Lexicon().words().empty());
+}
+
+TEST(Lexicon, SerializeRoundTripAndDamagedBytes) {
+  const Lexicon lex = Lexicon::from_words({"house", "horse", "hose", "a", "zebra"});
+  std::string bytes;
+  lex.serialize(bytes);
+  std::string_view v(bytes);
+  Lexicon back;
+  ASSERT_TRUE(Lexicon::parse(v, back));
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(back.words(), lex.words());
+  EXPECT_EQ(back.count_of_length(5), 3u);
+  EXPECT_TRUE(back.contains("HOSE"));
+  EXPECT_FALSE(back.contains("HOS"));
+  // Every truncation is refused.
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::string_view t(bytes.data(), n);
+    Lexicon x;
+    EXPECT_FALSE(Lexicon::parse(t, x)) << n;
+  }
+  // A child index pointing outside the node table: header is 3 u64, then the length counts (u64 each), then the
+  // nodes; the root's first_child is the first int32 of the node table.
+  std::string bad = bytes;
+  const size_t root = 3 * 8 + 6 * 8;  // words up to length 5: 6 length counts
+  const int32_t far = 1 << 20;
+  std::memcpy(bad.data() + root, &far, sizeof(far));
+  std::string_view b(bad);
+  Lexicon x;
+  EXPECT_FALSE(Lexicon::parse(b, x));
+}
+
+TEST(CharNgram, SerializeRoundTrip) {
+  const CharNgram lm = CharNgram::train({"CAT", "CAR", "DOG"});
+  std::string bytes;
+  lm.serialize(bytes);
+  std::string_view v(bytes);
+  CharNgram back;
+  ASSERT_TRUE(CharNgram::parse(v, back));
+  EXPECT_TRUE(v.empty());
+  for (const std::string w : {"CAT", "DOT", "ZZZ"}) EXPECT_EQ(back.log_prob(w), lm.log_prob(w)) << w;
+  EXPECT_EQ(back.log_length(3), lm.log_length(3));
+  std::string_view cut(bytes.data(), bytes.size() - 1);
+  EXPECT_FALSE(CharNgram::parse(cut, back));
+}
+
+TEST(WordDecoderCache, BuiltOnceThenReadBackAndRebuiltWhenTheListChanges) {
+  test::TempDir dir;
+  const std::string words = dir / "words.txt", cache = dir / "cache";
+  {
+    std::ofstream f(words);
+    f << "house\nhorse\nzebra\n";
+  }
+  bool hit = true;
+  const WordDecoder a = make_word_decoder(kClasses, words, cache, &hit);
+  EXPECT_FALSE(hit);
+  const WordDecoder b = make_word_decoder(kClasses, words, cache, &hit);
+  EXPECT_TRUE(hit);
+  EXPECT_EQ(b.lexicon().words(), (std::vector<std::string>{"HORSE", "HOUSE", "ZEBRA"}));
+  EXPECT_EQ(b.lm().log_prob(std::string("HOUSE")), a.lm().log_prob(std::string("HOUSE")));
+  EXPECT_EQ(b.lm().log_length(4), a.lm().log_length(4));
+  // The same decode either way.
+  auto w = confident("H");
+  w.push_back(glyph({{'0', 0.55f}, {'O', 0.45f}}));
+  for (auto& g : confident("USE")) w.push_back(g);
+  EXPECT_EQ(a.decode(w).text, "HOUSE");
+  EXPECT_EQ(b.decode(w).text, "HOUSE");
+
+  // A changed list (other size and time) is not served from the stale cache.
+  {
+    std::ofstream f(words);
+    f << "quib\nzorblat\n";
+  }
+  std::filesystem::last_write_time(words, std::filesystem::last_write_time(words) + std::chrono::seconds(5));
+  const WordDecoder c = make_word_decoder(kClasses, words, cache, &hit);
+  EXPECT_FALSE(hit);
+  EXPECT_EQ(c.lexicon().words(), (std::vector<std::string>{"QUIB", "ZORBLAT"}));
+  make_word_decoder(kClasses, words, cache, &hit);
+  EXPECT_TRUE(hit);
+
+  // A damaged cache file is rebuilt, silently.
+  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(cache), std::filesystem::directory_iterator()), 1);
+  const auto file = std::filesystem::directory_iterator(cache)->path();
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+  const WordDecoder d = make_word_decoder(kClasses, words, cache, &hit);
+  EXPECT_FALSE(hit);
+  EXPECT_EQ(d.lexicon().words(), (std::vector<std::string>{"QUIB", "ZORBLAT"}));
+  make_word_decoder(kClasses, words, cache, &hit);
+  EXPECT_TRUE(hit);
+
+  // A cache folder that cannot be made (under a regular file): built in memory, no error.
+  const WordDecoder e = make_word_decoder(kClasses, words, words + "/cache", &hit);
+  EXPECT_FALSE(hit);
+  EXPECT_EQ(e.lexicon().size(), 2u);
+  // No cache folder at all, and a bad list is still reported by its path.
+  EXPECT_EQ(make_word_decoder(kClasses, words, "", &hit).lexicon().size(), 2u);
+  EXPECT_FALSE(hit);
+  try {
+    make_word_decoder(kClasses, dir / "missing.txt", cache);
+    FAIL() << "no throw";
+  } catch (const std::runtime_error& err) {
+    EXPECT_NE(std::string(err.what()).find("missing.txt: cannot open word list"), std::string::npos) << err.what();
+  }
+}
+
 TEST(CharNgram, WittenBellByHand) {
   // One word "AB": "^^AB$". Unigrams A, B, $ once each (3 tokens, 3 types), base uniform 1/27:
   //   p1(B) = (1 + 3/27) / 6 = 10/54.  Bigram after A: B once -> p2(B|A) = (1 + p1(B)) / 2 = 64/108.
@@ -197,6 +309,22 @@ TEST(WordDecoder, LeavesConfidentNonWordsAlone) {
   EXPECT_EQ(d.decode(serial).text, "XQ7K9");
 }
 
+TEST(WordDecoder, ShapesDoNotOverruleConfidentGlyphs) {
+  const WordDecoder& d = default_decoder();
+  // A serial number with one sure letter (S at 0.98): the number shape may not turn it into a digit.
+  std::vector<GlyphProbs> serial = {glyph({{'4', 0.99f}}), glyph({{'9', 0.99f}}), glyph({{'S', 0.98f}, {'5', 0.02f}}),
+                                    glyph({{'8', 0.99f}}), glyph({{'C', 0.51f}, {'6', 0.36f}})};
+  EXPECT_EQ(d.decode(serial).text, "49S8C");
+  // With the S unsure, the same string reads as a number.
+  serial[2] = glyph({{'S', 0.6f}, {'5', 0.4f}});
+  EXPECT_EQ(d.decode(serial).text, "49586");
+  // A random letter string with one clear digit in it (0.93 vs 0.07): the trigram may not make it all letters.
+  std::vector<GlyphProbs> mixed = confident("GOU");
+  mixed.push_back(glyph({{'5', 0.93f}, {'S', 0.07f}}));
+  for (auto& g : confident("TAL")) mixed.push_back(g);
+  EXPECT_EQ(d.decode(mixed).text, "GOU5TAL");
+}
+
 TEST(WordDecoder, DigitTokensStayDigits) {
   const WordDecoder& d = default_decoder();
   std::vector<GlyphProbs> year = {glyph({{'2', 0.9f}, {'Z', 0.05f}}), glyph({{'O', 0.6f}, {'0', 0.4f}}),
@@ -258,6 +386,84 @@ TEST(WordDecoder, TakesTheClassStringFromTheModel) {
   GlyphProbs g;
   g.p = {0.05f, 0.6f, 0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.4f, 0.f, 0.f};
   EXPECT_EQ(d.decode({g, g}).text, "11");
+}
+
+namespace {
+// A page line of words, each a list of glyphs given as (reader label, alternatives best first).
+using GlyphSpec = std::pair<char, std::vector<Alternative>>;
+LineResult line_of(const std::vector<std::vector<GlyphSpec>>& words) {
+  LineResult l;
+  for (const auto& w : words) {
+    WordResult wr;
+    for (const auto& [label, alts] : w) {
+      CharResult c;
+      c.label = label;
+      c.confidence = alts[0].prob;
+      c.alternatives = alts;
+      wr.chars.push_back(c);
+    }
+    l.words.push_back(wr);
+  }
+  return l;
+}
+}  // namespace
+
+TEST(DecodePage, LoneGlyphsKeepTheLineRuleOnlyInLists) {
+  // The reader read a lone "3" (sure) as S because most lone glyphs on its line were letters. Among ordinary
+  // words that is no evidence: the top class comes back.
+  PageResult page;
+  page.lines.push_back(
+      line_of({{{'S', {{'3', 0.99f}, {'S', 0.005f}, {'J', 0.001f}}}},
+               {{'X', {{'X', 0.9f}, {'K', 0.1f}, {'Y', 0.f}}}},
+               {{'Q', {{'Q', 0.9f}, {'O', 0.1f}, {'0', 0.f}}}},
+               {{'H', {{'H', 0.9f}, {'N', 0.1f}, {'A', 0.f}}}, {'0', {{'0', 0.99f}, {'O', 0.01f}, {'D', 0.f}}}}}));
+  // A row of lone letters (an alphabet grid) keeps the reader's letter for its one unsure digit.
+  std::vector<std::vector<GlyphSpec>> grid;
+  for (char c : std::string("HIJKL")) grid.push_back({{c, {{c, 0.95f}, {'1', 0.05f}, {'7', 0.f}}}});
+  grid[1] = {{'I', {{'1', 0.7f}, {'I', 0.3f}, {'7', 0.f}}}};
+  page.lines.push_back(line_of(grid));
+  const WordDecoder& d = default_decoder();
+  PageDecodeConfig cfg;
+  PageResult on = page;
+  EXPECT_EQ(decode_page(on, d, cfg), 1u);
+  EXPECT_EQ(on.lines[0].words[0].chars[0].label, '3');
+  EXPECT_FLOAT_EQ(on.lines[0].words[0].chars[0].confidence, 0.99f);
+  EXPECT_EQ(on.lines[0].text(), "3 X Q H0");  // "H0" is no word, and the 0 is sure
+  EXPECT_EQ(on.lines[1].text(), "H I J K L");
+  // Weight 0: the page is left exactly as the reader made it.
+  cfg.decode.lm_weight = 0;
+  PageResult off = page;
+  EXPECT_EQ(decode_page(off, d, cfg), 0u);
+  EXPECT_EQ(off.lines[0].text(), "S X Q H0");
+}
+
+TEST(DecodePage, PagesThatAreNotTextKeepTheTopClasses) {
+  // One word of unsure "H0USE" among five other runs. Among codes that read as no word, it stays as the classifier
+  // read it; among words it is read as a word.
+  auto sure = [](const std::string& s) {
+    std::vector<GlyphSpec> w;
+    for (char c : s) w.push_back({c, {{c, 0.97f}, {c == 'Q' ? 'O' : 'Q', 0.02f}, {'K', 0.01f}}});
+    return w;
+  };
+  std::vector<GlyphSpec> house = sure("HOUSE");
+  house[1] = {'O', {{'0', 0.55f}, {'O', 0.45f}, {'D', 0.f}}};  // the reader's own rule already made it a letter
+  auto page_of = [&](const std::vector<std::string>& others) {
+    PageResult page;
+    std::vector<std::vector<GlyphSpec>> words{house};
+    for (const auto& o : others) words.push_back(sure(o));
+    page.lines.push_back(line_of(words));
+    return page;
+  };
+  PageResult codes = page_of({"XQZT", "QX3Z9", "ZZKQ", "JXQV", "QW7W"});
+  decode_page(codes, default_decoder());
+  EXPECT_EQ(codes.lines[0].text(), "H0USE XQZT QX3Z9 ZZKQ JXQV QW7W");
+  PageResult prose = page_of({"THE", "CAT", "SAT", "ON", "MATS"});
+  decode_page(prose, default_decoder());
+  EXPECT_EQ(prose.lines[0].text(), "HOUSE THE CAT SAT ON MATS");
+  // Too few runs to tell: decoded as text.
+  PageResult few = page_of({"XQZT"});
+  decode_page(few, default_decoder());
+  EXPECT_EQ(few.lines[0].text(), "HOUSE XQZT");
 }
 
 // End to end through `scrawl read` on the shared photos (shipped model, default word list).

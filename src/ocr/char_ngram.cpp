@@ -1,6 +1,7 @@
 #include "ocr/char_ngram.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace scrawl {
@@ -90,6 +91,29 @@ double CharNgram::log_prob(const std::string& word) const {
 double CharNgram::log_length(size_t n) const {
   if (!trained_ || n < 1 || n > size_t(kMaxLength)) return kNegInf;
   return log_len_[n];
+}
+
+// Layout: u8 trained, then (when trained) the kSymbols^3 float table and the kMaxLength + 1 length log-probs.
+void CharNgram::serialize(std::string& out) const {
+  out.push_back(char(trained_));
+  if (!trained_) return;
+  out.append(reinterpret_cast<const char*>(lp_.data()), lp_.size() * sizeof(float));
+  out.append(reinterpret_cast<const char*>(log_len_.data()), log_len_.size() * sizeof(double));
+}
+
+bool CharNgram::parse(std::string_view& in, CharNgram& lm) {
+  if (in.empty() || uint8_t(in[0]) > 1) return false;
+  lm = CharNgram();
+  lm.trained_ = in[0] == 1;
+  in.remove_prefix(1);
+  if (!lm.trained_) return true;
+  const size_t table = size_t(S * S * S) * sizeof(float), lengths = lm.log_len_.size() * sizeof(double);
+  if (in.size() < table + lengths) return false;
+  lm.lp_.resize(size_t(S * S * S));
+  std::memcpy(lm.lp_.data(), in.data(), table);
+  std::memcpy(lm.log_len_.data(), in.data() + table, lengths);
+  in.remove_prefix(table + lengths);
+  return true;
 }
 
 }  // namespace scrawl

@@ -3,6 +3,7 @@
 #pragma once
 #include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scrawl {
@@ -26,6 +27,10 @@ class CharNgram {
   double log_length(size_t n) const;
 
   static int symbol(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 1 : -1; }
+
+  // Binary form for the decoder's cache, as Lexicon::serialize / Lexicon::parse.
+  void serialize(std::string& out) const;
+  static bool parse(std::string_view& in, CharNgram& lm);
 
  private:
   bool trained_ = false;

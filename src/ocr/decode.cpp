@@ -2,9 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <string_view>
+
+#include "nn/model_io.h"
 
 namespace scrawl {
 
@@ -119,6 +126,13 @@ DecodeResult WordDecoder::decode(const std::vector<GlyphProbs>& word, const Deco
       if (j == 0 || p[size_t(order[j])] >= floor) s.cand[i].push_back(order[j]);
   }
   for (size_t i = n; i-- > 0;) s.suffix_best[i] = s.suffix_best[i + 1] + log_of(word[i].p[size_t(s.cand[i][0])]);
+  // The stricter candidates for the shape proposals (numbers, trigram).
+  std::vector<std::vector<int>> shape(n);
+  for (size_t i = 0; i < n; ++i) {
+    const float floor = cfg.shape_ratio * word[i].p[size_t(s.cand[i][0])];
+    for (int c : s.cand[i])
+      if (c == s.cand[i][0] || word[i].p[size_t(c)] >= floor) shape[i].push_back(c);
+  }
 
   auto finish = [&](const std::vector<int>& cls, DecodeResult::Source src) {
     DecodeResult d;
@@ -147,7 +161,7 @@ DecodeResult WordDecoder::decode(const std::vector<GlyphProbs>& word, const Deco
   if (cfg.use_numbers && digits_ > 0) {
     std::vector<int> num;
     for (size_t i = 0; i < n; ++i)
-      for (int c : s.cand[i])
+      for (int c : shape[i])
         if (is_digit(classes_[size_t(c)])) {
           num.push_back(c);
           break;
@@ -164,7 +178,7 @@ DecodeResult WordDecoder::decode(const std::vector<GlyphProbs>& word, const Deco
     std::vector<std::vector<State>> layers(n);
     bool ok = true;
     for (size_t i = 0; i < n && ok; ++i) {
-      for (int c : s.cand[i]) {
+      for (int c : shape[i]) {
         const int x = CharNgram::symbol(classes_[size_t(c)]);
         if (x <= 0) continue;
         const double lc = log_of(word[i].p[size_t(c)]);
@@ -223,9 +237,92 @@ DecodeResult WordDecoder::decode(const std::vector<GlyphProbs>& word, const Deco
   return r;
 }
 
-WordDecoder make_word_decoder(const std::string& classes, const std::string& lexicon_path) {
+std::string default_decoder_cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && *xdg) return std::string(xdg) + "/scrawl";
+  const char* home = std::getenv("HOME");
+  if (home && *home) return std::string(home) + "/.cache/scrawl";
+  return "";
+}
+
+namespace {
+constexpr char kCacheMagic[8] = {'S', 'C', 'R', 'W', 'L', 'E', 'X', '1'};
+
+// What identifies a word list: its absolute path, size and modification time (ns), plus this build's node size.
+std::string cache_key(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string abs = fs::absolute(path).lexically_normal().string();
+  std::string key(kCacheMagic, sizeof(kCacheMagic));
+  const uint64_t size = fs::file_size(path);
+  const int64_t mtime = int64_t(fs::last_write_time(path).time_since_epoch().count());
+  const uint32_t node = sizeof(Lexicon::Node), len = uint32_t(abs.size());
+  key.append(reinterpret_cast<const char*>(&size), sizeof(size));
+  key.append(reinterpret_cast<const char*>(&mtime), sizeof(mtime));
+  key.append(reinterpret_cast<const char*>(&node), sizeof(node));
+  key.append(reinterpret_cast<const char*>(&len), sizeof(len));
+  return key + abs;
+}
+
+// One file per word list: FNV-1a of its absolute path names it.
+std::string cache_file(const std::string& dir, const std::string& path) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : std::filesystem::absolute(path).lexically_normal().string()) h = (h ^ uint8_t(c)) * 1099511628211ull;
+  char name[40];
+  std::snprintf(name, sizeof(name), "lexicon-%016llx.bin", static_cast<unsigned long long>(h));
+  return dir + "/" + name;
+}
+}  // namespace
+
+WordDecoder make_word_decoder(const std::string& classes, const std::string& lexicon_path, const std::string& cache_dir,
+                              bool* from_cache) {
+  if (from_cache) *from_cache = false;
+  std::string key, file;
+  if (!cache_dir.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(lexicon_path, ec)) {
+      try {
+        key = cache_key(lexicon_path);
+        file = cache_file(cache_dir, lexicon_path);
+      } catch (const std::exception&) {
+        key.clear();  // no key, no cache: Lexicon::load below reports what is wrong with the file
+      }
+    }
+  }
+  if (!key.empty()) {
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    std::string bytes;
+    if (in) {
+      bytes.resize(size_t(std::max<std::streamoff>(in.tellg(), 0)));
+      in.seekg(0);
+      in.read(bytes.data(), std::streamsize(bytes.size()));
+    }
+    if (in && !bytes.empty()) {
+      std::string_view v(bytes);
+      Lexicon lex;
+      CharNgram lm;
+      if (v.substr(0, key.size()) == key) {
+        v.remove_prefix(key.size());
+        if (Lexicon::parse(v, lex) && !lex.empty() && CharNgram::parse(v, lm) && v.empty()) {
+          if (from_cache) *from_cache = true;
+          return WordDecoder(classes, std::move(lex), std::move(lm));
+        }
+      }
+    }
+  }
   Lexicon lex = Lexicon::load(lexicon_path);
   CharNgram lm = CharNgram::train(lex.words());
+  if (!key.empty()) {
+    // Best effort: a read-only or full disk only means the next run builds again.
+    try {
+      std::error_code ec;
+      std::filesystem::create_directories(cache_dir, ec);
+      std::string bytes = key;
+      lex.serialize(bytes);
+      lm.serialize(bytes);
+      write_file_atomic(file, bytes);
+    } catch (const std::exception&) {
+    }
+  }
   return WordDecoder(classes, std::move(lex), std::move(lm));
 }
 

@@ -7,7 +7,8 @@
 //            + w_random * C^-n                              always (C classes): any string stays possible.
 // The random term keeps the prior from punishing strings that are not words: among non-words it is flat, so the
 // classifier alone decides. Only close calls can change at all: a class is a candidate at a position only when its
-// probability is at least min_ratio times that position's best (clear evidence is never overruled).
+// probability is at least min_ratio times that position's best for lexicon words, shape_ratio times for numbers
+// and trigram strings (clear evidence is never overruled).
 // Pure: no OpenCV, no model; the reader feeds it each word's per-glyph probabilities.
 #pragma once
 #include <array>
@@ -29,9 +30,14 @@ struct DecodeConfig {
   bool use_ngram = true;     // the letter-trigram term
   bool use_numbers = true;   // the all-digit term
   int top_k = 4;             // candidates per position at most
-  float min_ratio = 0.001f;  // ... and only those with p >= min_ratio * p_best
-  // Term weights (sum 1). Defaults, lm_weight and min_ratio chosen on synthesized dictionary and random-string
-  // pages (bench/decode_eval.py): lower min_ratio or higher lm_weight start to cost the random pages.
+  float min_ratio = 0.001f;  // ... and only those with p >= min_ratio * p_best (lexicon words)
+  // Token shapes (numbers, trigram-likely letter strings) are weaker evidence than a whole lexicon word: their
+  // proposals may change a glyph only to a class with p >= shape_ratio * p_best, so a confident glyph in a serial
+  // number or a random string is never pulled toward a shape.
+  float shape_ratio = 0.1f;
+  // Term weights (sum 1). Defaults, lm_weight, min_ratio and shape_ratio chosen on synthesized dictionary and
+  // random-string pages (seed 101, not the seeds bench/decode_eval.py reports) and the photos: lm_weight 0.5-2
+  // and shape_ratio 0.01-0.1 are within 3 edits of each other there.
   float w_lexicon = 0.4f, w_ngram = 0.2f, w_number = 0.15f, w_random = 0.25f;
 };
 
@@ -67,8 +73,15 @@ class WordDecoder {
   int digits_ = 0;  // digit classes in classes_
 };
 
+// The decoder's cache folder: $XDG_CACHE_HOME/scrawl, else $HOME/.cache/scrawl, else "" (no cache).
+std::string default_decoder_cache_dir();
+
 // The default lexicon and n-gram: the word list at `path` (Lexicon::load), trigram trained on it. Throws like
-// Lexicon::load.
-WordDecoder make_word_decoder(const std::string& classes, const std::string& lexicon_path = kDefaultLexiconPath);
+// Lexicon::load. Building takes ~25 ms of CPU for the 100,000-line default list, so the result is cached in
+// `cache_dir` (a binary file per word list, keyed by its path, size and modification time, written atomically);
+// a missing, stale or damaged cache is rebuilt, and an unwritable folder ("" = none) only costs the build.
+// `from_cache`, when given, says whether the cache was used.
+WordDecoder make_word_decoder(const std::string& classes, const std::string& lexicon_path = kDefaultLexiconPath,
+                              const std::string& cache_dir = default_decoder_cache_dir(), bool* from_cache = nullptr);
 
 }  // namespace scrawl

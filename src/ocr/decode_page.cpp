@@ -30,7 +30,15 @@ struct Run {
   std::vector<CharResult>* chars;
   size_t begin, end;
   std::vector<GlyphProbs> probs;
+  size_t listed;  // the fewest alternatives any of its glyphs lists
 };
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_letter(char c) {
+  return c >= 'A' && c <= 'Z';
+}
 }  // namespace
 
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
@@ -38,8 +46,11 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
   auto is_class = [&](const CharResult& c) {
     return !c.alternatives.empty() && classes.find(c.alternatives[0].label) != std::string::npos;
   };
+  if (!(cfg.decode.lm_weight > 0)) return 0;
   std::vector<Run> runs;
-  for (auto& line : page.lines)
+  std::vector<std::pair<CharResult*, bool>> lone_glyphs;  // with: its line is a list of one kind
+  for (auto& line : page.lines) {
+    std::vector<CharResult*> lone;  // glyphs in runs too short to decode
     for (auto& word : line.words) {
       auto& chars = word.chars;
       for (size_t i = 0; i < chars.size();) {
@@ -50,21 +61,54 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
         size_t j = i;
         while (j < chars.size() && is_class(chars[j])) ++j;
         if (j - i >= std::max<size_t>(cfg.min_glyphs, 1)) {
-          Run r{&chars, i, j, {}};
-          for (size_t k = i; k < j; ++k) r.probs.push_back(probs_of(chars[k], classes));
+          Run r{&chars, i, j, {}, chars[i].alternatives.size()};
+          for (size_t k = i; k < j; ++k) {
+            r.probs.push_back(probs_of(chars[k], classes));
+            r.listed = std::min(r.listed, chars[k].alternatives.size());
+          }
           runs.push_back(std::move(r));
+        } else {
+          for (size_t k = i; k < j; ++k) lone.push_back(&chars[k]);
         }
         i = j;
       }
     }
+    // Lone glyphs: the reader's line rule only on a list of one kind, else the top class.
+    size_t letters = 0, digits = 0;
+    for (const CharResult* c : lone) {
+      letters += is_letter(c->alternatives[0].label);
+      digits += is_digit(c->alternatives[0].label);
+    }
+    const bool list = lone.size() >= cfg.list_min && std::min(letters, digits) <= 1;
+    for (CharResult* c : lone) lone_glyphs.emplace_back(c, list);
+  }
 
-  if (!(cfg.decode.lm_weight > 0)) return 0;
   DecodeConfig dc = cfg.decode;
   const std::array<float, 4> w0{dc.w_lexicon, dc.w_ngram, dc.w_number, dc.w_random};
   const float w0_sum = w0[0] + w0[1] + w0[2] + w0[3];
   std::vector<DecodeResult> out(runs.size());
+  bool text = true;
   for (int round = 0;; ++round) {
-    for (size_t i = 0; i < runs.size(); ++i) out[i] = decoder.decode(runs[i].probs, dc);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      DecodeConfig rc = dc;
+      rc.top_k = int(std::min<size_t>(size_t(std::max(rc.top_k, 1)), std::max<size_t>(runs[i].listed, 1)));
+      out[i] = decoder.decode(runs[i].probs, rc);
+    }
+    // The test needs a word list: without one (--no-lexicon) every page counts as text.
+    if (round == 0 && runs.size() >= cfg.text_min_runs && dc.use_lexicon && !decoder.lexicon().empty()) {
+      size_t words = 0;
+      for (const auto& r : out) {
+        const std::array<double, 4> t = decoder.log_terms(r.text, cfg.decode);
+        words += t[0] > -INFINITY || t[2] > -INFINITY;
+      }
+      text = double(words) >= double(cfg.text_min_share) * double(runs.size());
+      if (!text) {
+        DecodeConfig none = dc;
+        none.lm_weight = 0;
+        for (size_t i = 0; i < runs.size(); ++i) out[i] = decoder.decode(runs[i].probs, none);
+        break;
+      }
+    }
     if (round >= cfg.adapt_rounds || runs.empty() || !(w0_sum > 0)) break;
     // Each token's share per term: w_t P_t(s) / sum_u w_u P_u(s), at this round's weights.
     const std::array<float, 4> wr{dc.w_lexicon, dc.w_ngram, dc.w_number, dc.w_random};
@@ -88,6 +132,12 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
   }
 
   size_t changed = 0;
+  for (auto [c, list] : lone_glyphs)
+    if ((!list || !text) && c->label != c->alternatives[0].label) {
+      c->label = c->alternatives[0].label;
+      c->confidence = c->alternatives[0].prob;
+      ++changed;
+    }
   for (size_t i = 0; i < runs.size(); ++i) {
     auto& chars = *runs[i].chars;
     bool differs = false;

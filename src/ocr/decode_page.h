@@ -8,20 +8,30 @@ namespace scrawl {
 
 struct PageDecodeConfig {
   DecodeConfig decode;
-  // Runs of fewer glyphs keep the reader's labels: a lone glyph has no word around it (the reader already uses
-  // its line for those).
+  // Runs of fewer glyphs are not decoded: a lone glyph has no word around it.
   size_t min_glyphs = 2;
+  // A lone glyph keeps the reader's letter/digit choice from its line only where the line is a list of lone
+  // glyphs of one kind (an alphabet grid, a row of digits): at least `list_min` of them, all but at most one of the
+  // same kind by the classifier's top class. Elsewhere (lone glyphs among other words) it takes the top class.
+  size_t list_min = 4;
   // The page's own mix of token kinds: after each round the prior's term weights move toward the share of the
   // page's decoded tokens each term explains (hard EM), with `adapt_strength` pseudo-tokens of the configured
   // weights. A page of serial numbers thus stops being pulled toward words, a page of prose leans on the lexicon.
   int adapt_rounds = 2;
   float adapt_strength = 10;
+  // Whether the page is text at all: when it has at least `text_min_runs` decodable runs and fewer than
+  // `text_min_share` of them decode to a lexicon word or a number (a page of serial numbers, codes, random
+  // strings), the prior has nothing to offer, and every glyph takes the classifier's top class. Needs the
+  // lexicon: with none, every page is text.
+  size_t text_min_runs = 5;
+  float text_min_share = 0.6f;
 };
 
 // Each maximal run of class glyphs within a word (punctuation splits runs: "1." decodes "1") is decoded from the
 // probabilities in CharResult::alternatives (the mass not listed there is spread evenly over the other classes),
-// and its chars take the decoder's labels and confidences (the chosen class's probability). Returns the number
-// of runs whose text changed. With decode.lm_weight <= 0 the page is left as it is.
+// and its chars take the decoder's labels and confidences (the chosen class's probability). Only the listed
+// alternatives are candidates (decode.top_k is capped at their number). Returns the number of runs and lone glyphs
+// whose text changed. With decode.lm_weight <= 0 the page is left as it is.
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg = {});
 
 }  // namespace scrawl

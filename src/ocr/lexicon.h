@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scrawl {
@@ -33,14 +34,20 @@ class Lexicon {
   size_t size() const { return words_; }
   bool contains(const std::string& word) const;
   size_t count_of_length(size_t n) const { return n < by_length_.size() ? by_length_[n] : 0; }
-  const std::vector<Node>& nodes() const { return nodes_; }        // nodes()[0] is the root (when not empty)
-  const std::vector<std::string>& words() const { return list_; }  // sorted, unique
+  const std::vector<Node>& nodes() const { return nodes_; }  // nodes()[0] is the root (when not empty)
+  std::vector<std::string> words() const;                    // sorted, unique; rebuilt from the trie
+
+  // Binary form for the decoder's cache (ocr/decode.h): appended to `out`; read back by parse, which consumes
+  // its bytes from `in` and returns false (leaving `lex` unspecified) on anything inconsistent.
+  void serialize(std::string& out) const;
+  static bool parse(std::string_view& in, Lexicon& lex);
 
  private:
-  void build(size_t lo, size_t hi, size_t depth, size_t node);
+  // Builds from uppercase A-Z words (views into caller-owned text), sorting and deduping them in place.
+  static Lexicon from_sorted_views(std::vector<std::string_view>& words);
+  void build(const std::vector<std::string_view>& list, size_t lo, size_t hi, size_t depth, size_t node);
   std::vector<Node> nodes_;
-  std::vector<std::string> list_;
-  std::vector<size_t> by_length_;
+  std::vector<uint64_t> by_length_;
   size_t words_ = 0;
 };
 
