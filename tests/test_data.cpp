@@ -296,6 +296,12 @@ TEST(Mat, LyingLengthsInsideAMatrixAreRejected) {
   write_bytes(dir / "empty.mat", mat_header() + mat_matrix("valid_data", 0, 0xfffffff0u, v) + labels);
   EXPECT_NE(error_of([&] { load_mat(dir / "empty.mat", "valid"); }).find("'valid_data' is empty"), std::string::npos)
       << error_of([&] { load_mat(dir / "empty.mat", "valid"); });
+  // A char-class matrix with double values: its values were read as doubles past the end of matio's buffer.
+  std::string chars = mat_matrix("valid_data", 2, 4, v);
+  chars[16] = 4;  // mxCHAR_CLASS
+  write_bytes(dir / "chars.mat", mat_header() + chars + labels);
+  EXPECT_NE(error_of([&] { load_mat(dir / "chars.mat", "valid"); }).find("not a real 2-D matrix"), std::string::npos)
+      << error_of([&] { load_mat(dir / "chars.mat", "valid"); });
   // The same lies inside compressed elements.
   write_bytes(dir / "zname.mat",
               mat_header() + mat_compressed(mat_matrix("valid_data", 2, 4, v, 0xd800000cu)) + mat_compressed(labels));

@@ -32,7 +32,9 @@ VarPtr read_var(mat_t* mat, const std::string& name) {
 // Returns the variable's values as doubles in row-major (rows x cols) order.
 std::vector<double> as_matrix(const std::string& path, const std::string& name, matvar_t* v, size_t& rows,
                               size_t& cols) {
-  if (v->rank != 2 || v->isComplex || v->data == nullptr)
+  // Only full numeric arrays hold plain values at v->data (a sparse one holds a mat_sparse_t there).
+  if (v->rank != 2 || v->isComplex || v->data == nullptr || v->class_type < MAT_C_DOUBLE ||
+      v->class_type > MAT_C_UINT64)
     throw std::runtime_error(path + ": variable '" + name + "' is not a real 2-D matrix");
   rows = v->dims[0];
   cols = v->dims[1];
@@ -41,6 +43,9 @@ std::vector<double> as_matrix(const std::string& path, const std::string& name, 
   if (n == 0) throw std::runtime_error(path + ": variable '" + name + "' is empty");
   std::vector<double> out(n);
   auto fill = [&](auto* p) {  // MATLAB stores column-major
+    // The dimensions and the values are separate fields of the file (found by fuzz_mat: reading past the end).
+    if (v->nbytes / sizeof(*p) < n)
+      throw std::runtime_error(path + ": variable '" + name + "' holds fewer values than its dimensions");
     for (size_t c = 0; c < cols; ++c)
       for (size_t r = 0; r < rows; ++r) out[r * cols + c] = static_cast<double>(p[c * rows + r]);
   };
