@@ -246,6 +246,7 @@ std::string default_decoder_cache_dir() {
 }
 
 namespace {
+// Bump the digit when the cached layout or the way the lexicon or trigram is built changes.
 constexpr char kCacheMagic[8] = {'S', 'C', 'R', 'W', 'L', 'E', 'X', '1'};
 
 // What identifies a word list: its absolute path, size and modification time (ns), plus this build's node size.

@@ -31,9 +31,11 @@ Lexicon Lexicon::from_words(const std::vector<std::string>& words) {
 }
 
 // Views, not strings, are sorted: moving 16-byte views is what makes loading the 100,000-line default list cheap.
+// A merge sort: wamerican uppercased is two interleaved sorted runs (capitalized and lowercase words), which
+// std::sort handles badly (40 vs 31 ms CPU for the whole load).
 Lexicon Lexicon::from_sorted_views(std::vector<std::string_view>& list) {
   Lexicon lex;
-  std::sort(list.begin(), list.end());
+  std::stable_sort(list.begin(), list.end());
   list.erase(std::unique(list.begin(), list.end()), list.end());
   lex.words_ = list.size();
   if (lex.words_ == 0) return lex;
