@@ -8,6 +8,7 @@
 //   bench_synth_crops --glyphs PREFIX [--model FILE] PAGE.png...
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -80,25 +81,66 @@ cv::Mat ideal(const Dataset& ds, int sample, const NormalizeConfig& ncfg) {
   return normalize_glyph(bin, ncfg);
 }
 
+// Raw vs ideal accuracy on a whole glyph set, with the ideal glyphs' framing and stroke (tuning aid).
+int valid_mode(const std::string& prefix, const std::string& model_path, const NormalizeConfig& ncfg) {
+  const Dataset ds = load_dataset(prefix, "valid");
+  Classifier clf(load_model(model_path), 1);
+  std::vector<cv::Mat> raws, ideals;
+  double long_side = 0, sw = 0, mass = 0;
+  for (int i = 0; i < ds.size(); ++i) {
+    raws.push_back(cv::Mat(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(i))).clone());
+    ideals.push_back(ideal(ds, i, ncfg));
+    const cv::Rect bb = cv::boundingRect(ideals.back() > 0.1f);
+    long_side += std::max(bb.width, bb.height);
+    sw += stroke_width(ideals.back() > 0.5f);
+    mass += cv::sum(ideals.back())[0];
+  }
+  const auto pr = clf.classify(raws), pi = clf.classify(ideals);
+  int r = 0, k = 0, ro = 0, ko = 0, ri = 0, ki = 0;
+  for (int i = 0; i < ds.size(); ++i) {
+    const char t = ds.classes[size_t(ds.labels[size_t(i)])];
+    ro += t == 'O' && pr[size_t(i)].label() == '0';
+    ko += t == 'O' && pi[size_t(i)].label() == '0';
+    ri += t == 'I' && pr[size_t(i)].label() == '1';
+    ki += t == 'I' && pi[size_t(i)].label() == '1';
+    r += ds.classes[size_t(ds.labels[size_t(i)])] == pr[size_t(i)].label();
+    k += ds.classes[size_t(ds.labels[size_t(i)])] == pi[size_t(i)].label();
+  }
+  const double n = ds.size();
+  std::printf("raw %.2f%%  ideal %.2f%%  ideal long side %.2f stroke %.2f mass %.1f  O->0 %d/%d  I->1 %d/%d\n",
+              100 * r / n, 100 * k / n, long_side / n, sw / n, mass / n, ro, ko, ri, ki);
+  return 0;
+}
+
 int run(int argc, char** argv) {
   std::string glyphs_prefix, model_path = default_model_path();
   std::vector<std::string> pages;
+  std::string valid;
+  ReadConfig cfg;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--glyphs" && i + 1 < argc)
       glyphs_prefix = argv[++i];
     else if (a == "--model" && i + 1 < argc)
       model_path = argv[++i];
+    else if (a == "--valid" && i + 1 < argc)
+      valid = argv[++i];
+    else if (a == "--stroke" && i + 1 < argc)
+      cfg.segment.normalize.stroke = std::atof(argv[++i]);
+    else if (a == "--blur" && i + 1 < argc)
+      cfg.segment.normalize.blur_sigma = std::atof(argv[++i]);
+    else if (a == "--pad" && i + 1 < argc)
+      cfg.segment.normalize.pad = std::atoi(argv[++i]);
     else
       pages.push_back(a);
   }
+  if (!valid.empty()) return valid_mode(valid, model_path, cfg.segment.normalize);
   if (glyphs_prefix.empty() || pages.empty()) {
     std::fprintf(stderr, "usage: bench_synth_crops --glyphs PREFIX [--model FILE] PAGE.png...\n");
     return 2;
   }
   const Dataset ds = load_dataset(glyphs_prefix, "test");
   Classifier clf(load_model(model_path), 1);
-  const ReadConfig cfg;
   for (const auto& png : pages) {
     const std::string side = png.substr(0, png.rfind('.')) + ".json";
     std::ifstream in(side);

@@ -218,6 +218,52 @@ TEST(Segment, BrokenCharacterPiecesAreMerged) {
   EXPECT_EQ(glyphs, 2u);
 }
 
+// An "H" 38 px wide and 60 px tall with 8 px strokes, built from rectangles at a chosen x.
+void bar(cv::Mat& page, int x) {
+  cv::rectangle(page, cv::Rect(x, 100, 8, 60), cv::Scalar(0), cv::FILLED);
+}
+void letter_h(cv::Mat& page, int x) {
+  bar(page, x);
+  bar(page, x + 30);
+  cv::rectangle(page, cv::Rect(x, 126, 38, 8), cv::Scalar(0), cv::FILLED);
+}
+
+TEST(Segment, TouchingLettersGetACutAtTheirJoin) {
+  // "H H HH H H": the middle two touch (the first one's right bar is joined to the second's left bar by a 4 px
+  // bridge at mid height), making one component 80 px wide in a line of 38 px glyphs.
+  cv::Mat page(300, 900, CV_8U, cv::Scalar(255));
+  letter_h(page, 80);
+  letter_h(page, 140);
+  letter_h(page, 200);
+  cv::rectangle(page, cv::Rect(238, 128, 4, 4), cv::Scalar(0), cv::FILLED);
+  letter_h(page, 242);
+  letter_h(page, 302);
+  letter_h(page, 362);
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  std::vector<scrawl::Glyph> glyphs;
+  for (const auto& w : layout.lines[0].words)
+    for (const auto& g : w.glyphs) glyphs.push_back(g);
+  ASSERT_EQ(glyphs.size(), 5u);
+  // The joined pair is one cell with a proposed cut into two; the cut falls in the bridge (x 238..242), so each
+  // part holds one H: 38 px wide give or take the bridge.
+  const auto& pair = glyphs[2];
+  EXPECT_NEAR(pair.box.x, 200, 2);
+  EXPECT_NEAR(pair.box.width, 80, 2);
+  ASSERT_EQ(pair.parts.size(), 2u);
+  EXPECT_NEAR(pair.parts[0].box.x, 200, 2);
+  EXPECT_GE(pair.parts[0].box.br().x, 238);
+  EXPECT_LE(pair.parts[0].box.br().x, 243);
+  EXPECT_EQ(pair.parts[1].box.x, pair.parts[0].box.br().x);
+  EXPECT_NEAR(pair.parts[1].box.br().x, 280, 2);
+  for (const auto& q : pair.parts) {
+    EXPECT_EQ(q.norm.size(), cv::Size(28, 28));
+    EXPECT_GT(cv::countNonZero(q.norm > 0.5f), 20);
+  }
+  // Narrow cells get no proposal.
+  for (size_t i : {0u, 1u, 3u, 4u}) EXPECT_TRUE(glyphs[i].parts.empty()) << i;
+}
+
 TEST(Segment, WordBreaksFromTheLinesOwnGaps) {
   const scrawl::SegmentConfig cfg;
   // Tight letters, one wide gap.

@@ -7,9 +7,12 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "data/dataset.h"
+#include "image/segment.h"
 #include "nn/model_io.h"
 #include "ocr/format.h"
 #include "ocr/reader.h"
+#include "ocr/synth.h"
 #include "test_util.h"
 
 namespace {
@@ -217,6 +220,116 @@ TEST_F(Fixture, CppApiReadsAPage) {
   // A clone reads the same.
   scrawl::Reader other = reader.clone();
   EXPECT_EQ(scrawl::to_text(other.read(dir / "p.png")), text);
+}
+
+// The shipped model decides whether a cell the segmenter proposes to cut is one wide letter or touching letters.
+struct SplitDecision : ::testing::Test {
+  static const scrawl::Dataset& glyphs() {
+    static const scrawl::Dataset ds = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
+    return ds;
+  }
+  // Binary ink (255) of sample i at 4x, as a crop would come from a page.
+  static cv::Mat ink(int i) {
+    const scrawl::Dataset& ds = glyphs();
+    const cv::Mat src(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(i)));
+    cv::Mat big;
+    cv::resize(src, big, cv::Size(), 4, 4, cv::INTER_CUBIC);
+    return big > 0.5f;
+  }
+  // The first sample of `ch` that the model reads as `ch` with confidence above 0.99 on its own.
+  int clear_sample(char ch) {
+    const scrawl::Dataset& ds = glyphs();
+    for (int i = 0; i < ds.size(); ++i)
+      if (ds.classes[size_t(ds.labels[size_t(i)])] == ch) {
+        const auto p = classifier.classify({scrawl::normalize_glyph(ink(i))});
+        if (p[0].label() == ch && p[0].confidence() > 0.99f) return i;
+      }
+    ADD_FAILURE() << "no clear " << ch;
+    return 0;
+  }
+  // A one-line layout of one cell, `box` wide and tall, whose crop is `whole`, with the proposed parts.
+  static scrawl::PageLayout cell(const cv::Mat& whole, const std::vector<cv::Mat>& parts, cv::Size box) {
+    scrawl::Glyph g;
+    g.box = cv::Rect(cv::Point(100, 100), box);
+    g.norm = scrawl::normalize_glyph(whole);
+    int x = 100;
+    for (const auto& p : parts) {
+      scrawl::Glyph q;
+      q.box = cv::Rect(x, 100, box.width / int(parts.size()), box.height);
+      x += q.box.width;
+      q.norm = scrawl::normalize_glyph(p);
+      g.parts.push_back(q);
+    }
+    scrawl::PageLayout layout;
+    layout.lines.resize(1);
+    layout.lines[0].words.resize(1);
+    layout.lines[0].words[0].glyphs.push_back(g);
+    return layout;
+  }
+  scrawl::Classifier classifier{scrawl::load_model(scrawl::default_model_path())};
+  scrawl::Reader reader{scrawl::load_model(scrawl::default_model_path())};
+};
+
+TEST_F(SplitDecision, WideLetterStaysWhole) {
+  // An "M" 1.5 times as wide as tall, cut down the middle by the segmenter: still one "M".
+  const cv::Mat m = ink(clear_sample('M'));
+  const int half = m.cols / 2;
+  const auto page = reader.recognize(
+      cell(m, {m(cv::Rect(0, 0, half, m.rows)), m(cv::Rect(half, 0, m.cols - half, m.rows))}, {90, 60}));
+  ASSERT_EQ(page.lines.size(), 1u);
+  EXPECT_EQ(page.lines[0].text(), "M");
+}
+
+TEST_F(SplitDecision, TouchingPairIsCut) {
+  // "A" and "T" side by side, their ink overlapping by two pixels: one component, 1.8 times as wide as tall.
+  const cv::Mat a = ink(clear_sample('A')), t = ink(clear_sample('T'));
+  const cv::Rect ba = cv::boundingRect(a), bt = cv::boundingRect(t);
+  cv::Mat pair = cv::Mat::zeros(std::max(ba.height, bt.height), ba.width + bt.width - 2, CV_8U);
+  a(ba).copyTo(pair(cv::Rect(0, 0, ba.width, ba.height)));
+  cv::Mat right = pair(cv::Rect(ba.width - 2, 0, bt.width, bt.height));
+  cv::max(right, t(bt), right);
+  const auto page = reader.recognize(cell(pair, {a(ba), t(bt)}, {108, 60}));
+  ASSERT_EQ(page.lines.size(), 1u);
+  EXPECT_EQ(page.lines[0].text(), "AT");
+  ASSERT_EQ(page.lines[0].words[0].chars.size(), 2u);
+  EXPECT_EQ(page.lines[0].words[0].chars[0].box, cv::Rect(100, 100, 54, 60));
+}
+
+TEST(SynthBoxes, SidecarHoldsEveryGlyphWhereItWasDrawn) {
+  // The truth bench/synth_breakdown.py scores against: one entry per written glyph, in reading order, with its
+  // line and word, and the drawing rectangle mapped by the rotation lands inside the page box.
+  scrawl::SynthConfig cfg;
+  cfg.font = scrawl::SynthFont::kHershey;
+  cfg.text = {"AB CD", "EFG"};
+  cfg.width = 800;
+  cfg.height = 500;
+  cfg.boxes = true;
+  TempDir dir;
+  scrawl::synth_pages(cfg, nullptr, dir.path.string(), 1, 5);
+  std::ifstream in(dir / "page_000.json");
+  ASSERT_TRUE(in.good());
+  const auto j = nlohmann::json::parse(in);
+  const auto& g = j.at("glyphs");
+  ASSERT_EQ(g.size(), 7u);
+  const std::string chars = "ABCDEFG";
+  const std::vector<int> line = {0, 0, 0, 0, 1, 1, 1}, word = {0, 0, 1, 1, 0, 0, 0};
+  const auto& m = j.at("rotation");
+  for (size_t i = 0; i < g.size(); ++i) {
+    EXPECT_EQ(g[i].at("ch").get<std::string>(), std::string(1, chars[i]));
+    EXPECT_EQ(g[i].at("line").get<int>(), line[i]) << i;
+    EXPECT_EQ(g[i].at("word").get<int>(), word[i]) << i;
+    const auto& r = g[i].at("rect");
+    const auto& b = g[i].at("box");
+    const double cx = r[0].get<double>() + r[2].get<double>() / 2, cy = r[1].get<double>() + r[3].get<double>() / 2;
+    const double px = m[0][0].get<double>() * cx + m[0][1].get<double>() * cy + m[0][2].get<double>();
+    const double py = m[1][0].get<double>() * cx + m[1][1].get<double>() * cy + m[1][2].get<double>();
+    EXPECT_GT(px, b[0].get<double>());
+    EXPECT_LT(px, b[0].get<double>() + b[2].get<double>());
+    EXPECT_GT(py, b[1].get<double>());
+    EXPECT_LT(py, b[1].get<double>() + b[3].get<double>());
+  }
+  // Left to right within a line.
+  EXPECT_LT(g[0].at("rect")[0].get<int>(), g[1].at("rect")[0].get<int>());
 }
 
 }  // namespace

@@ -12,6 +12,9 @@ struct Glyph {
   cv::Rect box;
   cv::Mat norm;
   char punct = 0;  // '.' when the segmenter decided from shape and position alone
+  // A cell wide enough to be touching characters: the segmenter's cut into them, left to right. Wide letters
+  // (M, W, a broad U) look the same to geometry, so the recognizer decides which reading to keep.
+  std::vector<Glyph> parts;
 };
 
 struct Word {

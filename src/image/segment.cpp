@@ -23,6 +23,7 @@ struct Piece {
   double cx = 0, cy = 0;  // deskewed centre
   double x0 = 0, x1 = 0;  // deskewed horizontal extent
   char punct = 0;
+  std::vector<Piece> parts;  // a possible cut into touching characters (see Glyph::parts)
 };
 
 struct LineBuild {
@@ -372,7 +373,7 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
         ++j;
       }
     }
-    // Touching characters: split pieces much wider than the line's typical character.
+    // Touching characters: pieces much wider than the line's typical character get a proposed cut.
     std::vector<double> ws, lh;
     for (const auto& p : ps)
       if (!p.punct) {
@@ -380,22 +381,28 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
         lh.push_back(p.box.height);
       }
     const double typical_w = std::max(median(ws), 0.5 * median(lh));
-    std::vector<Piece> split;
-    for (const auto& p : ps) {
+    for (auto& p : ps) {
       const int parts = int(std::lround(p.box.width / typical_w));
-      if (!p.punct && p.box.width > cfg.split_width * typical_w && parts >= 2 && p.box.width > 1.2 * p.box.height) {
-        for (auto& q : split_piece(p, parts, labels, d)) split.push_back(q);
-      } else {
-        split.push_back(p);
-      }
+      if (!p.punct && p.box.width > cfg.split_width * typical_w && parts >= 2 && p.box.width > 1.2 * p.box.height)
+        p.parts = split_piece(p, parts, labels, d);
     }
-    ps = split;
   }
 
   // Words and glyphs, mapped back to original coordinates.
   auto to_orig = [&](const cv::Rect& r) {
     return cv::Rect(int(std::lround(r.x * scale)), int(std::lround(r.y * scale)), int(std::lround(r.width * scale)),
                     int(std::lround(r.height * scale)));
+  };
+  // The piece's own ink (its components, within its box) as a binary crop.
+  auto crop_of = [&](const Piece& p) {
+    cv::Mat crop = cv::Mat::zeros(p.box.size(), CV_8U);
+    for (int y = 0; y < p.box.height; ++y) {
+      const int* l = labels.ptr<int>(p.box.y + y) + p.box.x;
+      uint8_t* c = crop.ptr<uint8_t>(y);
+      for (int x = 0; x < p.box.width; ++x)
+        if (l[x] && std::find(p.labels.begin(), p.labels.end(), l[x]) != p.labels.end()) c[x] = 255;
+    }
+    return crop;
   };
   for (auto& L : lines) {
     const auto& ps = L.pieces;
@@ -414,14 +421,13 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
       g.box = to_orig(p.box);
       g.punct = p.punct;
       if (!p.punct) {
-        cv::Mat crop = cv::Mat::zeros(p.box.size(), CV_8U);
-        for (int y = 0; y < p.box.height; ++y) {
-          const int* l = labels.ptr<int>(p.box.y + y) + p.box.x;
-          uint8_t* c = crop.ptr<uint8_t>(y);
-          for (int x = 0; x < p.box.width; ++x)
-            if (l[x] && std::find(p.labels.begin(), p.labels.end(), l[x]) != p.labels.end()) c[x] = 255;
+        g.norm = normalize_glyph(crop_of(p), cfg.normalize);
+        for (const Piece& q : p.parts) {
+          Glyph part;
+          part.box = to_orig(q.box);
+          part.norm = normalize_glyph(crop_of(q), cfg.normalize);
+          g.parts.push_back(std::move(part));
         }
-        g.norm = normalize_glyph(crop, cfg.normalize);
       }
       wbox = word.glyphs.empty() ? g.box : (wbox | g.box);
       word.glyphs.push_back(std::move(g));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
@@ -101,19 +102,51 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
   return r;
 }
 
+bool Reader::keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const {
+  if (parts.empty()) return false;
+  // A wide letter (M, W, a broad U) reads whole with near certainty and its halves do not; touching letters
+  // often read better cut, but the classifier is sure of many merged pairs as well ("TW" reads as a confident
+  // "M"), so the cell's width adds its own evidence. Fitted on synthetic pages (BENCHMARKS.md, "Reading pages").
+  // A classifier unsure of every reading (an untrained model) has no say: the segmenter's cut stands.
+  float most = whole.confidence();
+  for (const auto& p : parts) most = std::max(most, p.confidence());
+  if (most < 0.5f) return true;
+  double lp = 0;
+  for (const auto& p : parts) lp += std::log(std::max(p.confidence(), 1e-6f));
+  lp /= double(parts.size());
+  return lp - std::log(std::max(whole.confidence(), 1e-6f)) + cfg_.split_aspect_weight * (aspect - cfg_.split_aspect) >
+         0;
+}
+
 PageResult Reader::recognize(const PageLayout& layout) {
   PageResult r;
   r.size = layout.size;
   r.skew_degrees = layout.skew_degrees;
+  // One batch: every cell whole, then every proposed part.
   std::vector<cv::Mat> norms;
   for (const auto& l : layout.lines)
     for (const auto& w : l.words)
       for (const auto& g : w.glyphs)
         if (!g.punct) norms.push_back(g.norm);
+  const size_t n_whole = norms.size();
+  for (const auto& l : layout.lines)
+    for (const auto& w : l.words)
+      for (const auto& g : w.glyphs)
+        if (!g.punct)
+          for (const auto& q : g.parts) norms.push_back(q.norm);
   const std::vector<Prediction> preds = classifier_.classify(norms);
   const std::string& classes = classifier_.model().classes();
   std::vector<const Prediction*> pred_of;  // parallel to r's characters, null for punctuation
-  size_t k = 0;
+  size_t k = 0, kp = n_whole;
+  auto add = [&](WordResult& wr, const cv::Rect& box, const Prediction& p) {
+    CharResult c;
+    c.box = box;
+    c.label = p.label();
+    c.confidence = p.confidence();
+    c.alternatives = p.top;
+    pred_of.push_back(&p);
+    wr.chars.push_back(std::move(c));
+  };
   for (const auto& l : layout.lines) {
     LineResult lr;
     lr.box = l.box;
@@ -121,21 +154,24 @@ PageResult Reader::recognize(const PageLayout& layout) {
       WordResult wr;
       wr.box = w.box;
       for (const auto& g : w.glyphs) {
-        CharResult c;
-        c.box = g.box;
         if (g.punct) {
+          CharResult c;
+          c.box = g.box;
           c.label = g.punct;
           c.confidence = 1;
           c.alternatives = {{g.punct, 1.f}};
           pred_of.push_back(nullptr);
-        } else {
-          const Prediction& p = preds[k++];
-          c.label = p.label();
-          c.confidence = p.confidence();
-          c.alternatives = p.top;
-          pred_of.push_back(&p);
+          wr.chars.push_back(std::move(c));
+          continue;
         }
-        wr.chars.push_back(std::move(c));
+        const Prediction& whole = preds[k++];
+        const std::vector<Prediction> parts(preds.begin() + long(kp), preds.begin() + long(kp + g.parts.size()));
+        if (keep_split(whole, parts, double(g.box.width) / std::max(1, g.box.height))) {
+          for (size_t i = 0; i < g.parts.size(); ++i) add(wr, g.parts[i].box, preds[kp + i]);
+        } else {
+          add(wr, g.box, whole);
+        }
+        kp += g.parts.size();
       }
       lr.words.push_back(std::move(wr));
     }

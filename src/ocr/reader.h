@@ -20,6 +20,11 @@ struct ReadConfig {
   // Letters and digits that look alike (O/0, I/1, S/5, Z/2, B/8...): a word that is mostly letters reads its
   // unsure glyphs as letters, and likewise for digits. Single-glyph words use their line's single glyphs.
   bool context = true;
+  // A cell the segmenter proposes to cut into touching characters is cut when
+  //   mean log confidence(parts) - log confidence(whole) + split_aspect_weight * (width / height - split_aspect) > 0:
+  // the classifier decides, leaning toward cutting the wider the cell (it is sure of many merged pairs too).
+  double split_aspect = 1.7;
+  double split_aspect_weight = 1.0;
   double dark_page = 40;  // a page whose 99th-percentile gray level is below this shows no paper: refused
 };
 
@@ -64,6 +69,8 @@ class Reader {
   const ReadConfig& config() const { return cfg_; }
 
  private:
+  bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
+
   Classifier classifier_;
   ReadConfig cfg_;
 };
