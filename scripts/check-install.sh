@@ -14,4 +14,9 @@ echo "$text"
 [[ -n "$text" ]] || { echo "check-install: the example program read no text" >&2; exit 1; }
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs scrawl >/dev/null
 "$prefix/bin/scrawl" --version
+# TIFF goes through the imgcodecs plugin: the installed binary must find the installed plugin.
+"$prefix/bin/scrawl" synth --font hershey --text "TIFF OK" --format tif --pages 1 --out "$prefix/tif" -q
+tif_text=$("$prefix/bin/scrawl" read "$prefix/tif/page_000.tif" --no-lexicon)
+echo "$tif_text"
+[[ -n "$tif_text" ]] || { echo "check-install: the installed scrawl read no text from a TIFF" >&2; exit 1; }
 echo "check-install: ok"

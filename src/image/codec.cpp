@@ -10,6 +10,7 @@
 #include <csetjmp>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>  // flag constants only: the functions are reached through the plugin
 #include <opencv2/imgproc.hpp>
@@ -168,6 +169,14 @@ Plugin load_plugin() {
   std::vector<std::string> candidates;
   if (const char* dir = std::getenv("SCRAWL_PLUGIN_DIR"))
     candidates.push_back(std::string(dir) + "/" SCRAWL_PLUGIN_NAME);
+  // Next to the running program (build tree) or in its prefix's lib/scrawl (an installed, possibly relocated
+  // tree), then where this build put it and where it installs it.
+  std::error_code ec;
+  const auto exe_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+  if (!ec) {
+    candidates.push_back((exe_dir / SCRAWL_PLUGIN_NAME).string());
+    candidates.push_back((exe_dir.parent_path() / SCRAWL_PLUGIN_LIBDIR / "scrawl" / SCRAWL_PLUGIN_NAME).string());
+  }
   candidates.push_back(SCRAWL_PLUGIN_BUILD_PATH);
   candidates.push_back(SCRAWL_PLUGIN_INSTALL_PATH);
   std::string tried;

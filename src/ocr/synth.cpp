@@ -523,8 +523,8 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
 std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
                                      int pages, uint64_t seed) {
   if (pages < 1 || pages > 100000) throw std::runtime_error("synth: --pages must be 1..100000");
-  if (cfg.format != "png" && cfg.format != "jpg")
-    throw std::runtime_error("synth: format must be png or jpg, not " + cfg.format);
+  if (cfg.format != "png" && cfg.format != "jpg" && cfg.format != "bmp" && cfg.format != "tif")
+    throw std::runtime_error("synth: format must be png, jpg, bmp or tif, not " + cfg.format);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (!std::filesystem::is_directory(out_dir)) throw std::runtime_error(out_dir + ": cannot create folder");
