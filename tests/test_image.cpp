@@ -127,6 +127,28 @@ TEST(Binarize, FindsInkUnderAStrongLightingGradient) {
   EXPECT_LT(o_inter / o_uni, inter / uni);
 }
 
+TEST(Binarize, ShadowEdgeIsNotInk) {
+  // Text across the edge of a cast shadow (paper 220 on the left, 60% of that on the right, the edge blurred over
+  // ~30 px like a phone's shadow). A plain max filter spreads the bright paper into the shadow, so a band of
+  // shadowed paper along the edge reads as ink and swallows the letters touching it (the layout then drops the
+  // whole tall blob). The paper estimate must keep the edge where it is.
+  const cv::Mat truth = text_page({"SHADOW EDGE", "ACROSS TEXT"}) < 128;
+  const int edge = truth.cols / 2;
+  cv::Mat photo(truth.size(), CV_8U);
+  for (int y = 0; y < photo.rows; ++y)
+    for (int x = 0; x < photo.cols; ++x) {
+      const double paper = 220 * (1 - 0.4 / (1 + std::exp(-(x - edge) / 30.0)));
+      photo.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(truth.at<uint8_t>(y, x) ? paper * 0.3 : paper);
+    }
+  const auto ink = scrawl::binarize(photo);
+  const double inter = cv::countNonZero(ink.mask & truth), uni = cv::countNonZero(ink.mask | truth);
+  EXPECT_GT(inter / uni, 0.9);
+  // No stray ink along the edge.
+  cv::Mat near_edge =
+      ink.mask(cv::Rect(edge - 40, 0, 80, ink.mask.rows)) & ~truth(cv::Rect(edge - 40, 0, 80, truth.rows));
+  EXPECT_LT(cv::countNonZero(near_edge), 200);
+}
+
 TEST(Binarize, BlankPaperHasNoInk) {
   cv::Mat paper(300, 400, CV_8U);
   cv::randn(paper, 200, 3);  // sensor noise only

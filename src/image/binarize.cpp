@@ -40,14 +40,16 @@ struct Histogram {
 
 cv::Mat relative_darkness(const cv::Mat& gray, const BinarizeConfig& cfg) {
   CV_Assert(gray.type() == CV_8U && !gray.empty());
-  // Paper is the brightest thing nearby: a max filter wider than a pen stroke removes the ink, and a blur
-  // smooths what is left. Done on a small copy: lighting varies slowly, and this costs nothing.
+  // Paper is the brightest thing nearby: a closing (max filter, then min filter) wider than a pen stroke removes
+  // the ink, and a blur smooths what is left. The min filter puts shadow edges back where they are: a max filter
+  // alone pushes bright paper half a window into a shadow, and that band of shadowed paper then reads as ink.
+  // Done on a small copy: lighting varies slowly, and this costs nothing.
   const double s = std::min(1.0, double(cfg.background_side) / std::max(gray.cols, gray.rows));
   cv::Mat small;
   cv::resize(gray, small, cv::Size(), s, s, cv::INTER_AREA);
   const int k = std::max(3, int(cfg.background_window * std::max(small.cols, small.rows)) | 1);
   cv::Mat bg;
-  cv::dilate(small, bg, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
+  cv::morphologyEx(small, bg, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
   cv::GaussianBlur(bg, bg, cv::Size(k, k), 0);
   cv::resize(bg, bg, gray.size(), 0, 0, cv::INTER_LINEAR);
   cv::Mat g, b, dark;
