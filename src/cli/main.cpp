@@ -1,5 +1,7 @@
 // scrawl: read handwritten block letters and digits; train and study the networks that do it.
 // Exit codes: 0 ok, 1 bad input or failed work, 2 usage error.
+#include <malloc.h>
+
 #include <Eigen/Core>
 #include <cstdio>
 #include <exception>
@@ -15,6 +17,11 @@ Globals& globals() {
 
 int main(int argc, char** argv) {
   using namespace scrawl::cli;
+  // Keep freed memory in the heap for reuse rather than handing it back to the kernel: on the VMs scrawl runs on a
+  // page fault costs ~15 us, and glibc's defaults (mmap for blocks >= 128 KB, trim at 128 KB) re-fault every
+  // image and activation buffer of every page. Reading 04_deep: 12,100 -> 7,100 page faults, -25% CPU time.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"scrawl: reads handwritten block letters and digits from photos, with its own neural networks."};
   app.set_version_flag("--version", std::string("scrawl ") + SCRAWL_VERSION);
   app.require_subcommand(1);
