@@ -1,13 +1,13 @@
 #include "image/load.h"
 
-#include "image/codec.h"
-
 #include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <vector>
+
+#include "image/codec.h"
 
 namespace scrawl {
 
