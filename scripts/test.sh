@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Builds scrawl and runs every test. Usage:
 #   scripts/test.sh              Release build in build/, all tests (unit, CLI, end-to-end on ../shared/data)
-#   scripts/test.sh --sanitize   ASan+UBSan build in build-asan/, all suites but the slow ones (SCRAWL_SLOW_SUITES)
+#   scripts/test.sh --sanitize   ASan+UBSan build, all suites but the slow ones (SCRAWL_SLOW_SUITES): with clang in
+#                                build-fuzz/, the same build the fuzz targets use (scripts/fuzz.sh), so CI compiles
+#                                the library once for both; with only gcc in build-asan/
 # Set SCRAWL_DATA to use a data folder other than ../shared/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 if [[ "${1:-}" == "--sanitize" ]]; then
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_BUILD_BENCH=OFF \
-    -DSCRAWL_SLOW_TESTS=OFF >/dev/null
-  cmake --build build-asan -j"$jobs"
+  if command -v clang++ >/dev/null; then
+    dir=build-fuzz
+    CC=clang CXX=clang++ cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_FUZZ=ON \
+      -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=OFF -DSCRAWL_SLOW_TESTS=OFF >/dev/null
+  else
+    dir=build-asan
+    cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_BUILD_BENCH=OFF \
+      -DSCRAWL_SLOW_TESTS=OFF >/dev/null
+  fi
+  cmake --build $dir -j"$jobs"
   # halt_on_error makes any finding fail the test that triggered it.
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  ctest --test-dir $dir --output-on-failure -j"$jobs"
 else
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build build -j"$jobs"
