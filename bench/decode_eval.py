@@ -18,19 +18,10 @@ on other pages (seed 101, 30 pages of each kind, plus the photos); do not tune o
 """
 import argparse
 import glob
-import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"decode_eval: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
-    return r.stdout
+from scrawl_cli import read, run, score
 
 
 def argmax_text(page):
@@ -41,29 +32,6 @@ def argmax_text(page):
             words.append("".join(c["alternatives"][0]["label"] if c["alternatives"] else c["label"] for c in w["chars"]))
         lines.append(" ".join(words))
     return "".join(l + "\n" for l in lines)
-
-
-def score(scrawl, pairs, tmp):
-    """Pooled glyph CER over (gt_path, predicted_text) pairs: sum of edits / sum of GT glyphs."""
-    edits = glyphs = 0
-    for i, (gt, text) in enumerate(pairs):
-        pred = os.path.join(tmp, f"pred_{i}.txt")
-        with open(pred, "w") as f:
-            f.write(text)
-        s = json.loads(run([scrawl, "score", "--json", gt, pred]))
-        edits += s["glyph_edits"]
-        glyphs += s["gt_glyphs"]
-    return edits, glyphs
-
-
-def read(scrawl, images, extra, model):
-    cmd = [scrawl, "read", "--format", "json", "--jobs", "2"] + extra + images
-    if model:
-        cmd += ["--model", model]
-    t = time.perf_counter()
-    out = json.loads(run(cmd))
-    secs = time.perf_counter() - t
-    return (out["pages"] if "pages" in out else [out]), secs
 
 
 def main():
@@ -93,9 +61,9 @@ def main():
             for mode, extra in modes:
                 pages, secs = read(scrawl, images, extra, a.model)
                 texts = [p["text"] if p["text"].endswith("\n") or not p["text"] else p["text"] + "\n" for p in pages]
-                results[(name, mode)] = score(scrawl, list(zip(gts, texts)), tmp) + (secs,)
+                results[(name, mode)] = score(scrawl, gts, texts, tmp) + (secs,)
                 if mode == "off":
-                    results[(name, "argmax")] = score(scrawl, list(zip(gts, [argmax_text(p) for p in pages])), tmp) + (0,)
+                    results[(name, "argmax")] = score(scrawl, gts, [argmax_text(p) for p in pages], tmp) + (0,)
         names = list(sets)
         print("glyph CER % (edits / GT glyphs); read time in s for the whole set, 2 jobs")
         print(f"{'mode':<12}" + "".join(f"{n + f' ({len(sets[n])} pages)':>32}" for n in names))

@@ -28,16 +28,9 @@ import collections
 import glob
 import json
 import os
-import subprocess
-import sys
 import tempfile
 
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"synth_breakdown: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
-    return r.stdout
+from scrawl_cli import read, run, score
 
 
 def area(b):
@@ -121,26 +114,6 @@ def match_page(truth, page, counts, confusions):
     return seg_ok
 
 
-def score(scrawl, gts, texts, tmp):
-    edits = glyphs = 0
-    for i, (gt, text) in enumerate(zip(gts, texts)):
-        pred = os.path.join(tmp, f"pred_{i}.txt")
-        with open(pred, "w") as f:
-            f.write(text)
-        s = json.loads(run([scrawl, "score", "--json", gt, pred]))
-        edits += s["glyph_edits"]
-        glyphs += s["gt_glyphs"]
-    return edits, glyphs
-
-
-def read(scrawl, images, extra, model):
-    cmd = [scrawl, "read", "--format", "json", "--jobs", "2"] + extra + images
-    if model:
-        cmd += ["--model", model]
-    out = json.loads(run(cmd))
-    return out["pages"] if "pages" in out else [out]
-
-
 def pct(a, b):
     return f"{100.0 * a / b:5.2f}%" if b else "   n/a"
 
@@ -152,8 +125,8 @@ def breakdown(a, build, data, name, images, tmp):
     for p in images:
         with open(os.path.splitext(p)[0] + ".json") as f:
             truths.append(json.load(f)["glyphs"])
-    off = read(scrawl, images, ["--lm-weight", "0"], a.model)
-    on = read(scrawl, images, [], a.model)
+    off, _ = read(scrawl, images, ["--lm-weight", "0"], a.model)
+    on, _ = read(scrawl, images, [], a.model)
     cer = {
         "argmax": score(scrawl, gts, [page_text(p, argmax_label) for p in off], tmp),
         "off": score(scrawl, gts, [page_text(p, lambda c: c["label"]) for p in off], tmp),
