@@ -43,6 +43,12 @@ struct JpegError {
   std::longjmp(reinterpret_cast<JpegError*>(c->err)->jump, 1);
 }
 void jpeg_quiet(j_common_ptr) {}  // warnings (e.g. extraneous bytes) must not reach stderr
+jpeg_error_mgr* quiet_errors(JpegError& err) {
+  jpeg_std_error(&err.mgr);
+  err.mgr.error_exit = jpeg_fail;
+  err.mgr.output_message = jpeg_quiet;
+  return &err.mgr;
+}
 
 // False when the bytes are not a decodable JPEG; *cmyk is set for CMYK/YCCK files, which libjpeg cannot turn
 // into gray or BGR and OpenCV's decoder (with its Adobe inversion handling) reads instead.
@@ -50,9 +56,7 @@ bool decode_jpeg(const unsigned char* data, size_t size, bool gray, int reduce, 
                  bool* cmyk) {
   jpeg_decompress_struct cinfo;
   JpegError err;
-  cinfo.err = jpeg_std_error(&err.mgr);
-  err.mgr.error_exit = jpeg_fail;
-  err.mgr.output_message = jpeg_quiet;
+  cinfo.err = quiet_errors(err);
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return false;
@@ -90,9 +94,7 @@ bool decode_jpeg(const unsigned char* data, size_t size, bool gray, int reduce, 
 bool encode_jpeg(const cv::Mat& img, int quality, unsigned char** buf, unsigned long* size) {
   jpeg_compress_struct cinfo;
   JpegError err;
-  cinfo.err = jpeg_std_error(&err.mgr);
-  err.mgr.error_exit = jpeg_fail;
-  err.mgr.output_message = jpeg_quiet;
+  cinfo.err = quiet_errors(err);
   if (setjmp(err.jump)) {
     jpeg_destroy_compress(&cinfo);
     return false;
