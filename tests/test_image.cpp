@@ -297,6 +297,20 @@ TEST(Segment, WordBreaksFromTheLinesOwnGaps) {
   EXPECT_TRUE(scrawl::word_breaks({}, 40, cfg).empty());
 }
 
+TEST(Segment, WordBreaksOnWideSpacedHandwriting) {
+  const scrawl::SegmentConfig cfg;
+  // Gaps (x char height) measured on a synthetic page whose ground truth is "9 9847 542 BUN448 BARBS": one
+  // letter gap (0.55) is wide enough that no single jump reaches space_ratio, yet the two populations are plain.
+  const std::vector<double> line = {0.89, 0.24, 0.23, 0.37, 0.84, 0.19, 0.34, 0.92, 0.31,
+                                    0.55, 0.29, 0.33, 0.25, 0.98, 0.21, 0.17, 0.21, 0.15};
+  std::vector<bool> want(line.size(), false);
+  for (size_t i : {0u, 4u, 7u, 13u}) want[i] = true;
+  EXPECT_EQ(scrawl::word_breaks(line, 1.0, cfg), want);
+  // One word whose widest letter gap stands out a little: still one word.
+  const std::vector<double> word = {0.18, 0.31, 0.28, 0.16, 0.30, 0.27, 0.24, 0.25, 0.45};
+  EXPECT_EQ(scrawl::word_breaks(word, 1.0, cfg), std::vector<bool>(word.size(), false));
+}
+
 TEST(Normalize, MatchesEmnistFraming) {
   // A tall thin-stroked "L": EMNIST frames the long side in ~24 of 28 pixels with ~2.7 px strokes.
   cv::Mat ink = cv::Mat::zeros(200, 120, CV_8U);

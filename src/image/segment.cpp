@@ -197,6 +197,27 @@ cv::Mat normalize_glyph(const cv::Mat& ink_in, const NormalizeConfig& cfg) {
   return out;
 }
 
+// Wide-spaced handwriting blurs the single jump above: letter gaps spread up towards the word gaps, so no
+// consecutive pair differs by space_ratio. A smaller step is then enough when it splits the gaps into two
+// populations far apart (geometric means, so one huge gap does not decide alone): the largest such step wins.
+// Returns the threshold, or 0 when the gaps are one population. `s` is sorted, in units of char height.
+double two_populations(const std::vector<double>& s, const SegmentConfig& cfg) {
+  const size_t n = s.size();
+  std::vector<double> prefix(n + 1, 0);  // prefix sums of log widths
+  for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + std::log(std::max(s[i], cfg.gap_floor));
+  double best_step = 0, thr = 0;
+  for (size_t k = 1; k < n; ++k) {  // letters s[0..k), word gaps s[k..n)
+    if (s[k] < cfg.min_space) continue;
+    const double means = std::exp((prefix[n] - prefix[k]) / double(n - k) - prefix[k] / double(k));
+    const double step = s[k] / std::max(s[k - 1], cfg.gap_floor);
+    if (means >= cfg.space_means && step >= cfg.space_step && step > best_step) {
+      best_step = step;
+      thr = (s[k - 1] + s[k]) / 2;
+    }
+  }
+  return thr;
+}
+
 std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_h, const SegmentConfig& cfg) {
   std::vector<bool> brk(gaps.size(), false);
   if (gaps.empty() || char_h <= 0) return brk;
@@ -215,7 +236,8 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_h, co
       thr = (s[k - 1] + s[k]) / 2;
     }
   }
-  if (best_ratio >= cfg.space_ratio) {
+  if (best_ratio < cfg.space_ratio) thr = two_populations(s, cfg);
+  if (thr > 0) {
     for (size_t i = 0; i < g.size(); ++i) brk[i] = g[i] > thr;
   } else if (median(g) > cfg.space_alone) {
     // One population of gaps, and wide ones: every glyph stands alone (a list of letters, a row of digits).
