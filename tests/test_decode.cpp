@@ -437,33 +437,40 @@ TEST(DecodePage, LoneGlyphsKeepTheLineRuleOnlyInLists) {
   EXPECT_EQ(off.lines[0].text(), "S X Q H0");
 }
 
-TEST(DecodePage, PagesThatAreNotTextKeepTheTopClasses) {
-  // One word of unsure "H0USE" among five other runs. Among codes that read as no word, it stays as the classifier
-  // read it; among words it is read as a word.
+TEST(DecodePage, PagesThatAreNotTextKeepTheTopClassesExceptLongWords) {
+  // Two unsure words, "H0USE" and "C0W", among five other runs. Among codes that read as no word, the short one
+  // stays as the classifier read it (three glyphs sit near some word by chance too often) while the long one is
+  // still read as a word; among words both are.
   auto sure = [](const std::string& s) {
     std::vector<GlyphSpec> w;
     for (char c : s) w.push_back({c, {{c, 0.97f}, {c == 'Q' ? 'O' : 'Q', 0.02f}, {'K', 0.01f}}});
     return w;
   };
-  std::vector<GlyphSpec> house = sure("HOUSE");
+  std::vector<GlyphSpec> house = sure("HOUSE"), cow = sure("COW");
   house[1] = {'O', {{'0', 0.55f}, {'O', 0.45f}, {'D', 0.f}}};  // the reader's own rule already made it a letter
+  cow[1] = house[1];
   auto page_of = [&](const std::vector<std::string>& others) {
     PageResult page;
-    std::vector<std::vector<GlyphSpec>> words{house};
+    std::vector<std::vector<GlyphSpec>> words{house, cow};
     for (const auto& o : others) words.push_back(sure(o));
     page.lines.push_back(line_of(words));
     return page;
   };
   PageResult codes = page_of({"XQZT", "QX3Z9", "ZZKQ", "JXQV", "QW7W"});
   decode_page(codes, default_decoder());
-  EXPECT_EQ(codes.lines[0].text(), "H0USE XQZT QX3Z9 ZZKQ JXQV QW7W");
+  EXPECT_EQ(codes.lines[0].text(), "HOUSE C0W XQZT QX3Z9 ZZKQ JXQV QW7W");
+  PageDecodeConfig no_long_words;
+  no_long_words.sure_word_min = 100;
+  PageResult codes_only = page_of({"XQZT", "QX3Z9", "ZZKQ", "JXQV", "QW7W"});
+  decode_page(codes_only, default_decoder(), no_long_words);
+  EXPECT_EQ(codes_only.lines[0].text(), "H0USE C0W XQZT QX3Z9 ZZKQ JXQV QW7W");
   PageResult prose = page_of({"THE", "CAT", "SAT", "ON", "MATS"});
   decode_page(prose, default_decoder());
-  EXPECT_EQ(prose.lines[0].text(), "HOUSE THE CAT SAT ON MATS");
+  EXPECT_EQ(prose.lines[0].text(), "HOUSE COW THE CAT SAT ON MATS");
   // Too few runs to tell: decoded as text.
   PageResult few = page_of({"XQZT"});
   decode_page(few, default_decoder());
-  EXPECT_EQ(few.lines[0].text(), "HOUSE XQZT");
+  EXPECT_EQ(few.lines[0].text(), "HOUSE COW XQZT");
 }
 
 // End to end through `scrawl read` on the shared photos (shipped model, default word list).

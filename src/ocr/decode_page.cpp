@@ -105,7 +105,11 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
       if (!text) {
         DecodeConfig none = dc;
         none.lm_weight = 0;
-        for (size_t i = 0; i < runs.size(); ++i) out[i] = decoder.decode(runs[i].probs, none);
+        for (size_t i = 0; i < runs.size(); ++i) {
+          const bool long_word =
+              out[i].text.size() >= cfg.sure_word_min && decoder.log_terms(out[i].text, dc)[0] > -INFINITY;
+          if (!long_word) out[i] = decoder.decode(runs[i].probs, none);
+        }
         break;
       }
     }

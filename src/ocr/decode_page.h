@@ -25,6 +25,9 @@ struct PageDecodeConfig {
   // lexicon: with none, every page is text.
   size_t text_min_runs = 5;
   float text_min_share = 0.6f;
+  // ... except runs that decode to a lexicon word of at least this many glyphs: words among codes (a form, a
+  // mixed list) still read as words. Strings this long rarely sit a confusable glyph or two from a word by chance.
+  size_t sure_word_min = 4;
 };
 
 // Each maximal run of class glyphs within a word (punctuation splits runs: "1." decodes "1") is decoded from the
