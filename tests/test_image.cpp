@@ -286,6 +286,36 @@ TEST(Segment, TouchingLettersGetACutAtTheirJoin) {
   for (size_t i : {0u, 1u, 3u, 4u}) EXPECT_TRUE(glyphs[i].parts.empty()) << i;
 }
 
+TEST(Segment, BrokenLetterPiecesAreProposedAsOneCell) {
+  // "H H G H H" where the G is drawn in two strokes that do not touch: a bar (x 200..208) and a bracket whose arms
+  // reach back over the bar's columns (x 205..238) above and below it. Geometry cannot tell a broken letter from
+  // two narrow ones, so the cell is proposed joined, with the two pieces as its parts.
+  cv::Mat page(300, 900, CV_8U, cv::Scalar(255));
+  letter_h(page, 80);
+  letter_h(page, 140);
+  cv::rectangle(page, cv::Rect(200, 100, 8, 60), cv::Scalar(0), cv::FILLED);  // the bar, rows 100..159
+  cv::rectangle(page, cv::Rect(205, 90, 33, 8), cv::Scalar(0), cv::FILLED);   // top arm, rows 90..97
+  cv::rectangle(page, cv::Rect(205, 162, 33, 8), cv::Scalar(0), cv::FILLED);  // bottom arm, rows 162..169
+  cv::rectangle(page, cv::Rect(230, 90, 8, 80), cv::Scalar(0), cv::FILLED);   // its right side
+  letter_h(page, 260);
+  letter_h(page, 320);
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  std::vector<scrawl::Glyph> glyphs;
+  for (const auto& w : layout.lines[0].words)
+    for (const auto& g : w.glyphs) glyphs.push_back(g);
+  ASSERT_EQ(glyphs.size(), 5u);
+  const auto& g = glyphs[2];
+  EXPECT_TRUE(g.joined);
+  EXPECT_NEAR(g.box.x, 200, 2);
+  EXPECT_NEAR(g.box.width, 38, 2);
+  ASSERT_EQ(g.parts.size(), 2u);
+  EXPECT_NEAR(g.parts[0].box.width, 8, 2);
+  EXPECT_NEAR(g.parts[1].box.x, 205, 2);
+  // Whole H's, apart from each other, are not.
+  for (size_t i : {0u, 1u, 3u, 4u}) EXPECT_FALSE(glyphs[i].joined) << i;
+}
+
 TEST(Segment, WordBreaksFromTheLinesOwnGaps) {
   const scrawl::SegmentConfig cfg;
   // Tight letters, one wide gap.

@@ -15,6 +15,9 @@ struct Glyph {
   // A cell wide enough to be touching characters: the segmenter's cut into them, left to right. Wide letters
   // (M, W, a broad U) look the same to geometry, so the recognizer decides which reading to keep.
   std::vector<Glyph> parts;
+  // Whether the cell instead joins separate pieces, its parts, that may be one broken character (the joined
+  // reading must win clearly: two narrow characters side by side also make some confident glyph).
+  bool joined = false;
 };
 
 struct Word {

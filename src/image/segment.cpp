@@ -24,6 +24,7 @@ struct Piece {
   double x0 = 0, x1 = 0;  // deskewed horizontal extent
   char punct = 0;
   std::vector<Piece> parts;  // a possible cut into touching characters (see Glyph::parts)
+  bool joined = false;       // ... or the separate pieces this one joins (see Glyph::joined)
 };
 
 struct LineBuild {
@@ -408,6 +409,22 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
       if (!p.punct && p.box.width > cfg.split_width * typical_w && parts >= 2 && p.box.width > 1.2 * p.box.height)
         p.parts = split_piece(p, parts, labels, d);
     }
+    // Broken characters whose pieces barely overlap (a G drawn in two strokes, a W with a gap at a join): two
+    // narrow neighbours that touch and together are no wider than one character are proposed as one cell, which
+    // keeps them as its parts; the recognizer decides.
+    for (size_t j = 0; j + 1 < ps.size(); ++j) {
+      Piece &a = ps[j], &b = ps[j + 1];
+      if (a.punct || b.punct || !a.parts.empty() || !b.parts.empty() || a.joined) continue;
+      const double narrow = cfg.join_narrow * typical_w;
+      if (b.x0 - a.x1 > cfg.join_gap * char_h || a.x1 - a.x0 > narrow || b.x1 - b.x0 > narrow ||
+          std::max(a.x1, b.x1) - std::min(a.x0, b.x0) > cfg.join_width * typical_w)
+        continue;
+      Piece m = merged(a, b, d);
+      m.parts = {a, b};
+      m.joined = true;
+      ps[j] = std::move(m);
+      ps.erase(ps.begin() + long(j) + 1);
+    }
   }
 
   // Words and glyphs, mapped back to original coordinates.
@@ -442,6 +459,7 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
       Glyph g;
       g.box = to_orig(p.box);
       g.punct = p.punct;
+      g.joined = p.joined;
       if (!p.punct) {
         g.norm = normalize_glyph(crop_of(p), cfg.normalize);
         for (const Piece& q : p.parts) {

@@ -31,6 +31,9 @@ struct SegmentConfig {
   double line_tolerance = 0.55;  // a glyph joins a line if its centre is this close (x char height)
   double overlap_merge = 0.5;    // pieces overlapping this much horizontally are one character
   double split_width = 1.45;     // wider than this x the line's typical char width: try to split
+  double join_gap = 0.0;         // neighbours this close (x char height; overlapping counts) may be one char ...
+  double join_narrow = 0.9;      // ... when each is at most this wide (x typical char width) ...
+  double join_width = 1.3;       // ... and both together at most this wide
   double period_max = 0.35;      // a period is at most this big (x char height)
   double period_low = 0.6;       // ... and its centre sits below this fraction of the line's height
   double space_ratio = 1.8;      // a word gap is at least this many times the widest letter gap on its line

@@ -118,6 +118,14 @@ bool Reader::keep_split(const Prediction& whole, const std::vector<Prediction>& 
          0;
 }
 
+bool Reader::keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const {
+  if (parts.empty()) return true;
+  double lp = 0;
+  for (const auto& p : parts) lp += std::log(std::max(p.confidence(), 1e-6f));
+  lp /= double(parts.size());
+  return whole.confidence() >= 0.5f && std::log(std::max(whole.confidence(), 1e-6f)) - lp > cfg_.join_margin;
+}
+
 PageResult Reader::recognize(const PageLayout& layout) {
   PageResult r;
   r.size = layout.size;
@@ -166,7 +174,9 @@ PageResult Reader::recognize(const PageLayout& layout) {
         }
         const Prediction& whole = preds[k++];
         const std::vector<Prediction> parts(preds.begin() + long(kp), preds.begin() + long(kp + g.parts.size()));
-        if (keep_split(whole, parts, double(g.box.width) / std::max(1, g.box.height))) {
+        const bool cut = g.joined ? !keep_joined(whole, parts)
+                                  : keep_split(whole, parts, double(g.box.width) / std::max(1, g.box.height));
+        if (cut) {
           for (size_t i = 0; i < g.parts.size(); ++i) add(wr, g.parts[i].box, preds[kp + i]);
         } else {
           add(wr, g.box, whole);

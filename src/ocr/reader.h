@@ -25,6 +25,9 @@ struct ReadConfig {
   // the classifier decides, leaning toward cutting the wider the cell (it is sure of many merged pairs too).
   double split_aspect = 1.7;
   double split_aspect_weight = 1.0;
+  // A cell joining separate pieces (Glyph::joined) stays joined when
+  //   log confidence(whole) - mean log confidence(parts) > join_margin.
+  double join_margin = 0.1;
   double dark_page = 40;  // a page whose 99th-percentile gray level is below this shows no paper: refused
 };
 
@@ -70,6 +73,7 @@ class Reader {
 
  private:
   bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
+  bool keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const;
 
   Classifier classifier_;
   ReadConfig cfg_;
