@@ -38,8 +38,8 @@ struct SegmentConfig {
   double period_low = 0.6;       // ... and its centre sits below this fraction of the line's height
   double space_ratio = 1.8;      // a word gap is at least this many times the widest letter gap on its line
   double min_space = 0.4;        // ... and at least this wide (x char height)
-  double space_means = 2.5;      // or: word gaps (geometric mean) this many times the letter gaps ...
-  double space_step = 1.35;      // ... and a step of this ratio between the widest letter gap and the word gaps
+  double space_means = 2.0;      // or: word gaps (geometric mean) this many times the letter gaps ...
+  double space_step = 1.5;       // ... and a step of this ratio between the widest letter gap and the word gaps
   double space_alone = 0.55;     // a line whose gaps are all alike: spaces if their median exceeds this
   double gap_floor = 0.15;       // gaps below this (x char height) count as this wide when comparing ratios
 };
