@@ -14,7 +14,7 @@ Rows per set:
 
   bench/decode_eval.py --build build-lex [--pages 20] [--model FILE] [--lm-weight W ...]
 
-Seeds: the reported table uses held-out seeds 31 (dictionary), 32 (random) and 71 (mixed). The decoder's defaults were chosen
+Seeds: the reported table uses held-out seeds 31 (dictionary), 32 (random) and 81 (mixed; 55, 61 and 71 were used to tune word spacing). The decoder's defaults were chosen
 on other pages (seed 101, 30 pages of each kind, plus the photos); do not tune on 31/32.
 """
 import argparse
@@ -43,7 +43,7 @@ def main():
     ap.add_argument("--pages", type=int, default=20)
     ap.add_argument("--seed-dict", type=int, default=31)
     ap.add_argument("--seed-random", type=int, default=32)
-    ap.add_argument("--seed-mixed", type=int, default=71)
+    ap.add_argument("--seed-mixed", type=int, default=81)
     ap.add_argument("--lm-weight", type=float, nargs="*", default=[], help="extra rows at these weights")
     a = ap.parse_args()
     scrawl = os.path.join(a.build, "scrawl")
