@@ -339,6 +339,9 @@ TEST(Segment, WordBreaksOnWideSpacedHandwriting) {
   // One word whose widest letter gap stands out a little: still one word.
   const std::vector<double> word = {0.18, 0.31, 0.28, 0.16, 0.30, 0.27, 0.24, 0.25, 0.45};
   EXPECT_EQ(scrawl::word_breaks(word, 1.0, cfg), std::vector<bool>(word.size(), false));
+  // "REFRIGERATOR" on the shared photo 03_haiku: one gap (0.56) stands out, but one gap is no population.
+  const std::vector<double> fridge = {0.17, 0.31, 0.36, 0.28, 0.56, 0.36, 0.33, 0.13, 0.25, -0.03, 0.25};
+  EXPECT_EQ(scrawl::word_breaks(fridge, 1.0, cfg), std::vector<bool>(fridge.size(), false));
 }
 
 TEST(Normalize, MatchesEmnistFraming) {

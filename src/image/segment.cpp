@@ -201,13 +201,14 @@ cv::Mat normalize_glyph(const cv::Mat& ink_in, const NormalizeConfig& cfg) {
 // Wide-spaced handwriting blurs the single jump above: letter gaps spread up towards the word gaps, so no
 // consecutive pair differs by space_ratio. A smaller step is then enough when it splits the gaps into two
 // populations far apart (geometric means, so one huge gap does not decide alone): the largest such step wins.
+// One wide gap alone is no population (a writer's pause inside a long word): it needs the first rule.
 // Returns the threshold, or 0 when the gaps are one population. `s` is sorted, in units of char height.
 double two_populations(const std::vector<double>& s, const SegmentConfig& cfg) {
   const size_t n = s.size();
   std::vector<double> prefix(n + 1, 0);  // prefix sums of log widths
   for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + std::log(std::max(s[i], cfg.gap_floor));
   double best_step = 0, thr = 0;
-  for (size_t k = 1; k < n; ++k) {  // letters s[0..k), word gaps s[k..n)
+  for (size_t k = 1; k + 1 < n; ++k) {  // letters s[0..k), word gaps s[k..n): at least two, a population
     if (s[k] < cfg.min_space) continue;
     const double means = std::exp((prefix[n] - prefix[k]) / double(n - k) - prefix[k] / double(k));
     const double step = s[k] / std::max(s[k - 1], cfg.gap_floor);
