@@ -244,6 +244,16 @@ TEST(Segment, BrokenCharacterPiecesAreMerged) {
 void bar(cv::Mat& page, int x) {
   cv::rectangle(page, cv::Rect(x, 100, 8, 60), cv::Scalar(0), cv::FILLED);
 }
+// The glyphs of a page that segments into exactly one line (none otherwise), in reading order.
+std::vector<scrawl::Glyph> one_line_glyphs(const cv::Mat& page) {
+  const auto layout = scrawl::segment(page);
+  std::vector<scrawl::Glyph> glyphs;
+  if (layout.lines.size() != 1) return glyphs;
+  for (const auto& w : layout.lines[0].words)
+    for (const auto& g : w.glyphs) glyphs.push_back(g);
+  return glyphs;
+}
+
 void letter_h(cv::Mat& page, int x) {
   bar(page, x);
   bar(page, x + 30);
@@ -261,11 +271,7 @@ TEST(Segment, TouchingLettersGetACutAtTheirJoin) {
   letter_h(page, 242);
   letter_h(page, 302);
   letter_h(page, 362);
-  const auto layout = scrawl::segment(page);
-  ASSERT_EQ(layout.lines.size(), 1u);
-  std::vector<scrawl::Glyph> glyphs;
-  for (const auto& w : layout.lines[0].words)
-    for (const auto& g : w.glyphs) glyphs.push_back(g);
+  const std::vector<scrawl::Glyph> glyphs = one_line_glyphs(page);
   ASSERT_EQ(glyphs.size(), 5u);
   // The joined pair is one cell with a proposed cut into two; the cut falls in the bridge (x 238..242), so each
   // part holds one H: 38 px wide give or take the bridge.
@@ -299,11 +305,7 @@ TEST(Segment, BrokenLetterPiecesAreProposedAsOneCell) {
   cv::rectangle(page, cv::Rect(230, 90, 8, 80), cv::Scalar(0), cv::FILLED);   // its right side
   letter_h(page, 260);
   letter_h(page, 320);
-  const auto layout = scrawl::segment(page);
-  ASSERT_EQ(layout.lines.size(), 1u);
-  std::vector<scrawl::Glyph> glyphs;
-  for (const auto& w : layout.lines[0].words)
-    for (const auto& g : w.glyphs) glyphs.push_back(g);
+  const std::vector<scrawl::Glyph> glyphs = one_line_glyphs(page);
   ASSERT_EQ(glyphs.size(), 5u);
   const auto& g = glyphs[2];
   EXPECT_TRUE(g.joined);
