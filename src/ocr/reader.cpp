@@ -49,6 +49,15 @@ PageResult Reader::read(const std::string& path) {
 }
 
 namespace {
+double log_confidence(const Prediction& p) {
+  return std::log(std::max(p.confidence(), 1e-6f));
+}
+double mean_log_confidence(const std::vector<Prediction>& ps) {
+  double sum = 0;
+  for (const auto& p : ps) sum += log_confidence(p);
+  return sum / double(ps.size());
+}
+
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -111,19 +120,13 @@ bool Reader::keep_split(const Prediction& whole, const std::vector<Prediction>& 
   float most = whole.confidence();
   for (const auto& p : parts) most = std::max(most, p.confidence());
   if (most < 0.5f) return true;
-  double lp = 0;
-  for (const auto& p : parts) lp += std::log(std::max(p.confidence(), 1e-6f));
-  lp /= double(parts.size());
-  return lp - std::log(std::max(whole.confidence(), 1e-6f)) + cfg_.split_aspect_weight * (aspect - cfg_.split_aspect) >
+  return mean_log_confidence(parts) - log_confidence(whole) + cfg_.split_aspect_weight * (aspect - cfg_.split_aspect) >
          0;
 }
 
 bool Reader::keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const {
   if (parts.empty()) return true;
-  double lp = 0;
-  for (const auto& p : parts) lp += std::log(std::max(p.confidence(), 1e-6f));
-  lp /= double(parts.size());
-  return whole.confidence() >= 0.5f && std::log(std::max(whole.confidence(), 1e-6f)) - lp > cfg_.join_margin;
+  return whole.confidence() >= 0.5f && log_confidence(whole) - mean_log_confidence(parts) > cfg_.join_margin;
 }
 
 PageResult Reader::recognize(const PageLayout& layout) {
