@@ -1,9 +1,11 @@
 // Augmentation on real EMNIST glyphs: shape kept, seeded determinism, identity at strength 0, plausible ink;
-// class-balanced sampling draws every class about equally often.
+// the page redraw narrows stroke-width differences and frames the glyph like EMNIST; class-balanced sampling draws
+// every class about equally often.
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <numeric>
+#include <opencv2/imgproc.hpp>
 
 #include "data/dataset.h"
 #include "test_util.h"
@@ -102,6 +104,77 @@ TEST(Augment, InkMassStaysPlausible) {
     std::printf("strength %.1f: mean ink ratio %.3f, mean |change| per pixel %.4f\n", s, ratio_sum / x.n,
                 diff / x.size());
   }
+}
+
+// Mean stroke width of the ink above 0.5: 2 x area / boundary pixels (4-neighbour boundary), counted here
+// independently of the reader's own estimate.
+double mean_stroke(const float* p, int side) {
+  int area = 0, boundary = 0;
+  auto on = [&](int y, int x) { return y >= 0 && x >= 0 && y < side && x < side && p[y * side + x] > 0.5f; };
+  for (int y = 0; y < side; ++y)
+    for (int x = 0; x < side; ++x)
+      if (on(y, x)) {
+        ++area;
+        boundary += !(on(y - 1, x) && on(y + 1, x) && on(y, x - 1) && on(y, x + 1));
+      }
+  return boundary ? 2.0 * area / boundary : 0.0;
+}
+
+TEST(PageRedraw, NarrowsStrokeWidthGapAndFramesLikeEmnist) {
+  const Batch orig = first_glyphs(60);
+  const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3));
+  double bold_in = 0, plain_in = 0, bold_out = 0, plain_out = 0;
+  std::mt19937 rng(4);
+  for (int i = 0; i < orig.x.n; ++i) {
+    cv::Mat plain = cv::Mat(28, 28, CV_32F, const_cast<float*>(orig.x.sample(i))).clone(), bold;
+    cv::dilate(plain, bold, kernel);  // the same glyph written with a broader pen
+    plain_in += mean_stroke(plain.ptr<float>(), 28);
+    bold_in += mean_stroke(bold.ptr<float>(), 28);
+    for (cv::Mat* g : {&plain, &bold}) {
+      page_redraw(*g, rng);
+      double lo, hi;
+      cv::minMaxLoc(*g, &lo, &hi);
+      ASSERT_GE(lo, 0.0);
+      ASSERT_FLOAT_EQ(hi, 1.f);
+      // EMNIST framing: the ink's long side fills the 24-pixel frame inside a 2-pixel pad, box centred.
+      const cv::Rect bb = cv::boundingRect(*g > 0.1f);
+      EXPECT_GE(std::max(bb.width, bb.height), 23) << "sample " << i;
+      EXPECT_LE(std::max(bb.width, bb.height), 27) << "sample " << i;
+      EXPECT_NEAR(bb.x + bb.width / 2.0, 14, 1.5) << "sample " << i;
+      EXPECT_NEAR(bb.y + bb.height / 2.0, 14, 1.5) << "sample " << i;
+    }
+    plain_out += mean_stroke(plain.ptr<float>(), 28);
+    bold_out += mean_stroke(bold.ptr<float>(), 28);
+  }
+  const double ratio_in = bold_in / plain_in, ratio_out = bold_out / plain_out;
+  std::printf("stroke bold/plain: %.3f before, %.3f after the redraw\n", ratio_in, ratio_out);
+  EXPECT_GT(ratio_in, 1.3);  // the dilation really made a bolder pen
+  // The reader thickens thin strokes and thins only very bold ones, so the gap narrows (1.66 -> 1.35 here) but
+  // does not close.
+  EXPECT_LT(ratio_out - 1, 0.75 * (ratio_in - 1));
+}
+
+TEST(PageRedraw, BlankStaysBlankAndTheAugmenterAppliesIt) {
+  cv::Mat blank = cv::Mat::zeros(28, 28, CV_32F);
+  std::mt19937 rng(1);
+  page_redraw(blank, rng);
+  EXPECT_EQ(cv::countNonZero(blank), 0);
+
+  const Batch orig = first_glyphs(16);
+  Tensor always = orig.x, again = orig.x, never = orig.x;
+  std::mt19937 r1(8), r2(8), r3(8);
+  make_augmenter(0.f, 28, 28, 1.f)(always, r1);
+  make_augmenter(0.f, 28, 28, 1.f)(again, r2);
+  make_augmenter(0.f, 28, 28, 0.f)(never, r3);
+  EXPECT_EQ(always.data, again.data);
+  EXPECT_EQ(never.data, orig.x.data);
+  for (int i = 0; i < always.n; ++i) {  // every sample redrawn: rescaled to peak 1, pixels changed
+    EXPECT_FLOAT_EQ(*std::max_element(always.sample(i), always.sample(i) + 784), 1.f) << i;
+    EXPECT_NE(std::vector<float>(always.sample(i), always.sample(i) + 784),
+              std::vector<float>(orig.x.sample(i), orig.x.sample(i) + 784))
+        << i;
+  }
+  EXPECT_THROW(make_augmenter(0.4f, 28, 28, 1.5f), std::runtime_error);
 }
 
 TEST(BalancedSampling, EveryClassAboutEquallyOften) {

@@ -38,6 +38,11 @@ void add_train(CLI::App& app) {
   cmd->add_flag("--keep-best", opt->cfg.keep_best, "Keep the parameters of the epoch with the best valid loss");
   cmd->add_flag("--balanced", opt->cfg.balanced, "Draw batches class-balanced instead of by frequency");
   cmd->add_option("--augment", opt->augment, "Augmentation strength 0..1 (0: none)")->capture_default_str();
+  cmd->add_option("--page-redraw", opt->page_redraw,
+                  "Probability 0..1 of redrawing a training glyph as `scrawl read` sees it (binarized and "
+                  "re-normalized), so the model does not learn cues a page cannot show (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", opt->cfg.seed, "Seed for init, batch order and augmentation")->capture_default_str();
   cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)")->capture_default_str();
   cmd->add_option("--out", opt->out, "Model file to write")->required();

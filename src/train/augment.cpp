@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "image/segment.h"
+
 namespace scrawl {
 namespace {
 
@@ -97,10 +99,25 @@ void augment_glyph(cv::Mat& img, float s, std::mt19937& rng) {
   photo(img, s, rng);
 }
 
-BatchTransform make_augmenter(float strength, int h, int w) {
+void page_redraw(cv::Mat& img, std::mt19937& rng) {
+  if (img.type() != CV_32F) throw std::runtime_error("page_redraw: expected a CV_32F image");
+  const float scale = uniform(rng, 1.5f, 5.f), level = uniform(rng, 0.35f, 0.65f);
+  cv::Mat big;
+  cv::resize(img, big, cv::Size(), scale, scale, cv::INTER_CUBIC);
+  const cv::Mat ink = big > level;
+  if (cv::countNonZero(ink) == 0) return;  // nothing a page would show; keep the sample as it is
+  NormalizeConfig cfg;
+  cfg.size = img.rows;
+  if (img.cols != img.rows) throw std::runtime_error("page_redraw: expected a square glyph");
+  normalize_glyph(ink, cfg).copyTo(img);
+}
+
+BatchTransform make_augmenter(float strength, int h, int w, float redraw) {
   if (!(strength >= 0.f && strength <= 1.f))
     throw std::runtime_error("augmentation strength must be in [0, 1], got " + std::to_string(strength));
-  return [strength, h, w](Tensor& x, std::mt19937& rng) {
+  if (!(redraw >= 0.f && redraw <= 1.f))
+    throw std::runtime_error("page-redraw probability must be in [0, 1], got " + std::to_string(redraw));
+  return [strength, h, w, redraw](Tensor& x, std::mt19937& rng) {
     if (x.shape.size() != h * w)
       throw std::runtime_error("augment: expected " + std::to_string(h) + "x" + std::to_string(w) + " glyphs, got " +
                                x.shape.str());
@@ -112,6 +129,7 @@ BatchTransform make_augmenter(float strength, int h, int w) {
       cv::Mat img(h, w, CV_32F, x.sample(i));  // wraps the sample; results are copied back below
       cv::Mat work = img.clone();
       augment_glyph(work, strength, r);
+      if (redraw > 0.f && uniform(r, 0.f, 1.f) < redraw) page_redraw(work, r);
       work.copyTo(img);
     }
   };

@@ -12,8 +12,15 @@ namespace scrawl {
 // Augments one h x w CV_32F glyph in place with draws from rng.
 void augment_glyph(cv::Mat& img, float strength, std::mt19937& rng);
 
+// Redraws one glyph the way `scrawl read` sees it: drawn larger (1.5-5x), binarized at a random level (0.35-0.65),
+// then put through the reader's normalize_glyph (stroke width evened out, grey edges gone). The reader never
+// classifies an EMNIST crop itself, and EMNIST's own cues that this path erases (its letters are drawn ~10%
+// bolder than its digits: O vs 0, I vs 1) are ones a page cannot provide.
+void page_redraw(cv::Mat& img, std::mt19937& rng);
+
 // A BatchTransform for (N,1,h,w) batches: one seed per sample is drawn from the trainer's rng in order, then
-// samples are augmented in parallel, so the result does not depend on the thread count.
-BatchTransform make_augmenter(float strength, int h, int w);
+// samples are augmented in parallel, so the result does not depend on the thread count. Each augmented sample is
+// then redrawn by page_redraw with probability `redraw` (0: never; no extra random draws are made then).
+BatchTransform make_augmenter(float strength, int h, int w, float redraw = 0.f);
 
 }  // namespace scrawl

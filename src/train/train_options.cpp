@@ -8,11 +8,9 @@
 
 #include "data/dataset.h"
 #include "nn/model_io.h"
+#include "train/augment.h"
 
 namespace scrawl {
-
-// Defined by the augmentation module; returns an empty transform for strength 0.
-BatchTransform make_augmenter(float strength, int h, int w);
 
 void set_threads(int threads) {
   const int t = threads > 0 ? threads : omp_get_num_procs();
@@ -37,16 +35,26 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   TrainConfig cfg = opt.cfg;
   if (!opt.resume.empty()) cfg.checkpoint = opt.resume;
   Trainer trainer(r.model, cfg);
-  if (opt.augment > 0.f) trainer.augment = make_augmenter(opt.augment, train.h, train.w);
+  if (opt.augment > 0.f || opt.page_redraw > 0.f)
+    trainer.augment = make_augmenter(opt.augment, train.h, train.w, opt.page_redraw);
   // Everything that shapes the result; a checkpoint only resumes a run with the same identity.
-  trainer.run_id = {{"train", opt.train},         {"valid", opt.valid},
-                    {"arch", opt.arch},           {"epochs", cfg.epochs},
-                    {"batch", cfg.batch},         {"lr", cfg.lr},
-                    {"optimizer", cfg.optimizer}, {"weight_decay", cfg.weight_decay},
-                    {"seed", cfg.seed},           {"init", cfg.init},
-                    {"schedule", cfg.schedule},   {"patience", cfg.patience},
-                    {"keep_best", cfg.keep_best}, {"balanced", cfg.balanced},
-                    {"augment", opt.augment},     {"epoch_size", cfg.epoch_size}};
+  trainer.run_id = {{"train", opt.train},
+                    {"valid", opt.valid},
+                    {"arch", opt.arch},
+                    {"epochs", cfg.epochs},
+                    {"batch", cfg.batch},
+                    {"lr", cfg.lr},
+                    {"optimizer", cfg.optimizer},
+                    {"weight_decay", cfg.weight_decay},
+                    {"seed", cfg.seed},
+                    {"init", cfg.init},
+                    {"schedule", cfg.schedule},
+                    {"patience", cfg.patience},
+                    {"keep_best", cfg.keep_best},
+                    {"balanced", cfg.balanced},
+                    {"augment", opt.augment},
+                    {"epoch_size", cfg.epoch_size},
+                    {"page_redraw", opt.page_redraw}};
   if (!opt.resume.empty()) trainer.resume(trainer.run_id);
   if (log)
     std::fprintf(log, "training %s on %s (%d samples, %zu parameters)%s\n", opt.arch.c_str(), opt.train.c_str(),
@@ -78,6 +86,7 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
                              {"optimizer", opt.cfg.optimizer},
                              {"seed", opt.cfg.seed},
                              {"augment", opt.augment},
+                             {"page_redraw", opt.page_redraw},
                              {"schedule", opt.cfg.schedule},
                              {"weight_decay", opt.cfg.weight_decay},
                              {"balanced", opt.cfg.balanced},

@@ -14,6 +14,7 @@ struct TrainOptions {
   std::string arch = "fc64,sigmoid,fc36";
   TrainConfig cfg;
   float augment = 0.f;
+  float page_redraw = 0.f;  // probability of redrawing a training glyph as the reader sees it (augment.h)
   int threads = 0;
   std::string out, curves;
   std::string resume;  // checkpoint folder to continue from (it is also where new checkpoints go)
