@@ -503,6 +503,74 @@ TEST(DecodePage, NumbersAmongCodesStayNumbers) {
   EXPECT_EQ(top_classes.lines[0].text(), "4I8IO I2 XQZT QX3Z9 ZZKQ JXQV QW7W");
 }
 
+TEST(DecodePage, CutOrWholeCellsTakeTheReadingThatMakesAWord) {
+  // SUMMER with both M's cut in two by the reader ("SUN7N7ER"); each cell keeps its whole reading as the other
+  // one. Only the word with both cells whole is a word, so both are taken, and the halves become the cells'
+  // other readings (at the shifted positions).
+  auto glyph = [](char top, float p, char second) {
+    return GlyphSpec{top, {{top, p}, {second, 1 - p - 0.01f}, {'K', 0.01f}}};
+  };
+  auto char_of = [](const GlyphSpec& g, int x) {
+    CharResult c;
+    c.label = g.first;
+    c.confidence = g.second[0].prob;
+    c.alternatives = g.second;
+    c.box = cv::Rect(x, 0, 10, 20);
+    return c;
+  };
+  const std::vector<GlyphSpec> split{glyph('S', 0.97f, '5'), glyph('U', 0.97f, 'V'), glyph('N', 0.9f, 'H'),
+                                     glyph('7', 0.9f, 'T'),  glyph('N', 0.9f, 'H'),  glyph('7', 0.9f, 'T'),
+                                     glyph('E', 0.97f, 'F'), glyph('R', 0.97f, 'K')};
+  auto summer = [&] {
+    PageResult page;
+    page.lines.push_back(line_of({split}));
+    WordResult& w = page.lines[0].words[0];
+    for (size_t i = 0; i < w.chars.size(); ++i) w.chars[i].box = cv::Rect(int(10 * i), 0, 10, 20);
+    w.other_readings = {{2, 2, {char_of(glyph('M', 0.99f, 'W'), 20)}}, {4, 2, {char_of(glyph('M', 0.99f, 'W'), 40)}}};
+    return page;
+  };
+  PageResult page = summer();
+  EXPECT_EQ(decode_page(page, default_decoder()), 1u);
+  const WordResult& w = page.lines[0].words[0];
+  EXPECT_EQ(w.text(), "SUMMER");
+  EXPECT_EQ(w.chars[2].box, cv::Rect(20, 0, 10, 20));
+  EXPECT_EQ(w.chars[3].box, cv::Rect(40, 0, 10, 20));
+  ASSERT_EQ(w.other_readings.size(), 2u);
+  EXPECT_EQ(w.other_readings[0].first, 2u);
+  EXPECT_EQ(w.other_readings[0].count, 1u);
+  EXPECT_EQ(w.other_readings[1].first, 3u);
+  EXPECT_EQ(w.other_readings[1].count, 1u);
+  ASSERT_EQ(w.other_readings[1].other.size(), 2u);
+  EXPECT_EQ(w.other_readings[1].other[0].label, 'N');
+  EXPECT_EQ(w.other_readings[1].other[1].box, cv::Rect(50, 0, 10, 20));
+  // Without the word list, or with decoding off, the reader's reading stands.
+  PageResult off = summer();
+  PageDecodeConfig no_lm;
+  no_lm.decode.lm_weight = 0;
+  decode_page(off, default_decoder(), no_lm);
+  EXPECT_EQ(off.lines[0].text(), "SUN7N7ER");
+  PageResult no_lexicon = summer();
+  PageDecodeConfig no_words;
+  no_words.decode.use_lexicon = false;
+  decode_page(no_lexicon, default_decoder(), no_words);
+  EXPECT_EQ(no_lexicon.lines[0].words[0].chars.size(), 8u);
+  // A reading that is already a word is kept even when the other one is a word too: MINE (a cut "TW" read
+  // whole) stays MINE rather than TWINE; and short words (under sure_word_min glyphs) are left to the reader.
+  PageResult mine;
+  mine.lines.push_back(
+      line_of({{glyph('M', 0.9f, 'N'), glyph('I', 0.97f, '1'), glyph('N', 0.97f, 'H'), glyph('E', 0.97f, 'F')}}));
+  mine.lines[0].words[0].other_readings = {
+      {0, 1, {char_of(glyph('T', 0.9f, '7'), 0), char_of(glyph('W', 0.9f, 'V'), 10)}}};
+  decode_page(mine, default_decoder());
+  EXPECT_EQ(mine.lines[0].text(), "MINE");
+  PageResult pnl;
+  pnl.lines.push_back(line_of({{glyph('P', 0.97f, 'D'), glyph('N', 0.9f, 'H'), glyph('L', 0.97f, 'I')}}));
+  pnl.lines[0].words[0].other_readings = {
+      {1, 1, {char_of(glyph('A', 0.9f, '4'), 10), char_of(glyph('I', 0.9f, '1'), 20)}}};
+  decode_page(pnl, default_decoder());
+  EXPECT_EQ(pnl.lines[0].text(), "PNL");  // not PAIL
+}
+
 // End to end through `scrawl read` on the shared photos (shipped model, default word list).
 namespace {
 size_t glyph_edits(const std::string& truth, std::string got) {

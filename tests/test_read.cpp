@@ -280,6 +280,15 @@ TEST_F(SplitDecision, WideLetterStaysWhole) {
       cell(m, {m(cv::Rect(0, 0, half, m.rows)), m(cv::Rect(half, 0, m.cols - half, m.rows))}, {90, 60}));
   ASSERT_EQ(page.lines.size(), 1u);
   EXPECT_EQ(page.lines[0].text(), "M");
+  // The cut it did not take stays on the word for the decoder: two chars in the parts' boxes.
+  const auto& w = page.lines[0].words[0];
+  ASSERT_EQ(w.other_readings.size(), 1u);
+  EXPECT_EQ(w.other_readings[0].first, 0u);
+  EXPECT_EQ(w.other_readings[0].count, 1u);
+  ASSERT_EQ(w.other_readings[0].other.size(), 2u);
+  EXPECT_EQ(w.other_readings[0].other[0].box, cv::Rect(100, 100, 45, 60));
+  EXPECT_EQ(w.other_readings[0].other[1].box, cv::Rect(145, 100, 45, 60));
+  EXPECT_FALSE(w.other_readings[0].other[1].alternatives.empty());
 }
 
 TEST_F(SplitDecision, TouchingPairIsCut) {
@@ -295,6 +304,13 @@ TEST_F(SplitDecision, TouchingPairIsCut) {
   EXPECT_EQ(page.lines[0].text(), "AT");
   ASSERT_EQ(page.lines[0].words[0].chars.size(), 2u);
   EXPECT_EQ(page.lines[0].words[0].chars[0].box, cv::Rect(100, 100, 54, 60));
+  // ... and the whole cell, as one char, is the reading it did not take.
+  const auto& w = page.lines[0].words[0];
+  ASSERT_EQ(w.other_readings.size(), 1u);
+  EXPECT_EQ(w.other_readings[0].first, 0u);
+  EXPECT_EQ(w.other_readings[0].count, 2u);
+  ASSERT_EQ(w.other_readings[0].other.size(), 1u);
+  EXPECT_EQ(w.other_readings[0].other[0].box, cv::Rect(100, 100, 108, 60));
 }
 
 TEST(SynthBoxes, SidecarHoldsEveryGlyphWhereItWasDrawn) {

@@ -39,6 +39,43 @@ bool is_digit(char c) {
 bool is_letter(char c) {
   return c >= 'A' && c <= 'Z';
 }
+
+// The word's chars with the other reading taken for each cell whose bit is set in `mask`.
+std::vector<CharResult> with_readings(const WordResult& word, unsigned mask) {
+  std::vector<CharResult> out;
+  size_t i = 0;
+  for (size_t a = 0; a < word.other_readings.size(); ++a) {
+    const CellReading& cell = word.other_readings[a];
+    while (i < cell.first) out.push_back(word.chars[i++]);
+    if (mask >> a & 1u)
+      out.insert(out.end(), cell.other.begin(), cell.other.end());
+    else
+      out.insert(out.end(), word.chars.begin() + long(i), word.chars.begin() + long(i + cell.count));
+    i += cell.count;
+  }
+  out.insert(out.end(), word.chars.begin() + long(i), word.chars.end());
+  return out;
+}
+
+// Takes the readings of `mask` into the word; the readings it gives up become the cells' other readings.
+void swap_readings(WordResult& word, unsigned mask) {
+  std::vector<CharResult> chars = with_readings(word, mask);
+  size_t shift = 0;  // how far later cells moved
+  for (size_t a = 0; a < word.other_readings.size(); ++a) {
+    CellReading& cell = word.other_readings[a];
+    const size_t first = cell.first + shift;
+    if (mask >> a & 1u) {
+      std::vector<CharResult> given_up(word.chars.begin() + long(cell.first),
+                                       word.chars.begin() + long(cell.first + cell.count));
+      const size_t count = cell.other.size();
+      shift = shift + count - cell.count;
+      cell.count = count;
+      cell.other = std::move(given_up);
+    }
+    cell.first = first;
+  }
+  word.chars = std::move(chars);
+}
 }  // namespace
 
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
@@ -47,6 +84,49 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
     return !c.alternatives.empty() && classes.find(c.alternatives[0].label) != std::string::npos;
   };
   if (!(cfg.decode.lm_weight > 0)) return 0;
+  size_t changed = 0;
+  // Cells the reader could have read cut or whole: the other reading wins when only it decodes to a lexicon word
+  // long enough to be sure of (sure_word_min), the reader's own reading does not, and the word is all classes.
+  auto lexicon_score = [&](const std::vector<CharResult>& chars) {
+    if (chars.size() < cfg.sure_word_min) return -INFINITY;
+    std::vector<GlyphProbs> probs;
+    size_t listed = chars[0].alternatives.size();
+    for (const auto& c : chars) {
+      probs.push_back(probs_of(c, classes));
+      listed = std::min(listed, c.alternatives.size());
+    }
+    DecodeConfig rc = cfg.decode;
+    rc.top_k = int(std::min<size_t>(size_t(std::max(rc.top_k, 1)), std::max<size_t>(listed, 1)));
+    const DecodeResult d = decoder.decode(probs, rc);
+    if (!(decoder.log_terms(d.text, rc)[0] > -INFINITY)) return -INFINITY;
+    double score = rc.lm_weight * decoder.log_prior(d.text, rc);
+    for (size_t i = 0; i < probs.size(); ++i) score += std::log(double(probs[i].p[size_t(d.classes[i])]));
+    return float(score);
+  };
+  if (cfg.decode.use_lexicon && !decoder.lexicon().empty())
+    for (auto& line : page.lines)
+      for (auto& word : line.words) {
+        const size_t cells = word.other_readings.size();
+        if (cells == 0 || cells > 3 || word.chars.size() < cfg.sure_word_min ||
+            !std::all_of(word.chars.begin(), word.chars.end(), is_class) || lexicon_score(word.chars) > -INFINITY)
+          continue;
+        unsigned best_mask = 0;
+        float best = -INFINITY;
+        for (unsigned mask = 1; mask < (1u << cells); ++mask) {
+          const std::vector<CharResult> chars = with_readings(word, mask);
+          if (!std::all_of(chars.begin(), chars.end(), is_class)) continue;
+          const float score = lexicon_score(chars);
+          if (score > best) {
+            best = score;
+            best_mask = mask;
+          }
+        }
+        if (best_mask != 0) {
+          swap_readings(word, best_mask);
+          ++changed;
+        }
+      }
+
   std::vector<Run> runs;
   std::vector<std::pair<CharResult*, bool>> lone_glyphs;  // with: its line is a list of one kind
   for (auto& line : page.lines) {
@@ -136,7 +216,6 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
     for (size_t k = 0; k < 4; ++k) *w[k] = float((share[k] + a * w0[k] / w0_sum) / (n + a));
   }
 
-  size_t changed = 0;
   for (auto [c, list] : lone_glyphs)
     if ((!list || !text) && c->label != c->alternatives[0].label) {
       c->label = c->alternatives[0].label;

@@ -149,14 +149,17 @@ PageResult Reader::recognize(const PageLayout& layout) {
   const std::string& classes = classifier_.model().classes();
   std::vector<const Prediction*> pred_of;  // parallel to r's characters, null for punctuation
   size_t k = 0, kp = n_whole;
-  auto add = [&](WordResult& wr, const cv::Rect& box, const Prediction& p) {
+  auto char_of = [](const cv::Rect& box, const Prediction& p) {
     CharResult c;
     c.box = box;
     c.label = p.label();
     c.confidence = p.confidence();
     c.alternatives = p.top;
+    return c;
+  };
+  auto add = [&](WordResult& wr, const cv::Rect& box, const Prediction& p) {
     pred_of.push_back(&p);
-    wr.chars.push_back(std::move(c));
+    wr.chars.push_back(char_of(box, p));
   };
   for (const auto& l : layout.lines) {
     LineResult lr;
@@ -179,6 +182,14 @@ PageResult Reader::recognize(const PageLayout& layout) {
         const std::vector<Prediction> parts(preds.begin() + long(kp), preds.begin() + long(kp + g.parts.size()));
         const bool cut = g.joined ? !keep_joined(whole, parts)
                                   : keep_split(whole, parts, double(g.box.width) / std::max(1, g.box.height));
+        if (!g.parts.empty()) {
+          CellReading other{wr.chars.size(), cut ? g.parts.size() : 1, {}};
+          if (cut)
+            other.other.push_back(char_of(g.box, whole));
+          else
+            for (size_t i = 0; i < g.parts.size(); ++i) other.other.push_back(char_of(g.parts[i].box, preds[kp + i]));
+          wr.other_readings.push_back(std::move(other));
+        }
         if (cut) {
           for (size_t i = 0; i < g.parts.size(); ++i) add(wr, g.parts[i].box, preds[kp + i]);
         } else {

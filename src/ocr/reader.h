@@ -38,9 +38,18 @@ struct CharResult {
   std::vector<Alternative> alternatives;  // best first, label included
 };
 
+// A cell the reader read one way that it could have read the other: cut into its proposed parts, or whole
+// (Glyph::parts). The word decoder takes the other reading when only that one makes a lexicon word
+// (decode_page), so "CRIN7E" can still read CRIME.
+struct CellReading {
+  size_t first = 0, count = 0;    // the word's chars that hold the reader's choice
+  std::vector<CharResult> other;  // the reading it did not choose
+};
+
 struct WordResult {
   cv::Rect box;
   std::vector<CharResult> chars;
+  std::vector<CellReading> other_readings;  // in order of `first`
   std::string text() const;
   float confidence() const;  // the least confident character
 };
