@@ -1,5 +1,6 @@
 // End to end on the three shared page photos with the shipped model (models/default.scrawl, or $SCRAWL_MODEL):
-// exact line count, and glyph/text character error rates no worse than the recorded ratchet.
+// exact line count, and glyph/text character error rates no worse than the recorded ratchet; and on 20 pages
+// `scrawl synth` composes from emnist36-test, read and decoded as `scrawl read` does.
 // CER is computed here with an independent Levenshtein, not with scrawl's own scorer.
 #include <gtest/gtest.h>
 
@@ -9,8 +10,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/dataset.h"
 #include "nn/model_io.h"
+#include "ocr/decode_page.h"
 #include "ocr/reader.h"
+#include "ocr/synth.h"
 #include "test_util.h"
 
 namespace {
@@ -46,6 +50,22 @@ TEST(Levenshtein, KnownDistances) {
   EXPECT_EQ(levenshtein("ABC", "AC"), 1u);
 }
 
+scrawl::Reader load_reader() {
+  // The shipped model; a missing one is a failure, not a skip.
+  const char* env = std::getenv("SCRAWL_MODEL");
+  const std::string path = env && *env ? env : scrawl::test::source_dir() + "/models/default.scrawl";
+  if (!std::filesystem::exists(path)) ADD_FAILURE() << "shipped model missing: " << path;
+  return scrawl::Reader(scrawl::load_model(path));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path << " missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 struct PageCase {
   std::string name;
   double max_glyph_cer;  // ratchet: lower these when the reader improves, never raise them
@@ -55,13 +75,7 @@ struct PageCase {
 class SharedPage : public ::testing::TestWithParam<PageCase> {
  protected:
   static scrawl::Reader& reader() {
-    static scrawl::Reader r = [] {
-      // The shipped model; a missing one is a failure, not a skip.
-      const char* env = std::getenv("SCRAWL_MODEL");
-      const std::string path = env && *env ? env : scrawl::test::source_dir() + "/models/default.scrawl";
-      if (!std::filesystem::exists(path)) ADD_FAILURE() << "shipped model missing: " << path;
-      return scrawl::Reader(scrawl::load_model(path));
-    }();
+    static scrawl::Reader r = load_reader();
     return r;
   }
 };
@@ -69,11 +83,7 @@ class SharedPage : public ::testing::TestWithParam<PageCase> {
 TEST_P(SharedPage, ReadsWithinTheRatchet) {
   const PageCase& c = GetParam();
   const std::string base = scrawl::test::data_dir() + "/pages/" + c.name;
-  std::ifstream in(base + ".txt");
-  ASSERT_TRUE(in) << base << ".txt missing";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string truth = trim_newlines(ss.str());
+  const std::string truth = trim_newlines(read_file(base + ".txt"));
   const std::string got = trim_newlines(scrawl::to_text(reader().read(base + ".jpg")));
 
   EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), std::count(truth.begin(), truth.end(), '\n'))
@@ -91,5 +101,32 @@ INSTANTIATE_TEST_SUITE_P(Pages, SharedPage,
                          ::testing::Values(PageCase{"02_letters", 0.02, 0.02}, PageCase{"03_haiku", 0.02, 0.02},
                                            PageCase{"04_deep", 0.02, 0.02}),
                          [](const auto& info) { return info.param.name; });
+
+TEST(SynthPages, MixedPagesFromTestGlyphsMeetTheTarget) {
+  // Issue 4's synthetic target: 20 pages of `scrawl synth`'s default mix (words, numbers, random strings) drawn
+  // from emnist36-test glyphs, glyph CER <= 5% pooled over the pages. Seed 81 was held out from every tuning
+  // choice; BENCHMARKS.md records 3.30% (51 edits of 1544) for the shipped model, so the ratchet sits at 4%.
+  const scrawl::Dataset glyphs = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
+  scrawl::test::TempDir dir;
+  const auto images = scrawl::synth_pages(scrawl::SynthConfig{}, &glyphs, dir.path.string(), 20, 81);
+  ASSERT_EQ(images.size(), 20u);
+  scrawl::Reader reader = load_reader();
+  const scrawl::WordDecoder decoder = scrawl::make_word_decoder(scrawl::kClasses36);
+  size_t edits = 0, total = 0, lines_ok = 0;
+  for (const auto& image : images) {
+    const std::string truth = trim_newlines(read_file(image.substr(0, image.size() - 4) + ".txt"));
+    scrawl::PageResult page = reader.read(image);
+    scrawl::decode_page(page, decoder);
+    const std::string got = trim_newlines(scrawl::to_text(page));
+    edits += levenshtein(strip_ws(truth), strip_ws(got));
+    total += strip_ws(truth).size();
+    lines_ok += std::count(got.begin(), got.end(), '\n') == std::count(truth.begin(), truth.end(), '\n');
+  }
+  const double cer = double(edits) / double(total);
+  std::printf("synthetic mixed pages, seed 81: %zu edits / %zu glyphs = %.2f%%, lines right on %zu of 20\n", edits,
+              total, 100 * cer, lines_ok);
+  EXPECT_LE(cer, 0.04);
+  EXPECT_GE(lines_ok, 19u);
+}
 
 }  // namespace
