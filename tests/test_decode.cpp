@@ -473,36 +473,6 @@ TEST(DecodePage, PagesThatAreNotTextKeepTheTopClassesExceptLongWords) {
   EXPECT_EQ(few.lines[0].text(), "HOUSE COW XQZT");
 }
 
-TEST(DecodePage, NumbersAmongCodesStayNumbers) {
-  // "41810" read with I for its 1s and O for its 0, on a page of codes: a run that decodes to a number of three or
-  // more digits keeps that reading, a two-glyph one ("I2") is too short to be sure of and keeps the top classes.
-  auto glyph = [](char top, float p, char second) {
-    return GlyphSpec{top, {{top, p}, {second, 1 - p - 0.01f}, {'K', 0.01f}}};
-  };
-  auto sure = [&](const std::string& s) {
-    std::vector<GlyphSpec> w;
-    for (char c : s) w.push_back(glyph(c, 0.97f, c == 'Q' ? 'O' : 'Q'));
-    return w;
-  };
-  const std::vector<GlyphSpec> number{glyph('4', 0.97f, 'Y'), glyph('I', 0.6f, '1'), glyph('8', 0.97f, 'B'),
-                                      glyph('I', 0.6f, '1'), glyph('O', 0.55f, '0')};
-  const std::vector<GlyphSpec> short_number{glyph('I', 0.6f, '1'), glyph('2', 0.97f, 'Z')};
-  auto page_of = [&] {
-    PageResult page;
-    page.lines.push_back(
-        line_of({number, short_number, sure("XQZT"), sure("QX3Z9"), sure("ZZKQ"), sure("JXQV"), sure("QW7W")}));
-    return page;
-  };
-  PageResult codes = page_of();
-  decode_page(codes, default_decoder());
-  EXPECT_EQ(codes.lines[0].text(), "41810 I2 XQZT QX3Z9 ZZKQ JXQV QW7W");
-  PageDecodeConfig no_numbers;
-  no_numbers.sure_number_min = 100;
-  PageResult top_classes = page_of();
-  decode_page(top_classes, default_decoder(), no_numbers);
-  EXPECT_EQ(top_classes.lines[0].text(), "4I8IO I2 XQZT QX3Z9 ZZKQ JXQV QW7W");
-}
-
 TEST(DecodePage, CutOrWholeCellsTakeTheReadingThatMakesAWord) {
   // SUMMER with both M's cut in two by the reader ("SUN7N7ER"); each cell keeps its whole reading as the other
   // one. Only the word with both cells whole is a word, so both are taken, and the halves become the cells'

@@ -186,10 +186,9 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
         DecodeConfig none = dc;
         none.lm_weight = 0;
         for (size_t i = 0; i < runs.size(); ++i) {
-          const std::array<double, 4> t = decoder.log_terms(out[i].text, dc);
-          const bool sure = (out[i].text.size() >= cfg.sure_word_min && t[0] > -INFINITY) ||
-                            (out[i].text.size() >= cfg.sure_number_min && t[2] > -INFINITY);
-          if (!sure) out[i] = decoder.decode(runs[i].probs, none);
+          const bool long_word =
+              out[i].text.size() >= cfg.sure_word_min && decoder.log_terms(out[i].text, dc)[0] > -INFINITY;
+          if (!long_word) out[i] = decoder.decode(runs[i].probs, none);
         }
         break;
       }

@@ -28,8 +28,6 @@ struct PageDecodeConfig {
   // ... except runs that decode to a lexicon word of at least this many glyphs: words among codes (a form, a
   // mixed list) still read as words. Strings this long rarely sit a confusable glyph or two from a word by chance.
   size_t sure_word_min = 4;
-  // ... and runs that decode to a number of at least this many digits ("41810" among codes, not "4I8IO").
-  size_t sure_number_min = 3;
 };
 
 // Each maximal run of class glyphs within a word (punctuation splits runs: "1." decodes "1") is decoded from the
