@@ -33,7 +33,9 @@ struct PageDecodeConfig {
 // Each maximal run of class glyphs within a word (punctuation splits runs: "1." decodes "1") is decoded from the
 // probabilities in CharResult::alternatives (the mass not listed there is spread evenly over the other classes),
 // and its chars take the decoder's labels and confidences (the chosen class's probability). Only the listed
-// alternatives are candidates (decode.top_k is capped at their number). Returns the number of runs and lone glyphs
+// alternatives are candidates (decode.top_k is capped at their number). First, a word of cut-or-whole cells
+// (WordResult::other_readings) takes the other reading when only that one decodes to a lexicon word (both readings
+// at least sure_word_min glyphs). Returns the number of runs and lone glyphs
 // whose text changed. With decode.lm_weight <= 0 the page is left as it is.
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg = {});
 
