@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "ocr/decode.h"
+#include "scrawl/ocr/decode.h"
 
 using namespace scrawl;
 

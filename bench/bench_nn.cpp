@@ -26,13 +26,14 @@
 #include <immintrin.h>
 #endif
 
-#include "data/dataset.h"
-#include "nn/dense.h"
-#include "nn/model.h"
-#include "nn/model_io.h"
-#include "nn/optim.h"
-#include "nn/softmax_xent.h"
-#include "train/trainer.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/dense.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/optim.h"
+#include "scrawl/nn/softmax_xent.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/train/trainer.h"
 
 namespace {
 

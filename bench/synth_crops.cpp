@@ -17,11 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
-#include "image/load.h"
-#include "nn/model_io.h"
-#include "ocr/classifier.h"
-#include "ocr/reader.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/image/load.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/ocr/classifier.h"
+#include "scrawl/ocr/default_model.h"
+#include "scrawl/ocr/reader.h"
 
 using namespace scrawl;
 

@@ -2,13 +2,16 @@
 # target scrawl::scrawl) and a pkg-config file (scrawl.pc).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS scrawl_lib EXPORT scrawlTargets
+install(TARGETS scrawl_lib ${SCRAWL_MODULE_TARGETS} EXPORT scrawlTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS scrawl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS scrawl_imgcodecs LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/scrawl)
-install(DIRECTORY src/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/scrawl
-  FILES_MATCHING PATTERN "*.h" PATTERN "cli" EXCLUDE)
+# Headers as consumers include them: <scrawl/scrawl.h>, <scrawl/MODULE/NAME.h>.
+install(FILES src/scrawl.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/scrawl)
+foreach(m ${SCRAWL_MODULES})
+  install(DIRECTORY src/${m}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/scrawl/${m} FILES_MATCHING PATTERN "*.h")
+endforeach()
 install(FILES models/default.scrawl models/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/scrawl/models OPTIONAL)
 
 install(EXPORT scrawlTargets NAMESPACE scrawl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/scrawl)
@@ -19,5 +22,9 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/scrawlConfigVersion
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/scrawlConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/scrawlConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/scrawl)
 
+set(SCRAWL_PC_LIBS "")
+foreach(m ${SCRAWL_MODULES})
+  set(SCRAWL_PC_LIBS "-lscrawl_${m} ${SCRAWL_PC_LIBS}")
+endforeach()
 configure_file(cmake/scrawl.pc.in ${CMAKE_CURRENT_BINARY_DIR}/scrawl.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/scrawl.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

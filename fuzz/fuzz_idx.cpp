@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "data/dataset.h"
+#include "scrawl/data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "data/dataset.h"
+#include "scrawl/data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const int fd = memfd_create("scrawl_fuzz_mat", 0);

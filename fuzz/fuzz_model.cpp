@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "nn/model_io.h"
+#include "scrawl/nn/model_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ocr/reader.h"
+#include "scrawl/ocr/reader.h"
 
 namespace {
 scrawl::Reader make_reader() {

@@ -16,7 +16,7 @@ if [[ "${1:-}" == "--sanitize" ]]; then
       -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=OFF -DSCRAWL_SLOW_TESTS=OFF >/dev/null
   else
     dir=build-asan
-    cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_BUILD_BENCH=OFF \
+    cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=OFF \
       -DSCRAWL_SLOW_TESTS=OFF >/dev/null
   fi
   cmake --build $dir -j"$jobs"
@@ -25,7 +25,7 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   ctest --test-dir $dir --output-on-failure -j"$jobs"
 else
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=ON >/dev/null
   cmake --build build -j"$jobs"
   ctest --test-dir build --output-on-failure -j"$jobs"
 fi

@@ -7,10 +7,10 @@
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
-#include "data/dataset.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/train/augment.h"
+#include "scrawl/train/trainer.h"
 #include "test_util.h"
-#include "train/augment.h"
-#include "train/trainer.h"
 
 namespace scrawl {
 namespace {

@@ -10,10 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "data/dataset.h"
-#include "nn/model_io.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/train/trainer.h"
 #include "test_util.h"
-#include "train/trainer.h"
 
 using scrawl::test::emnist;
 using scrawl::test::run_scrawl;

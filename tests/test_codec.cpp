@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "image/codec.h"
+#include "scrawl/image/codec.h"
 
 namespace {
 

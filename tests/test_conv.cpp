@@ -4,15 +4,15 @@
 #include <cmath>
 #include <random>
 
-#include "nn/conv2d.h"
-#include "nn/dropout.h"
-#include "nn/flatten.h"
-#include "nn/gradcheck.h"
-#include "nn/im2col.h"
-#include "nn/maxpool.h"
-#include "nn/model.h"
-#include "nn/model_io.h"
-#include "nn/softmax_xent.h"
+#include "scrawl/nn/conv2d.h"
+#include "scrawl/nn/dropout.h"
+#include "scrawl/nn/flatten.h"
+#include "scrawl/nn/gradcheck.h"
+#include "scrawl/nn/im2col.h"
+#include "scrawl/nn/maxpool.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/softmax_xent.h"
 #include "test_util.h"
 
 namespace scrawl {

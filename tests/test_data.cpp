@@ -7,7 +7,7 @@
 #include <fstream>
 #include <vector>
 
-#include "data/dataset.h"
+#include "scrawl/data/dataset.h"
 #include "test_util.h"
 
 using namespace scrawl;

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <map>
 
-#include "ocr/decode.h"
-#include "ocr/decode_page.h"
+#include "scrawl/ocr/decode.h"
+#include "scrawl/ocr/decode_page.h"
 #include "test_util.h"
 
 using namespace scrawl;

@@ -5,10 +5,10 @@
 #include <regex>
 #include <sstream>
 
-#include "data/dataset.h"
-#include "nn/model_io.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/train/metrics.h"
 #include "test_util.h"
-#include "train/metrics.h"
 
 namespace scrawl {
 namespace {

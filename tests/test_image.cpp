@@ -7,9 +7,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "image/binarize.h"
-#include "image/load.h"
-#include "image/segment.h"
+#include "scrawl/image/binarize.h"
+#include "scrawl/image/load.h"
+#include "scrawl/image/segment.h"
 #include "test_util.h"
 
 namespace {

@@ -1,9 +1,10 @@
 // Model files: bit-exact round trips, and every kind of damage rejected with the file named.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
-#include "nn/model_io.h"
+#include "scrawl/nn/model_io.h"
 #include "test_util.h"
 
 using namespace scrawl;
@@ -16,7 +17,7 @@ Model small_model() {
   in.shape = Shape{1, 28, 28};
   Model m("fc16,tanh,fc36", in, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
   m.init_params(5);
-  m.meta["note"] = "test";
+  m.meta_json = R"({"note":"test"})";
   return m;
 }
 void spit(const std::string& p, const std::string& s) {
@@ -41,7 +42,7 @@ TEST(ModelIo, RoundTripIsBitExact) {
   EXPECT_EQ(back.classes(), m.classes());
   EXPECT_EQ(back.input().shape, m.input().shape);
   EXPECT_EQ(back.input().polarity, "ink_high");
-  EXPECT_EQ(back.meta["note"], "test");
+  EXPECT_EQ(back.meta_json, R"({"note":"test"})");
   ASSERT_EQ(back.params().size(), m.params().size());
   EXPECT_EQ(0, std::memcmp(back.params().data(), m.params().data(), m.params().size() * 4));
   save_model(back, dir / "again.scrawl");

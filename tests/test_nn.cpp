@@ -7,15 +7,15 @@
 #include <random>
 #include <set>
 
-#include "nn/dense.h"
-#include "nn/gradcheck.h"
-#include "nn/model.h"
-#include "nn/optim.h"
-#include "nn/relu.h"
-#include "nn/sigmoid.h"
-#include "nn/softmax_xent.h"
-#include "nn/tanh.h"
-#include "train/trainer.h"
+#include "scrawl/nn/dense.h"
+#include "scrawl/nn/gradcheck.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/optim.h"
+#include "scrawl/nn/relu.h"
+#include "scrawl/nn/sigmoid.h"
+#include "scrawl/nn/softmax_xent.h"
+#include "scrawl/nn/tanh.h"
+#include "scrawl/train/trainer.h"
 
 using namespace scrawl;
 
@@ -217,7 +217,10 @@ TEST(GradCheck, TwoLayerModel) {
     const Tensor x = random_tensor(6, in.shape, 8);
     const auto r = check_model_gradients(m, x, {0, 1, 2, 3, 4, 0}, 1e-2);
     EXPECT_EQ(r.checked, m.param_count() + x.size());
-    EXPECT_LT(r.max_rel_error, 2e-2) << act;
+    // The forward pass is float32: with a loss near 1.6 and 2 eps = 0.02 the numerical gradient carries ~2e-5 of
+    // rounding noise, ~2% of the smallest entries checked (|a| + |n| ~ 1e-3). Measured: 2.25% with AVX2's summation
+    // order, under 2% with AVX-512's. A wrong gradient shows errors near 100% (DetectsABrokenGradient).
+    EXPECT_LT(r.max_rel_error, 3e-2) << act;
   }
 }
 

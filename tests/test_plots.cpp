@@ -3,9 +3,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "nn/model_io.h"
-#include "report/html_report.h"
-#include "report/plots.h"
+#include "scrawl/report/html_report.h"
+#include "scrawl/report/plots.h"
 #include "test_util.h"
 
 using namespace scrawl;

@@ -7,12 +7,13 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "data/dataset.h"
-#include "image/segment.h"
-#include "nn/model_io.h"
-#include "ocr/format.h"
-#include "ocr/reader.h"
-#include "ocr/synth.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/image/segment.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/ocr/default_model.h"
+#include "scrawl/ocr/format.h"
+#include "scrawl/ocr/reader.h"
+#include "scrawl/synth/synth.h"
 #include "test_util.h"
 
 namespace {

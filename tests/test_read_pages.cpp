@@ -10,11 +10,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/dataset.h"
-#include "nn/model_io.h"
-#include "ocr/decode_page.h"
-#include "ocr/reader.h"
-#include "ocr/synth.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/ocr/decode_page.h"
+#include "scrawl/ocr/reader.h"
+#include "scrawl/synth/synth.h"
+#include "scrawl/util/files.h"
 #include "test_util.h"
 
 namespace {

@@ -5,10 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
-#include "nn/model_io.h"
-#include "report/html_report.h"
+#include "scrawl/report/html_report.h"
+#include "scrawl/train/train_options.h"
 #include "test_util.h"
-#include "train/train_options.h"
 
 using namespace scrawl;
 namespace fs = std::filesystem;

@@ -1,8 +1,8 @@
 // scrawl score: edit distance and CER against hand-computed values, and the CLI's exit codes.
 #include <nlohmann/json.hpp>
 
-#include "nn/model_io.h"
-#include "ocr/score.h"
+#include "scrawl/ocr/score.h"
+#include "scrawl/util/files.h"
 #include "test_util.h"
 
 using namespace scrawl;

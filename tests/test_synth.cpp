@@ -6,9 +6,9 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
-#include "data/dataset.h"
-#include "nn/model_io.h"
-#include "ocr/synth.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/synth/synth.h"
+#include "scrawl/util/files.h"
 #include "test_util.h"
 
 using namespace scrawl;

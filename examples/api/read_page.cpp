@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <exception>
 
-#include "nn/model_io.h"
-#include "ocr/decode_page.h"
-#include "ocr/reader.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/ocr/decode_page.h"
+#include "scrawl/ocr/reader.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -4,12 +4,14 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "data/dataset.h"
-#include "nn/model_io.h"
-#include "report/plots.h"
-#include "train/metrics.h"
-#include "train/train_options.h"
+#include "commands.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/ocr/default_model.h"
+#include "scrawl/report/plots.h"
+#include "scrawl/train/metrics.h"
+#include "scrawl/train/train_options.h"
 
 namespace scrawl::cli {
 

@@ -11,12 +11,14 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cli/commands.h"
-#include "nn/model_io.h"
-#include "ocr/decode_page.h"
-#include "ocr/format.h"
-#include "ocr/reader.h"
-#include "train/train_options.h"
+#include "commands.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/ocr/decode_page.h"
+#include "scrawl/ocr/default_model.h"
+#include "scrawl/ocr/format.h"
+#include "scrawl/ocr/reader.h"
+#include "scrawl/train/train_options.h"
 
 namespace scrawl::cli {
 

@@ -2,11 +2,13 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/commands.h"
-#include "data/dataset.h"
-#include "nn/model_io.h"
-#include "report/html_report.h"
-#include "train/train_options.h"
+#include "commands.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/ocr/default_model.h"
+#include "scrawl/report/html_report.h"
+#include "scrawl/train/train_options.h"
 
 namespace scrawl::cli {
 

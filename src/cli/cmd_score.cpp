@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "cli/commands.h"
-#include "nn/model_io.h"
-#include "ocr/score.h"
+#include "commands.h"
+#include "scrawl/ocr/score.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl::cli {
 

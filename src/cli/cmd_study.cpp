@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/commands.h"
-#include "report/study.h"
+#include "commands.h"
+#include "scrawl/study/study.h"
 
 namespace scrawl::cli {
 

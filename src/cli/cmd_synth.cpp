@@ -3,9 +3,9 @@
 #include <map>
 #include <memory>
 
-#include "cli/commands.h"
-#include "data/dataset.h"
-#include "ocr/synth.h"
+#include "commands.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/synth/synth.h"
 
 namespace scrawl::cli {
 

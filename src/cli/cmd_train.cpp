@@ -2,11 +2,10 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/commands.h"
-#include "data/dataset.h"
-#include "nn/model_io.h"
-#include "train/train_options.h"
-#include "train/trainer.h"
+#include "commands.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/train/train_options.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl::cli {
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "cli/commands.h"
+#include "commands.h"
 
 namespace scrawl::cli {
 Globals& globals() {

@@ -1,4 +1,4 @@
-#include "data/dataset.h"
+#include "scrawl/data/dataset.h"
 
 #include <algorithm>
 #include <cstring>

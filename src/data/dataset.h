@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/tensor.h"
+#include "scrawl/nn/tensor.h"
 
 namespace scrawl {
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "data/dataset.h"
-#include "nn/model_io.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 namespace {

@@ -10,7 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "data/dataset.h"
+#include "scrawl/data/dataset.h"
 
 namespace scrawl {
 namespace {

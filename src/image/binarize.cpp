@@ -1,4 +1,4 @@
-#include "image/binarize.h"
+#include "scrawl/image/binarize.h"
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>

@@ -1,4 +1,4 @@
-#include "image/codec.h"
+#include "scrawl/image/codec.h"
 
 #include <dlfcn.h>
 // clang-format off

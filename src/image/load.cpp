@@ -1,4 +1,4 @@
-#include "image/load.h"
+#include "scrawl/image/load.h"
 
 #include <zlib.h>
 
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "image/codec.h"
+#include "scrawl/image/codec.h"
 
 namespace scrawl {
 

@@ -4,20 +4,11 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "image/binarize.h"
-#include "image/layout.h"
+#include "scrawl/glyph/normalize.h"
+#include "scrawl/image/binarize.h"
+#include "scrawl/image/layout.h"
 
 namespace scrawl {
-
-// How a character cell becomes the classifier's 28x28 input. The targets were measured on emnist36-test:
-// the ink's long side spans ~24 px of the 28 (2 px padding), strokes are ~2.7 px wide at the 0.5 level.
-struct NormalizeConfig {
-  int size = 28;            // output side
-  int pad = 2;              // EMNIST pads the cropped glyph by 2 pixels
-  int work = 4;             // the glyph is drawn at work x the output size before downsampling
-  double stroke = 0.115;    // target stroke width as a fraction of the glyph's long side (EMNIST: 2.7/24)
-  double blur_sigma = 1.0;  // at output scale... applied at work scale as blur_sigma * work / 2
-};
 
 // All sizes are relative to the page's own stroke width and character height: no pixel constants.
 struct SegmentConfig {
@@ -43,12 +34,6 @@ struct SegmentConfig {
   double space_alone = 0.55;     // a line whose gaps are all alike: spaces if their median exceeds this
   double gap_floor = 0.15;       // gaps below this (x char height) count as this wide when comparing ratios
 };
-
-// 28x28 CV_32F EMNIST-like glyph (ink high, peak 1) from a binary crop (CV_8U, nonzero = ink).
-cv::Mat normalize_glyph(const cv::Mat& ink, const NormalizeConfig& cfg = {});
-
-// Pen stroke width of a binary mask: twice the ink area over the boundary length.
-double stroke_width(const cv::Mat& ink);
 
 // Splits one line's sorted horizontal gaps into spaces: result[i] is true when gap i separates words.
 // `char_height` is the line's typical character height (gaps are judged relative to it).

@@ -4,11 +4,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "nn/dense.h"
-#include "nn/model.h"
-#include "nn/relu.h"
-#include "nn/sigmoid.h"
-#include "nn/tanh.h"
+#include "scrawl/nn/dense.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/relu.h"
+#include "scrawl/nn/sigmoid.h"
+#include "scrawl/nn/tanh.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/conv2d.h"
+#include "scrawl/nn/conv2d.h"
 
 #include <omp.h>
 

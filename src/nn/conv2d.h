@@ -2,8 +2,8 @@
 #pragma once
 #include <vector>
 
-#include "nn/im2col.h"
-#include "nn/layer.h"
+#include "scrawl/nn/im2col.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/dense.h"
+#include "scrawl/nn/dense.h"
 
 #include <omp.h>
 

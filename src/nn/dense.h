@@ -1,6 +1,6 @@
 // Dense (fully connected) layer: y = x W + b.
 #pragma once
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/dropout.h"
+#include "scrawl/nn/dropout.h"
 
 #include <stdexcept>
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

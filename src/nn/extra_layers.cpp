@@ -1,11 +1,11 @@
 // Layer kinds beyond dense and activations: conv, pool, flatten, dropout.
 #include <regex>
 
-#include "nn/conv2d.h"
-#include "nn/dropout.h"
-#include "nn/flatten.h"
-#include "nn/maxpool.h"
-#include "nn/model.h"
+#include "scrawl/nn/conv2d.h"
+#include "scrawl/nn/dropout.h"
+#include "scrawl/nn/flatten.h"
+#include "scrawl/nn/maxpool.h"
+#include "scrawl/nn/model.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/flatten.h"
+#include "scrawl/nn/flatten.h"
 
 namespace scrawl {
 

@@ -1,6 +1,6 @@
 // Flatten: (N,C,H,W) -> (N,C*H*W,1,1). The bytes do not change; only the shape does.
 #pragma once
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

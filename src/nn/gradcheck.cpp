@@ -1,11 +1,11 @@
-#include "nn/gradcheck.h"
+#include "scrawl/nn/gradcheck.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
 
-#include "nn/softmax_xent.h"
+#include "scrawl/nn/softmax_xent.h"
 
 namespace scrawl {
 namespace {

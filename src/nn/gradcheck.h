@@ -3,8 +3,8 @@
 #include <functional>
 #include <vector>
 
-#include "nn/layer.h"
-#include "nn/model.h"
+#include "scrawl/nn/layer.h"
+#include "scrawl/nn/model.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/im2col.h"
+#include "scrawl/nn/im2col.h"
 
 #include <cstring>
 

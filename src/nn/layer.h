@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "nn/tensor.h"
+#include "scrawl/nn/tensor.h"
 
 namespace scrawl {
 

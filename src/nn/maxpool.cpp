@@ -1,4 +1,4 @@
-#include "nn/maxpool.h"
+#include "scrawl/nn/maxpool.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -2,7 +2,7 @@
 #pragma once
 #include <vector>
 
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

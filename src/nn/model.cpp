@@ -1,4 +1,4 @@
-#include "nn/model.h"
+#include "scrawl/nn/model.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -48,7 +48,7 @@ void Model::init_params(uint64_t seed, const std::string& init) {
 Model Model::clone() const {
   Model m(arch_, input_, classes_);
   m.params_ = params_;
-  m.meta = meta;
+  m.meta_json = meta_json;
   return m;
 }
 

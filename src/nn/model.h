@@ -3,11 +3,10 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 
@@ -50,8 +49,9 @@ class Model {
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Output of layer i from the last forward (after layer i ran).
   const Tensor& activation(size_t i) const { return acts_.at(i + 1); }
-  // Free-form provenance stored in the model file: how it was trained, its scores.
-  nlohmann::json meta = nlohmann::json::object();
+  // Free-form provenance stored in the model file (how it was trained, its scores): the text of one JSON object.
+  // Kept as text so that this header needs no JSON library; save_model checks that it parses.
+  std::string meta_json = "{}";
 
  private:
   std::string arch_;

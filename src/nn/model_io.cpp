@@ -1,4 +1,4 @@
-#include "nn/model_io.h"
+#include "scrawl/nn/model_io.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,8 +9,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 namespace {
@@ -36,42 +39,6 @@ uint32_t crc32_of(const char* p, size_t n) {
 
 }  // namespace
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return ss.str();
-}
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t k = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error(path + ": write failed (" + why + ")");
-    }
-    done += static_cast<size_t>(k);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path + ": write failed (" + std::string(std::strerror(errno)) + ")");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path + ": cannot rename into place (" + why + ")");
-  }
-}
-
 void save_model(const Model& model, const std::string& path) {
   write_file_atomic(path, serialize_model(model));
 }
@@ -85,7 +52,9 @@ std::string serialize_model(const Model& model) {
                 {"polarity", in.polarity}, {"normalization", in.normalization}};
   h["classes"] = model.classes();
   h["param_count"] = model.param_count();
-  h["meta"] = model.meta;
+  const nlohmann::json meta = nlohmann::json::parse(model.meta_json, nullptr, /*allow_exceptions=*/false);
+  if (!meta.is_object()) throw std::runtime_error("model metadata is not a JSON object: " + model.meta_json);
+  h["meta"] = meta;
   const std::string header = h.dump();
 
   std::string out(kModelMagic, sizeof kModelMagic);
@@ -132,7 +101,9 @@ Model parse_model(const std::string& s, const std::string& path) {
     if (in.shape.c <= 0 || in.shape.h <= 0 || in.shape.w <= 0 || in.shape.size() > (1 << 24))
       throw std::runtime_error("bad input shape " + in.shape.str());
     m = Model(h.at("arch").get<std::string>(), in, h.at("classes").get<std::string>());
-    m.meta = h.value("meta", nlohmann::json::object());
+    const nlohmann::json meta = h.value("meta", nlohmann::json::object());
+    if (!meta.is_object()) throw fail("header's meta is not an object");
+    m.meta_json = meta.dump();
   } catch (const std::exception& e) {
     throw fail(std::string("bad header (") + e.what() + ")");
   }
@@ -147,30 +118,6 @@ Model parse_model(const std::string& s, const std::string& path) {
   for (float v : m.params())
     if (!std::isfinite(v)) throw fail("parameters contain NaN or infinity");
   return m;
-}
-
-}  // namespace scrawl
-
-#include <cstdlib>
-#include <filesystem>
-
-namespace scrawl {
-
-std::string default_model_path() {
-  if (const char* env = std::getenv("SCRAWL_MODEL"); env && *env) return env;
-  std::vector<std::string> tried;
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  std::vector<std::filesystem::path> dirs{SCRAWL_MODEL_DIR_BUILD, SCRAWL_MODEL_DIR_INSTALL};
-  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "scrawl" / "models");
-  for (const auto& d : dirs) {
-    const auto p = d / "default.scrawl";
-    if (std::filesystem::exists(p)) return p.string();
-    tried.push_back(p.string());
-  }
-  std::string msg = "no default model found (looked in";
-  for (const auto& t : tried) msg += " " + t;
-  throw std::runtime_error(msg + "); pass --model or set SCRAWL_MODEL");
 }
 
 }  // namespace scrawl

@@ -9,7 +9,7 @@
 #pragma once
 #include <string>
 
-#include "nn/model.h"
+#include "scrawl/nn/model.h"
 
 namespace scrawl {
 
@@ -24,14 +24,4 @@ Model load_model(const std::string& path);
 // The same from bytes in memory; `path` only names the source in errors.
 Model parse_model(const std::string& bytes, const std::string& path);
 
-// Writes bytes to path atomically (temp file + fsync + rename). Throws naming the path on failure.
-void write_file_atomic(const std::string& path, const std::string& bytes);
-std::string read_file(const std::string& path);
-
-}  // namespace scrawl
-
-namespace scrawl {
-// The shipped model: $SCRAWL_MODEL if set, else models/default.scrawl installed with scrawl or in the
-// source tree it was built from. Throws listing the places searched if none exists.
-std::string default_model_path();
 }  // namespace scrawl

@@ -1,4 +1,4 @@
-#include "nn/optim.h"
+#include "scrawl/nn/optim.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "nn/relu.h"
+#include "scrawl/nn/relu.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // ReLU: y = max(0, x); backward passes dy where the cached output is positive.
 #pragma once
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/sigmoid.h"
+#include "scrawl/nn/sigmoid.h"
 
 #include <cmath>
 

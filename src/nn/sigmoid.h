@@ -1,6 +1,6 @@
 // Sigmoid: y = 1/(1+e^-x); backward reuses the cached output: dy * y(1-y).
 #pragma once
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/softmax_xent.h"
+#include "scrawl/nn/softmax_xent.h"
 
 #include <algorithm>
 #include <cmath>

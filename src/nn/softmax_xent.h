@@ -2,7 +2,7 @@
 #pragma once
 #include <vector>
 
-#include "nn/tensor.h"
+#include "scrawl/nn/tensor.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/tanh.h"
+#include "scrawl/nn/tanh.h"
 
 #include <cmath>
 

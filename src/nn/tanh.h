@@ -1,6 +1,6 @@
 // Tanh: y = tanh(x); backward reuses the cached output: dy * (1 - y^2).
 #pragma once
-#include "nn/layer.h"
+#include "scrawl/nn/layer.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "nn/tensor.h"
+#include "scrawl/nn/tensor.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "ocr/char_ngram.h"
+#include "scrawl/ocr/char_ngram.h"
 
 #include <cmath>
 #include <cstring>

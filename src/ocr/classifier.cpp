@@ -1,4 +1,4 @@
-#include "ocr/classifier.h"
+#include "scrawl/ocr/classifier.h"
 
 #include <algorithm>
 #include <cmath>

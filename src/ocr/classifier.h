@@ -4,7 +4,7 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "nn/model.h"
+#include "scrawl/nn/model.h"
 
 namespace scrawl {
 

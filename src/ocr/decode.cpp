@@ -1,4 +1,4 @@
-#include "ocr/decode.h"
+#include "scrawl/ocr/decode.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "nn/model_io.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "ocr/char_ngram.h"
-#include "ocr/lexicon.h"
+#include "scrawl/ocr/char_ngram.h"
+#include "scrawl/ocr/lexicon.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "ocr/decode_page.h"
+#include "scrawl/ocr/decode_page.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 // Contextual decoding of a page the reader has read: each word's letters and digits are re-read as a whole with
 // the WordDecoder (ocr/decode.h). Kept apart from decode.h, which stays free of OpenCV and the reader.
 #pragma once
-#include "ocr/decode.h"
-#include "ocr/reader.h"
+#include "scrawl/ocr/decode.h"
+#include "scrawl/ocr/reader.h"
 
 namespace scrawl {
 

@@ -1,11 +1,11 @@
-#include "ocr/format.h"
+#include "scrawl/ocr/format.h"
 
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "image/codec.h"
-#include "nn/model_io.h"
+#include "scrawl/image/codec.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ocr/reader.h"
+#include "scrawl/ocr/reader.h"
 
 namespace scrawl {
 

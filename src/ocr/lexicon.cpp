@@ -1,4 +1,4 @@
-#include "ocr/lexicon.h"
+#include "scrawl/ocr/lexicon.h"
 
 #include <algorithm>
 #include <cstring>

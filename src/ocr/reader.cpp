@@ -1,4 +1,4 @@
-#include "ocr/reader.h"
+#include "scrawl/ocr/reader.h"
 
 #include <algorithm>
 #include <cctype>

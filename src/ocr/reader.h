@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "image/load.h"
-#include "image/segment.h"
-#include "ocr/classifier.h"
+#include "scrawl/image/load.h"
+#include "scrawl/image/segment.h"
+#include "scrawl/ocr/classifier.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "ocr/score.h"
+#include "scrawl/ocr/score.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "report/html_report.h"
+#include "scrawl/report/html_report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,10 +8,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "nn/dense.h"
-#include "nn/model_io.h"
-#include "report/plots.h"
-#include "train/metrics.h"
+#include "scrawl/nn/dense.h"
+#include "scrawl/report/plots.h"
+#include "scrawl/train/metrics.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 
@@ -193,17 +193,18 @@ void model_section(std::ostringstream& h, Model& model, const Dataset& data, con
   h << "</table>\n";
 
   h << "<h3>Training provenance</h3>\n";
-  if (model.meta.is_object() && model.meta.contains("trained") && model.meta["trained"].is_object()) {
+  const nlohmann::json meta = nlohmann::json::parse(model.meta_json, nullptr, /*allow_exceptions=*/false);
+  if (meta.is_object() && meta.contains("trained") && meta["trained"].is_object()) {
     h << "<table>\n";
-    for (const auto& [k, v] : model.meta["trained"].items())
+    for (const auto& [k, v] : meta["trained"].items())
       h << "<tr><th>" << html_escape(k) << "</th><td>" << html_escape(json_value_text(v)) << "</td></tr>\n";
     h << "</table>\n";
   } else {
     h << "<p class=\"note\">The model file records no training settings.</p>\n";
   }
   nlohmann::json rest = nlohmann::json::object();
-  if (model.meta.is_object())
-    for (const auto& [k, v] : model.meta.items())
+  if (meta.is_object())
+    for (const auto& [k, v] : meta.items())
       if (k != "trained") rest[k] = v;
   if (!rest.empty()) h << "<pre>" << html_escape(rest.dump(2)) << "</pre>\n";
 }

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
-#include "nn/model.h"
-#include "train/trainer.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "report/plots.h"
+#include "scrawl/report/plots.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "image/codec.h"
-#include "nn/model_io.h"
+#include "scrawl/image/codec.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 

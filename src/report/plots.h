@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/dense.h"
-#include "train/metrics.h"
-#include "train/trainer.h"
+#include "scrawl/nn/dense.h"
+#include "scrawl/train/metrics.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl {
 

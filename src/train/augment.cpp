@@ -1,4 +1,4 @@
-#include "train/augment.h"
+#include "scrawl/train/augment.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "image/segment.h"
+#include "scrawl/glyph/normalize.h"
 
 namespace scrawl {
 namespace {

@@ -5,7 +5,7 @@
 #include <opencv2/core.hpp>
 #include <random>
 
-#include "train/trainer.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl {
 

@@ -1,10 +1,11 @@
-#include "train/checkpoint.h"
+#include "scrawl/train/checkpoint.h"
 
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
-#include "nn/model_io.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 namespace {

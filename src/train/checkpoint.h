@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/model.h"
-#include "nn/optim.h"
-#include "train/trainer.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/optim.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl {
 

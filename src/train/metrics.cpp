@@ -1,11 +1,11 @@
-#include "train/metrics.h"
+#include "scrawl/train/metrics.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
-#include "nn/softmax_xent.h"
+#include "scrawl/nn/softmax_xent.h"
 
 namespace scrawl {
 

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
-#include "nn/model.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model.h"
 
 namespace scrawl {
 

@@ -1,22 +1,16 @@
-#include "train/train_options.h"
-
-#include <omp.h>
+#include "scrawl/train/train_options.h"
 
 #include <Eigen/Core>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "data/dataset.h"
-#include "nn/model_io.h"
-#include "train/augment.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/train/augment.h"
 
 namespace scrawl {
-
-void set_threads(int threads) {
-  const int t = threads > 0 ? threads : omp_get_num_procs();
-  omp_set_num_threads(t);
-  Eigen::setNbThreads(t);
-}
 
 TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   set_threads(opt.threads);
@@ -70,28 +64,30 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   } catch (const TrainingDiverged& e) {
     // Keep the last good model: the trainer restored the parameters of the last completed epoch.
     if (e.epochs_done == 0) throw std::runtime_error(std::string(e.what()) + "; no epoch completed, no model written");
-    r.model.meta["trained"] = {{"diverged_in_epoch", e.epoch}, {"epochs", e.epochs_done}};
+    r.model.meta_json = nlohmann::json{{"trained", {{"diverged_in_epoch", e.epoch}, {"epochs", e.epochs_done}}}}.dump();
     save_model(r.model, opt.out);
     throw std::runtime_error(std::string(e.what()) + "; kept the model after epoch " + std::to_string(e.epochs_done) +
                              " in " + opt.out);
   }
   r.best_epoch = trainer.best_epoch();
   const auto& last = r.history.back();
-  r.model.meta["trained"] = {{"train", opt.train},
-                             {"valid", opt.valid},
-                             {"arch", opt.arch},
-                             {"epochs", last.epoch},
-                             {"batch", opt.cfg.batch},
-                             {"lr", opt.cfg.lr},
-                             {"optimizer", opt.cfg.optimizer},
-                             {"seed", opt.cfg.seed},
-                             {"augment", opt.augment},
-                             {"page_redraw", opt.page_redraw},
-                             {"schedule", opt.cfg.schedule},
-                             {"weight_decay", opt.cfg.weight_decay},
-                             {"balanced", opt.cfg.balanced},
-                             {"best_epoch", r.best_epoch},
-                             {"keep_best", opt.cfg.keep_best}};
+  r.model.meta_json = nlohmann::json{{"trained",
+                                      {{"train", opt.train},
+                                       {"valid", opt.valid},
+                                       {"arch", opt.arch},
+                                       {"epochs", last.epoch},
+                                       {"batch", opt.cfg.batch},
+                                       {"lr", opt.cfg.lr},
+                                       {"optimizer", opt.cfg.optimizer},
+                                       {"seed", opt.cfg.seed},
+                                       {"augment", opt.augment},
+                                       {"page_redraw", opt.page_redraw},
+                                       {"schedule", opt.cfg.schedule},
+                                       {"weight_decay", opt.cfg.weight_decay},
+                                       {"balanced", opt.cfg.balanced},
+                                       {"best_epoch", r.best_epoch},
+                                       {"keep_best", opt.cfg.keep_best}}}}
+                          .dump();
   save_model(r.model, opt.out);
   if (!opt.curves.empty()) write_curves_csv(opt.curves, r.history);
   return r;

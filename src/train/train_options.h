@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "nn/model.h"
-#include "train/trainer.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl {
 
@@ -28,8 +28,5 @@ struct TrainResult {
 
 // Loads data, builds and trains the model, writes --out (and --curves). Logs epochs to `log` if not null.
 TrainResult run_training(const TrainOptions& opt, std::FILE* log);
-
-// Sets the worker-thread count for GEMM and parallel loops (0 = all cores).
-void set_threads(int threads);
 
 }  // namespace scrawl

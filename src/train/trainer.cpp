@@ -1,4 +1,4 @@
-#include "train/trainer.h"
+#include "scrawl/train/trainer.h"
 
 #include <unistd.h>
 
@@ -11,10 +11,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "nn/model_io.h"
-#include "nn/softmax_xent.h"
-#include "train/checkpoint.h"
-#include "train/metrics.h"
+#include "scrawl/nn/softmax_xent.h"
+#include "scrawl/train/checkpoint.h"
+#include "scrawl/train/metrics.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
-#include "nn/model.h"
-#include "nn/optim.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/optim.h"
 
 namespace scrawl {
 

@@ -1,4 +1,4 @@
-#include "ocr/synth.h"
+#include "scrawl/synth/synth.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <random>
 #include <stdexcept>
 
-#include "image/codec.h"
-#include "nn/model_io.h"
+#include "scrawl/image/codec.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "train/trainer.h"
+#include "scrawl/train/trainer.h"
 
 namespace scrawl {
 

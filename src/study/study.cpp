@@ -1,4 +1,4 @@
-#include "report/study.h"
+#include "scrawl/study/study.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,13 +9,15 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "data/dataset.h"
-#include "nn/dense.h"
-#include "nn/model_io.h"
-#include "report/html_report.h"
-#include "report/plots.h"
-#include "train/metrics.h"
-#include "train/train_options.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/dense.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/report/html_report.h"
+#include "scrawl/report/plots.h"
+#include "scrawl/train/metrics.h"
+#include "scrawl/train/train_options.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl {
 
@@ -98,17 +100,19 @@ Trained train_one(const Dataset& train, const Dataset& valid, const StudyOptions
     t.run.final_valid_acc = t.run.history.back().valid_acc;
     t.run.final_train_acc = t.run.history.back().train_acc;
   }
-  t.model.meta["trained"] = {{"train", opt.train},
-                             {"valid", opt.valid},
-                             {"arch", opt.arch},
-                             {"epochs", static_cast<int>(t.run.history.size())},
-                             {"batch", cfg.batch},
-                             {"lr", lr},
-                             {"optimizer", cfg.optimizer},
-                             {"seed", cfg.seed},
-                             {"init", init},
-                             {"schedule", cfg.schedule},
-                             {"by", "scrawl study"}};
+  t.model.meta_json = nlohmann::json{{"trained",
+                                      {{"train", opt.train},
+                                       {"valid", opt.valid},
+                                       {"arch", opt.arch},
+                                       {"epochs", static_cast<int>(t.run.history.size())},
+                                       {"batch", cfg.batch},
+                                       {"lr", lr},
+                                       {"optimizer", cfg.optimizer},
+                                       {"seed", cfg.seed},
+                                       {"init", init},
+                                       {"schedule", cfg.schedule},
+                                       {"by", "scrawl study"}}}}
+                          .dump();
   if (log) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (t.run.diverged)

@@ -1,0 +1,12 @@
+// Where the shipped model is: the one place that knows the build tree's and the install's layout.
+#pragma once
+#include <string>
+
+namespace scrawl {
+
+// The shipped model: $SCRAWL_MODEL if set, else models/default.scrawl installed with scrawl (share/scrawl/models
+// under the install prefix, or beside the running binary's prefix) or in the source tree it was built from.
+// Throws listing the places searched if none exists.
+std::string default_model_path();
+
+}  // namespace scrawl
