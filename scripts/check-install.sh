@@ -12,6 +12,14 @@ cmake --build build-api -j"$(nproc)" >/dev/null
 text=$(build-api/read_page examples/page.png 2>/dev/null)
 echo "$text"
 [[ -n "$text" ]] || { echo "check-install: the example program read no text" >&2; exit 1; }
+# The library's one read call gives what the command prints.
+cli_text=$("$prefix/bin/scrawl" read examples/page.png)
+[[ "$text" == "$cli_text" ]] || { echo "check-install: the API read differs from scrawl read:" >&2; echo "$cli_text" >&2; exit 1; }
+# The installed library and binary must run on CPUs without AVX-512: no zmm registers and no opmask (k0-k7)
+# operands anywhere in their code (a build configured with -DSCRAWL_ARCH=native on an AVX-512 machine fails here).
+if objdump -d --no-show-raw-insn "$prefix"/lib/libscrawl_*.a "$prefix/bin/scrawl" | grep -Eq '%zmm|%k[0-7]'; then
+  echo "check-install: the installed code uses AVX-512 instructions" >&2; exit 1
+fi
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs scrawl >/dev/null
 "$prefix/bin/scrawl" --version
 # TIFF goes through the imgcodecs plugin: the installed binary must find the installed plugin.

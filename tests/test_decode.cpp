@@ -513,12 +513,18 @@ TEST(DecodePage, CutOrWholeCellsTakeTheReadingThatMakesAWord) {
   ASSERT_EQ(w.other_readings[1].other.size(), 2u);
   EXPECT_EQ(w.other_readings[1].other[0].label, 'N');
   EXPECT_EQ(w.other_readings[1].other[1].box, cv::Rect(50, 0, 10, 20));
-  // Without the word list, or with decoding off, the reader's reading stands.
+  // Without the word list, or with decoding off, the cells stay as the reader chose them. With the prior off, the
+  // letter/digit context alone still reads a word of six letters and two digits as letters (7 -> T, listed
+  // second); with that off too, the classifier's reading stands.
   PageResult off = summer();
   PageDecodeConfig no_lm;
   no_lm.decode.lm_weight = 0;
   decode_page(off, default_decoder(), no_lm);
-  EXPECT_EQ(off.lines[0].text(), "SUN7N7ER");
+  EXPECT_EQ(off.lines[0].text(), "SUNTNTER");
+  PageResult raw = summer();
+  no_lm.context = false;
+  decode_page(raw, default_decoder(), no_lm);
+  EXPECT_EQ(raw.lines[0].text(), "SUN7N7ER");
   PageResult no_lexicon = summer();
   PageDecodeConfig no_words;
   no_words.decode.use_lexicon = false;

@@ -225,6 +225,11 @@ TEST_F(Fixture, CppApiReadsAPage) {
   EXPECT_EQ(scrawl::to_text(other.read(dir / "p.png")), text);
 }
 
+TEST_F(Fixture, ReaderRefusesADecoderForOtherClasses) {
+  EXPECT_THROW(scrawl::Reader(scrawl::load_model(model), scrawl::WordDecoder("0123456789")), std::invalid_argument);
+  EXPECT_NO_THROW(scrawl::Reader(scrawl::load_model(model), scrawl::WordDecoder(scrawl::load_model(model).classes())));
+}
+
 // The shipped model decides whether a cell the segmenter proposes to cut is one wide letter or touching letters.
 struct SplitDecision : ::testing::Test {
   static const scrawl::Dataset& glyphs() {

@@ -1,11 +1,9 @@
-// Reads a page with scrawl's C++ API and prints its text and per-word confidence.
+// Reads a page with scrawl's C++ API and prints what `scrawl read IMAGE` prints, then each word's confidence.
 //   read_page IMAGE [MODEL]
+#include <scrawl/scrawl.h>
+
 #include <cstdio>
 #include <exception>
-
-#include "scrawl/nn/model_io.h"
-#include "scrawl/ocr/decode_page.h"
-#include "scrawl/ocr/reader.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -13,12 +11,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    scrawl::Model model = scrawl::load_model(argc > 2 ? argv[2] : SCRAWL_INSTALLED_MODEL);
-    const std::string classes = model.classes();
-    scrawl::Reader reader(std::move(model));
-    scrawl::PageResult page = reader.read(argv[1]);
-    // Re-read each word in context (word list, letter trigrams, number shapes), as `scrawl read` does.
-    scrawl::decode_page(page, scrawl::make_word_decoder(classes));
+    // The default model and the default word list, as the command uses them.
+    scrawl::Reader reader(scrawl::load_model(argc > 2 ? argv[2] : scrawl::default_model_path()));
+    if (!reader.warning().empty()) std::fprintf(stderr, "read_page: warning: %s\n", reader.warning().c_str());
+    const scrawl::PageResult page = reader.read(argv[1]);
     std::fputs(scrawl::to_text(page).c_str(), stdout);
     for (const auto& line : page.lines)
       for (const auto& word : line.words)

@@ -14,11 +14,9 @@
 #include "commands.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/threads.h"
-#include "scrawl/ocr/decode_page.h"
 #include "scrawl/ocr/default_model.h"
 #include "scrawl/ocr/format.h"
 #include "scrawl/ocr/reader.h"
-#include "scrawl/train/train_options.h"
 
 namespace scrawl::cli {
 
@@ -58,14 +56,13 @@ void add_read(CLI::App& app) {
     const std::string path = opt->model.empty() ? default_model_path() : opt->model;
     Model model = load_model(path);
     const std::string classes = model.classes();
-    Reader first(std::move(model));
     // Contextual decoding; a missing default word list only narrows it, a named one that fails is an error.
     if (opt->no_lexicon && !opt->lexicon.empty())
       throw CLI::ValidationError("--lexicon", "cannot be combined with --no-lexicon");
-    PageDecodeConfig decode_cfg;
-    decode_cfg.decode.lm_weight = opt->lm_weight;
+    ReadConfig cfg;
+    cfg.decode.decode.lm_weight = opt->lm_weight;
+    cfg.decode.decode.use_lexicon = !opt->no_lexicon;
     WordDecoder decoder(classes);
-    decode_cfg.decode.use_lexicon = !opt->no_lexicon;
     if (opt->lm_weight > 0) {
       if (!opt->lexicon.empty()) {
         decoder = make_word_decoder(classes, opt->lexicon);
@@ -77,6 +74,7 @@ void add_read(CLI::App& app) {
         }
       }
     }
+    Reader first(std::move(model), std::move(decoder), cfg);
     const size_t n = opt->images.size();
     const int jobs = int(std::min<size_t>(size_t(opt->jobs), n));
     std::vector<PageResult> pages(n);
@@ -90,7 +88,6 @@ void add_read(CLI::App& app) {
         const auto t0 = std::chrono::steady_clock::now();
         try {
           pages[i] = reader.read(opt->images[i]);
-          decode_page(pages[i], decoder, decode_cfg);
         } catch (const std::exception& e) {
           errors[i] = e.what();
         }

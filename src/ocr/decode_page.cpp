@@ -40,6 +40,53 @@ bool is_letter(char c) {
   return c >= 'A' && c <= 'Z';
 }
 
+// Re-reads a glyph as the best listed class of the wanted kind. Only a close call is overturned: the class must be
+// among the listed alternatives (the best of a kind overall is listed whenever any of that kind is, since the
+// list holds the top classes).
+void prefer_kind(CharResult& ch, bool letters) {
+  for (const Alternative& a : ch.alternatives)
+    if (letters ? is_letter(a.label) : is_digit(a.label)) {
+      ch.label = a.label;
+      ch.confidence = a.prob;
+      return;
+    }
+}
+
+// The letter/digit context: a word of 2+ class glyphs reads its glyphs as its majority kind; a one-glyph word as
+// the majority of its line's one-glyph words when there are enough of them. Ties decide nothing.
+void apply_kind_context(PageResult& page, int min_singles) {
+  for (auto& line : page.lines) {
+    int single_letters = 0, single_digits = 0;
+    for (const auto& w : line.words) {
+      int n = 0;
+      char only = 0;
+      for (const auto& c : w.chars)
+        if (is_letter(c.label) || is_digit(c.label)) {
+          ++n;
+          only = c.label;
+        }
+      if (n == 1) (is_letter(only) ? single_letters : single_digits)++;
+    }
+    for (auto& w : line.words) {
+      int letters = 0, digits = 0;
+      for (const auto& c : w.chars) {
+        letters += is_letter(c.label);
+        digits += is_digit(c.label);
+      }
+      bool want_letters;
+      if (letters + digits >= 2) {
+        if (letters == digits) continue;
+        want_letters = letters > digits;
+      } else if (single_letters + single_digits >= min_singles && single_letters != single_digits) {
+        want_letters = single_letters > single_digits;
+      } else {
+        continue;
+      }
+      for (auto& c : w.chars) prefer_kind(c, want_letters);  // punctuation lists no class of either kind
+    }
+  }
+}
+
 // The word's chars with the other reading taken for each cell whose bit is set in `mask`.
 std::vector<CharResult> with_readings(const WordResult& word, unsigned mask) {
   std::vector<CharResult> out;
@@ -83,6 +130,7 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
   auto is_class = [&](const CharResult& c) {
     return !c.alternatives.empty() && classes.find(c.alternatives[0].label) != std::string::npos;
   };
+  if (cfg.context) apply_kind_context(page, cfg.context_min_singles);
   if (!(cfg.decode.lm_weight > 0)) return 0;
   size_t changed = 0;
   // Cells the reader could have read cut or whole: the other reading wins when only it decodes to a lexicon word

@@ -1,13 +1,20 @@
-// Contextual decoding of a page the reader has read: each word's letters and digits are re-read as a whole with
-// the WordDecoder (ocr/decode.h). Kept apart from decode.h, which stays free of OpenCV and the reader.
+// Contextual decoding of a page the reader has recognized: the one place that decides what the page says. Each
+// word's letters and digits are re-read as a whole with the WordDecoder (ocr/decode.h), and letters vs digits that
+// look alike are decided from their word and line. Kept apart from decode.h, which stays free of OpenCV.
 #pragma once
 #include "scrawl/ocr/decode.h"
-#include "scrawl/ocr/reader.h"
+#include "scrawl/ocr/page_result.h"
 
 namespace scrawl {
 
 struct PageDecodeConfig {
   DecodeConfig decode;
+  // Letters and digits that look alike (O/0, I/1, S/5, Z/2, B/8...): a word that is mostly letters reads its
+  // unsure glyphs as letters, and likewise for digits; one-glyph words follow their line's one-glyph words when
+  // at least `context_min_singles` of them are mostly of one kind. Applied first; with the prior on it decides
+  // only what the prior leaves alone (lone glyphs on a list line), with decode.lm_weight = 0 it is all there is.
+  bool context = true;
+  int context_min_singles = 3;
   // Runs of fewer glyphs are not decoded: a lone glyph has no word around it.
   size_t min_glyphs = 2;
   // A lone glyph keeps the reader's letter/digit choice from its line only where the line is a list of lone
@@ -30,13 +37,13 @@ struct PageDecodeConfig {
   size_t sure_word_min = 4;
 };
 
-// Each maximal run of class glyphs within a word (punctuation splits runs: "1." decodes "1") is decoded from the
-// probabilities in CharResult::alternatives (the mass not listed there is spread evenly over the other classes),
-// and its chars take the decoder's labels and confidences (the chosen class's probability). Only the listed
-// alternatives are candidates (decode.top_k is capped at their number). First, a word of cut-or-whole cells
-// (WordResult::other_readings) takes the other reading when only that one decodes to a lexicon word (both readings
-// at least sure_word_min glyphs). Returns the number of runs and lone glyphs
-// whose text changed. With decode.lm_weight <= 0 the page is left as it is.
+// First the letter/digit context (cfg.context). Then each maximal run of class glyphs within a word (punctuation splits
+// runs: "1." decodes "1") is decoded from the probabilities in CharResult::alternatives (the mass not listed there is
+// spread evenly over the other classes), and its chars take the decoder's labels and confidences (the chosen class's
+// probability). Only the listed alternatives are candidates (decode.top_k is capped at their number). First, a word of
+// cut-or-whole cells (WordResult::other_readings) takes the other reading when only that one decodes to a lexicon word
+// (both readings at least sure_word_min glyphs). Returns the number of runs and lone glyphs whose text changed by the
+// prior. With decode.lm_weight <= 0 only the letter/digit context applies.
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg = {});
 
 }  // namespace scrawl

@@ -1,8 +1,9 @@
-// The page reader: the one place that joins layout analysis (image/) and recognition (ocr/classifier).
+// The page reader: the one place that joins layout analysis (image/), recognition (ocr/classifier) and word
+// decoding (ocr/decode_page). Reader::read returns exactly what `scrawl read` prints:
 //   Reader reader(load_model(default_model_path()));
-//   PageResult page = reader.read("note.jpg");
-//   std::cout << to_text(page);
+//   std::cout << to_text(reader.read("note.jpg"));
 #pragma once
+#include <memory>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -10,85 +11,79 @@
 #include "scrawl/image/load.h"
 #include "scrawl/image/segment.h"
 #include "scrawl/ocr/classifier.h"
+#include "scrawl/ocr/decode.h"
+#include "scrawl/ocr/decode_page.h"
+#include "scrawl/ocr/page_result.h"
 
 namespace scrawl {
 
 struct ReadConfig {
   LoadConfig load;
   SegmentConfig segment;
-  int top_k = 3;
-  // Letters and digits that look alike (O/0, I/1, S/5, Z/2, B/8...): a word that is mostly letters reads its
-  // unsure glyphs as letters, and likewise for digits. Single-glyph words use their line's single glyphs.
-  bool context = true;
+  int top_k = 3;  // alternatives kept per glyph (what the word decoder may choose among)
   // A cell the segmenter proposes to cut into touching characters is cut when
   //   mean log confidence(parts) - log confidence(whole) + split_aspect_weight * (width / height - split_aspect) > 0:
   // the classifier decides, leaning toward cutting the wider the cell (it is sure of many merged pairs too).
+  // Fitted on synthetic pages (BENCHMARKS.md, "Reading pages").
   double split_aspect = 1.7;
   double split_aspect_weight = 1.0;
   // A cell joining separate pieces (Glyph::joined) stays joined when
-  //   log confidence(whole) - mean log confidence(parts) > join_margin.
+  //   log confidence(whole) - mean log confidence(parts) > join_margin,
+  // the whole read with at least sure_confidence. Set on the synthetic pages where a G drawn in two strokes read "1F".
   double join_margin = 0.1;
-  double dark_page = 40;  // a page whose 99th-percentile gray level is below this shows no paper: refused
-};
-
-struct CharResult {
-  cv::Rect box;
-  char label = '?';
-  float confidence = 0;
-  std::vector<Alternative> alternatives;  // best first, label included
-};
-
-// A cell the reader read one way that it could have read the other: cut into its proposed parts, or whole
-// (Glyph::parts). The word decoder takes the other reading when only that one makes a lexicon word
-// (decode_page), so "CRIN7E" can still read CRIME.
-struct CellReading {
-  size_t first = 0, count = 0;    // the word's chars that hold the reader's choice
-  std::vector<CharResult> other;  // the reading it did not choose
-};
-
-struct WordResult {
-  cv::Rect box;
-  std::vector<CharResult> chars;
-  std::vector<CellReading> other_readings;  // in order of `first`
-  std::string text() const;
-  float confidence() const;  // the least confident character
-};
-
-struct LineResult {
-  cv::Rect box;
-  std::vector<WordResult> words;
-  std::string text() const;  // words joined by single spaces
-};
-
-struct PageResult {
-  std::string path;
-  cv::Size size;
-  double skew_degrees = 0;
-  std::vector<LineResult> lines;
+  // A classifier below this confidence on the whole and on every part of a proposed cut has no say (an untrained
+  // model): the segmenter's cut stands. 0.5: a class more likely than all others together.
+  float sure_confidence = 0.5f;
+  // Confidences are floored here before taking logs (a zero would make one part veto a cut). Far below any
+  // confidence a trained model gives a top class.
+  float min_confidence = 1e-6f;
+  // A page whose `paper_percentile` gray level is below `dark_page` shows no paper (lens cap, black page): refused,
+  // since flattening would invent paper. 99%: a page's paper covers far more than 1% of it.
+  double dark_page = 40;
+  double paper_percentile = 0.99;
+  // What the page says: words re-read in context, letter/digit context on lines (ocr/decode_page.h). The
+  // default decodes; decode.decode.lm_weight = 0 reads glyph by glyph (letter/digit context still applies, unless
+  // decode.context is false too).
+  PageDecodeConfig decode;
 };
 
 class Reader {
  public:
+  // Reads words with the default word list (make_word_decoder: /usr/share/dict/words, letter trigrams, number
+  // shapes). Where that list is missing, it reads without one and says so in warning().
   explicit Reader(Model model, ReadConfig cfg = {});
-  // Loads and reads one image file. Throws std::runtime_error("PATH: problem") on bad input.
+  // Reads words with this decoder: another word list, or WordDecoder(classes) for none. Its classes must be the
+  // model's (throws std::invalid_argument otherwise).
+  Reader(Model model, WordDecoder decoder, ReadConfig cfg = {});
+  // Loads and reads one image file: what `scrawl read` prints. Throws std::runtime_error("PATH: problem") on bad
+  // input.
   PageResult read(const std::string& path);
   // Reads an already decoded page (CV_8U gray or BGR); `scale` maps its pixels to reported coordinates.
   PageResult read_image(const cv::Mat& image, double scale = 1.0, const std::string& name = "");
-  // Recognition only, on a finished layout (tests and tools that build layouts themselves).
+  // Recognition only, on a finished layout: each cell classified, cut-or-whole cells decided; no word decoding
+  // (tests and tools that build layouts themselves; decode_page(page, reader.decoder()) finishes the reading).
   PageResult recognize(const PageLayout& layout);
-  // An independent reader for another thread (the model caches activations, so threads cannot share one).
-  Reader clone() const { return Reader(classifier_.model().clone(), cfg_); }
+  // An independent reader for another thread (the model caches activations, so threads cannot share one; the
+  // word decoder is read-only and shared).
+  Reader clone() const;
   const ReadConfig& config() const { return cfg_; }
+  const WordDecoder& decoder() const { return *decoder_; }
+  // Why reading is narrower than asked ("" when it is not): the default word list could not be loaded.
+  const std::string& warning() const { return warning_; }
 
  private:
+  Reader(Classifier classifier, std::shared_ptr<const WordDecoder> decoder, ReadConfig cfg, std::string warning);
+  // One batch over the layout: every cell whole, then every proposed part, in reading order.
+  std::vector<Prediction> classify_cells(const PageLayout& layout);
   bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
   bool keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const;
+  double log_confidence(const Prediction& p) const;
+  double mean_log_confidence(const std::vector<Prediction>& ps) const;
 
   Classifier classifier_;
+  std::shared_ptr<const WordDecoder> decoder_;
   ReadConfig cfg_;
+  std::string warning_;
 };
-
-// The page's text: one line per text line, single spaces between words, each line ending in '\n'.
-std::string to_text(const PageResult& page);
 
 }  // namespace scrawl

@@ -1,0 +1,34 @@
+#include "scrawl/ocr/page_result.h"
+
+#include <algorithm>
+
+namespace scrawl {
+
+std::string WordResult::text() const {
+  std::string s;
+  for (const auto& c : chars) s += c.label;
+  return s;
+}
+
+float WordResult::confidence() const {
+  float m = 1;
+  for (const auto& c : chars) m = std::min(m, c.confidence);
+  return chars.empty() ? 0.f : m;
+}
+
+std::string LineResult::text() const {
+  std::string s;
+  for (const auto& w : words) {
+    if (!s.empty()) s.push_back(' ');
+    s.append(w.text());
+  }
+  return s;
+}
+
+std::string to_text(const PageResult& page) {
+  std::string s;
+  for (const auto& l : page.lines) s += l.text() + "\n";
+  return s;
+}
+
+}  // namespace scrawl

@@ -1,0 +1,51 @@
+// What reading a page produces: lines -> words -> characters, with boxes, confidences and alternatives. Plain
+// structs handed from the reader to word decoding (ocr/decode_page) and to the output formats (ocr/format).
+#pragma once
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "scrawl/ocr/classifier.h"
+
+namespace scrawl {
+
+struct CharResult {
+  cv::Rect box;
+  char label = '?';
+  float confidence = 0;
+  std::vector<Alternative> alternatives;  // best first, label included
+};
+
+// A cell the reader read one way that it could have read the other: cut into its proposed parts, or whole
+// (Glyph::parts). The word decoder takes the other reading when only that one makes a lexicon word
+// (decode_page), so "CRIN7E" can still read CRIME.
+struct CellReading {
+  size_t first = 0, count = 0;    // the word's chars that hold the reader's choice
+  std::vector<CharResult> other;  // the reading it did not choose
+};
+
+struct WordResult {
+  cv::Rect box;
+  std::vector<CharResult> chars;
+  std::vector<CellReading> other_readings;  // in order of `first`
+  std::string text() const;
+  float confidence() const;  // the least confident character
+};
+
+struct LineResult {
+  cv::Rect box;
+  std::vector<WordResult> words;
+  std::string text() const;  // words joined by single spaces
+};
+
+struct PageResult {
+  std::string path;
+  cv::Size size;
+  double skew_degrees = 0;
+  std::vector<LineResult> lines;
+};
+
+// The page's text: one line per text line, single spaces between words, each line ending in '\n'.
+std::string to_text(const PageResult& page);
+
+}  // namespace scrawl
