@@ -47,7 +47,9 @@ TEST(Checkpoint, KilledMidEpochThenResumedIsByteIdentical) {
   auto ref = run_scrawl(train_args(dir / "ref.scrawl") + " --checkpoint " + ref_ck);
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
 
-  // Start the same run, wait for its second checkpoint, then kill it partway through epoch 3.
+  // Start the same run, wait for its second checkpoint, then kill it partway through epoch 3. Half an epoch is
+  // measured on this run itself (between its first and second checkpoints), so a loaded or a fast machine kills
+  // it mid-epoch alike; a fixed sleep raced the run.
   const std::string cmd = scrawl::test::scrawl_binary() + " " + train_args(dir / "b.scrawl") + " --checkpoint " + ck;
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
@@ -56,13 +58,19 @@ TEST(Checkpoint, KilledMidEpochThenResumedIsByteIdentical) {
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  int done = -1;
-  while ((done = epochs_in_checkpoint(ck)) < 2 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_NE(done, -2) << "checkpoint file was torn";
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(done, 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // into epoch 3
+  auto wait_for_epochs = [&](int epochs) {
+    int done = -1;
+    while ((done = epochs_in_checkpoint(ck)) < epochs && std::chrono::steady_clock::now() < deadline) {
+      EXPECT_NE(done, -2) << "checkpoint file was torn";
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return std::make_pair(done, std::chrono::steady_clock::now());
+  };
+  const auto [first, t1] = wait_for_epochs(1);
+  const auto [second, t2] = wait_for_epochs(2);
+  ASSERT_EQ(first, 1);
+  ASSERT_EQ(second, 2);
+  std::this_thread::sleep_for((t2 - t1) / 2);  // into epoch 3
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   waitpid(pid, &status, 0);
