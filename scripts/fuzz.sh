@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-1000000}
 shift || true
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_FUZZ=ON -DSCRAWL_SANITIZE=ON \
+source scripts/clang.env
+command -v "$SCRAWL_CXX" >/dev/null || { echo "fuzz.sh: $SCRAWL_CXX is missing (scripts/install-deps.sh --ci)" >&2; exit 1; }
+CC=$SCRAWL_CC CXX=$SCRAWL_CXX cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_FUZZ=ON -DSCRAWL_SANITIZE=ON \
   -DSCRAWL_BUILD_TESTS=OFF -DSCRAWL_BUILD_BENCH=OFF >/dev/null
 if [[ $# -gt 0 ]]; then targets="$*"; else targets=$(cd fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//'); fi
 # scrawl draws the seed pages; scrawl_imgcodecs is the decoder plugin the page reader loads for BMP, TIFF, ...

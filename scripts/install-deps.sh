@@ -17,7 +17,8 @@ packages=(
 )
 # What the tests need beyond building (--ci): clang + libFuzzer runtime for the fuzz targets, Chromium for the
 # report screenshot test. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
-ci_extras=(clang libclang-rt-14-dev chromium)
+source "$(dirname "$0")/clang.env"
+ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium)
 bench_extras=(tesseract-ocr python3-torch hyperfine)
 
 want=("${packages[@]}")

@@ -8,11 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+source scripts/clang.env
 
 if [[ "${1:-}" == "--sanitize" ]]; then
-  if command -v clang++ >/dev/null; then
+  if command -v "$SCRAWL_CXX" >/dev/null; then
     dir=build-fuzz
-    CC=clang CXX=clang++ cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_FUZZ=ON \
+    CC=$SCRAWL_CC CXX=$SCRAWL_CXX cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_SANITIZE=ON -DSCRAWL_FUZZ=ON \
       -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=OFF -DSCRAWL_SLOW_TESTS=OFF >/dev/null
   else
     dir=build-asan
