@@ -1,0 +1,207 @@
+// CTC loss against brute-force enumeration of every frame-by-frame path, against numerical gradients, and on the
+// degenerate cases (label longer than the input, empty label, all blank, long peaked sequences).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "scrawl/nn/ctc.h"
+
+using scrawl::CtcLoss;
+using scrawl::Shape;
+using scrawl::Tensor;
+
+namespace {
+Tensor random_logits(int n, int K, int T, unsigned seed, float scale = 2.f) {
+  Tensor x(n, Shape{K, 1, T});
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, scale);
+  for (auto& v : x.data) v = d(rng);
+  return x;
+}
+
+// -log p(label) by summing the probability of every one of the K^T paths that collapses to the label.
+double brute_force_loss(const Tensor& x, int i, int frames, const std::vector<int>& label, int blank) {
+  const int K = x.shape.c, T = x.shape.w;
+  const float* z = x.sample(i);
+  std::vector<std::vector<double>> y(static_cast<size_t>(frames), std::vector<double>(static_cast<size_t>(K)));
+  for (int t = 0; t < frames; ++t) {
+    double sum = 0;
+    for (int k = 0; k < K; ++k) sum += std::exp(double(z[k * T + t]));
+    for (int k = 0; k < K; ++k) y[size_t(t)][size_t(k)] = std::exp(double(z[k * T + t])) / sum;
+  }
+  double p = 0;
+  std::vector<int> path(size_t(frames), 0);
+  for (long code = 0; code < std::lround(std::pow(K, frames)); ++code) {
+    long c = code;
+    double prob = 1;
+    for (int t = 0; t < frames; ++t) {
+      path[size_t(t)] = int(c % K);
+      c /= K;
+      prob *= y[size_t(t)][size_t(path[size_t(t)])];
+    }
+    std::vector<int> collapsed;
+    for (int t = 0; t < frames; ++t)
+      if (path[size_t(t)] != blank && (t == 0 || path[size_t(t)] != path[size_t(t - 1)]))
+        collapsed.push_back(path[size_t(t)]);
+    if (collapsed == label) p += prob;
+  }
+  return -std::log(p);
+}
+}  // namespace
+
+TEST(Ctc, MatchesBruteForceOnEveryAlignment) {
+  // 3 classes (blank 0), up to 6 frames: 729 paths. Labels with repeats (which need a blank between), of every
+  // length that fits, and the empty one.
+  const std::vector<std::vector<int>> labels{{}, {1}, {2}, {1, 2}, {1, 1}, {2, 1, 2}, {1, 1, 1}, {1, 2, 2}};
+  for (int frames : {1, 3, 5, 6}) {
+    const Tensor x = random_logits(int(labels.size()), 3, 6, unsigned(frames));
+    CtcLoss ctc;
+    ctc.forward(x, std::vector<int>(labels.size(), frames), labels);
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const double want = brute_force_loss(x, int(i), frames, labels[i], 0);
+      if (std::isinf(want)) {
+        EXPECT_TRUE(std::isinf(ctc.losses[i])) << "frames " << frames << " label " << i;
+      } else {
+        EXPECT_NEAR(ctc.losses[i], want, 1e-9 * std::max(1.0, want)) << "frames " << frames << " label " << i;
+      }
+    }
+  }
+}
+
+TEST(Ctc, BlankNeedNotBeClassZero) {
+  const Tensor x = random_logits(1, 4, 5, 3);
+  CtcLoss ctc;
+  ctc.blank = 3;
+  ctc.forward(x, {5}, {{0, 2, 2}});
+  EXPECT_NEAR(ctc.losses[0], brute_force_loss(x, 0, 5, {0, 2, 2}, 3), 1e-9);
+}
+
+TEST(Ctc, GradientMatchesNumericalDifferences) {
+  // Two samples of different lengths in one padded batch: the padding gets no gradient, and each frame's
+  // gradient matches central differences of the mean loss in double-precision loss evaluations.
+  Tensor x = random_logits(2, 5, 7, 11);
+  const std::vector<int> lengths{7, 5};
+  const std::vector<std::vector<int>> labels{{1, 3, 3, 2}, {4, 1}};
+  CtcLoss ctc;
+  ctc.forward(x, lengths, labels);
+  Tensor d;
+  ctc.backward(d);
+  const double eps = 1e-3;
+  double worst = 0;
+  for (size_t j = 0; j < x.size(); ++j) {
+    const float keep = x.data[j];
+    x.data[j] = float(keep + eps);
+    CtcLoss plus;
+    const double lp = plus.forward(x, lengths, labels);
+    x.data[j] = float(keep - eps);
+    CtcLoss minus;
+    const double lm = minus.forward(x, lengths, labels);
+    x.data[j] = keep;
+    const double numeric = (lp - lm) / (2 * eps);
+    worst = std::max(worst, std::abs(numeric - double(d.data[j])));
+  }
+  EXPECT_LT(worst, 1e-4);
+  for (int t = 5; t < 7; ++t)
+    for (int k = 0; k < 5; ++k) EXPECT_EQ(d.sample(1)[k * 7 + t], 0.f) << "padding frame " << t;
+  // Each frame's gradient sums to zero over the classes (softmax), and is not all zero.
+  double norm = 0;
+  for (int t = 0; t < 7; ++t) {
+    double sum = 0;
+    for (int k = 0; k < 5; ++k) {
+      sum += d.sample(0)[k * 7 + t];
+      norm += std::abs(d.sample(0)[k * 7 + t]);
+    }
+    EXPECT_NEAR(sum, 0, 1e-6);
+  }
+  EXPECT_GT(norm, 0.1);
+}
+
+TEST(Ctc, LabelLongerThanTheInputIsImpossible) {
+  const Tensor x = random_logits(2, 3, 4, 5);
+  CtcLoss ctc;
+  // 5 characters in 4 frames; "1 1 1" needs 5 frames (blanks between the repeats).
+  const double mean = ctc.forward(x, {4, 4}, {{1, 2, 1, 2, 1}, {1, 1, 1}});
+  EXPECT_TRUE(std::isinf(ctc.losses[0]));
+  EXPECT_TRUE(std::isinf(ctc.losses[1]));
+  EXPECT_TRUE(std::isinf(mean));
+  Tensor d;
+  ctc.backward(d);
+  for (float v : d.data) EXPECT_EQ(v, 0.f);
+  // zero_infinity: impossible samples count as 0 and leave the possible one alone.
+  CtcLoss lenient;
+  lenient.zero_infinity = true;
+  const Tensor y = random_logits(2, 3, 4, 6);
+  const double m = lenient.forward(y, {4, 4}, {{1, 2, 1, 2, 1}, {1, 2}});
+  EXPECT_EQ(lenient.losses[0], 0.0);
+  EXPECT_NEAR(lenient.losses[1], brute_force_loss(y, 1, 4, {1, 2}, 0), 1e-9);
+  EXPECT_NEAR(m, lenient.losses[1] / 2, 1e-12);
+}
+
+TEST(Ctc, EmptyLabelIsAllBlank) {
+  const Tensor x = random_logits(1, 4, 6, 9);
+  CtcLoss ctc;
+  ctc.forward(x, {6}, {{}});
+  double want = 0;  // -sum_t log y_t(blank), computed directly
+  for (int t = 0; t < 6; ++t) {
+    double sum = 0;
+    for (int k = 0; k < 4; ++k) sum += std::exp(double(x.sample(0)[k * 6 + t]));
+    want -= double(x.sample(0)[t]) - std::log(sum);
+  }
+  EXPECT_NEAR(ctc.losses[0], want, 1e-9);
+  // No frames at all: the empty label is certain, any other impossible.
+  CtcLoss none;
+  none.forward(x, {0}, {{}});
+  EXPECT_EQ(none.losses[0], 0.0);
+  none.forward(x, {0}, {{1}});
+  EXPECT_TRUE(std::isinf(none.losses[0]));
+}
+
+TEST(Ctc, LongPeakedSequenceStaysFinite) {
+  // 2,000 frames of logits at +-60 (probabilities down to e^-120, far below float's range when multiplied):
+  // the network emits "1 2 1 2 ..." with a blank between, almost surely. Loss ~ 0, gradient finite and tiny.
+  const int K = 3, T = 2000;
+  Tensor x(1, Shape{K, 1, T});
+  std::vector<int> label;
+  for (int t = 0; t < T; ++t) {
+    const int cls = t % 2 ? 0 : 1 + (t / 2) % 2;
+    if (cls) label.push_back(cls);
+    for (int k = 0; k < K; ++k) x.sample(0)[k * T + t] = k == cls ? 60.f : -60.f;
+  }
+  CtcLoss ctc;
+  ctc.forward(x, {T}, {label});
+  EXPECT_TRUE(std::isfinite(ctc.losses[0]));
+  EXPECT_LT(std::abs(ctc.losses[0]), 1e-40);  // the true loss is ~T e^-120 ~ 1e-49; rounding may flip its sign
+  // A wrong label on the same outputs: large but finite (every path is possible, just unlikely).
+  std::vector<int> wrong = label;
+  wrong[500] = wrong[500] == 1 ? 2 : 1;
+  ctc.forward(x, {T}, {wrong});
+  EXPECT_TRUE(std::isfinite(ctc.losses[0]));
+  EXPECT_GT(ctc.losses[0], 100.0);
+  Tensor d;
+  ctc.backward(d);
+  for (float v : d.data) ASSERT_TRUE(std::isfinite(v));
+}
+
+TEST(Ctc, RejectsBadLabelsAndLengths) {
+  const Tensor x = random_logits(1, 3, 4, 1);
+  CtcLoss ctc;
+  EXPECT_THROW(ctc.forward(x, {4}, {{0}}), std::invalid_argument);  // blank inside a label
+  EXPECT_THROW(ctc.forward(x, {4}, {{3}}), std::invalid_argument);  // no such class
+  EXPECT_THROW(ctc.forward(x, {5}, {{1}}), std::invalid_argument);  // more frames than the tensor has
+  EXPECT_THROW(ctc.forward(x, {4, 4}, {{1}}), std::invalid_argument);
+}
+
+TEST(Ctc, GreedyDecodingMergesRepeatsAndDropsBlanks) {
+  // Frame argmaxes 1 1 0 1 2 2 0 0 2 -> "1 1 2 2".
+  const std::vector<int> best{1, 1, 0, 1, 2, 2, 0, 0, 2};
+  const int T = int(best.size());
+  Tensor x(1, Shape{3, 1, T});
+  for (int t = 0; t < T; ++t)
+    for (int k = 0; k < 3; ++k) x.sample(0)[k * T + t] = k == best[size_t(t)] ? 1.f : 0.f;
+  EXPECT_EQ(scrawl::ctc_greedy_decode(x, 0, T), (std::vector<int>{1, 1, 2, 2}));
+  EXPECT_EQ(scrawl::ctc_greedy_decode(x, 0, 4), (std::vector<int>{1, 1}));
+  EXPECT_TRUE(scrawl::ctc_greedy_decode(x, 0, 0).empty());
+}
