@@ -59,6 +59,26 @@ TEST(Softmax, NoOverflowAtLargeInputs) {
   EXPECT_NEAR(l, 2e4 + std::log(1.0 + std::exp(-1.0)), 1e-2);
 }
 
+// The reader's softmax (double sum and division, ocr/classifier) and the training one (float) are one function:
+// each row is the exact quotient of its float exponentials by their double sum, and the float one is within a
+// few float roundings of it.
+TEST(Softmax, RowInDoubleAndFloatAgree) {
+  const Tensor x = random_tensor(8, Shape{36, 1, 1}, 4, 3.f);
+  Tensor p;
+  softmax(p, x);
+  std::vector<float> q(36);
+  for (int i = 0; i < x.n; ++i) {
+    const float* z = x.sample(i);
+    softmax_row<double>(q.data(), z, 36);
+    const float zmax = *std::max_element(z, z + 36);
+    double sum = 0;
+    for (int j = 0; j < 36; ++j) sum += std::exp(z[j] - zmax);
+    for (int j = 0; j < 36; ++j) {
+      EXPECT_EQ(q[size_t(j)], static_cast<float>(std::exp(z[j] - zmax) / sum));
+      EXPECT_NEAR(p.sample(i)[j], q[size_t(j)], 1e-6);
+    }
+  }
+}
 TEST(Softmax, CrossEntropyGolden) {
   // logits (1, 2, 3), label 0: loss = log(e+e^2+e^3) - 1, computed independently here.
   Tensor x(1, Shape{3, 1, 1});

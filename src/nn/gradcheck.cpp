@@ -25,6 +25,23 @@ std::vector<size_t> pick(size_t n, size_t cap, std::mt19937& rng) {
   return idx;
 }
 
+// For each picked entry of values[0..n): the central difference of eval() under +-eps against analytic[i].
+// values is perturbed in place and restored; eval must read it (a parameter buffer or the input tensor).
+template <class Eval>
+void check_entries(GradCheckResult& r, float* values, const float* analytic, size_t n, size_t max_checks,
+                   std::mt19937& rng, double eps, const Eval& eval) {
+  for (size_t i : pick(n, max_checks, rng)) {
+    const float keep = values[i];
+    values[i] = static_cast<float>(keep + eps);
+    const double lp = eval();
+    values[i] = static_cast<float>(keep - eps);
+    const double lm = eval();
+    values[i] = keep;
+    r.max_rel_error = std::max(r.max_rel_error, rel_error(analytic[i], (lp - lm) / (2 * eps)));
+    ++r.checked;
+  }
+}
+
 }  // namespace
 
 GradCheckResult check_model_gradients(Model& model, const Tensor& x_in, const std::vector<int>& labels, double eps,
@@ -44,26 +61,8 @@ GradCheckResult check_model_gradients(Model& model, const Tensor& x_in, const st
 
   GradCheckResult r;
   auto& p = model.params();
-  for (size_t i : pick(p.size(), max_checks, rng)) {
-    const float keep = p[i];
-    p[i] = static_cast<float>(keep + eps);
-    const double lp = eval();
-    p[i] = static_cast<float>(keep - eps);
-    const double lm = eval();
-    p[i] = keep;
-    r.max_rel_error = std::max(r.max_rel_error, rel_error(analytic[i], (lp - lm) / (2 * eps)));
-    ++r.checked;
-  }
-  for (size_t i : pick(x.size(), max_checks, rng)) {
-    const float keep = x.data[i];
-    x.data[i] = static_cast<float>(keep + eps);
-    const double lp = eval();
-    x.data[i] = static_cast<float>(keep - eps);
-    const double lm = eval();
-    x.data[i] = keep;
-    r.max_rel_error = std::max(r.max_rel_error, rel_error(dx.data[i], (lp - lm) / (2 * eps)));
-    ++r.checked;
-  }
+  check_entries(r, p.data(), analytic.data(), p.size(), max_checks, rng, eps, eval);
+  check_entries(r, x.data.data(), dx.data.data(), x.size(), max_checks, rng, eps, eval);
   return r;
 }
 
@@ -91,26 +90,8 @@ GradCheckResult check_layer_gradients(Layer& layer, Shape in, int batch, double 
   layer.backward(dx, r, x, y, true);
 
   GradCheckResult res;
-  for (size_t i : pick(w.size(), max_checks, rng)) {
-    const float keep = w[i];
-    w[i] = static_cast<float>(keep + eps);
-    const double lp = eval();
-    w[i] = static_cast<float>(keep - eps);
-    const double lm = eval();
-    w[i] = keep;
-    res.max_rel_error = std::max(res.max_rel_error, rel_error(dw[i], (lp - lm) / (2 * eps)));
-    ++res.checked;
-  }
-  for (size_t i : pick(x.size(), max_checks, rng)) {
-    const float keep = x.data[i];
-    x.data[i] = static_cast<float>(keep + eps);
-    const double lp = eval();
-    x.data[i] = static_cast<float>(keep - eps);
-    const double lm = eval();
-    x.data[i] = keep;
-    res.max_rel_error = std::max(res.max_rel_error, rel_error(dx.data[i], (lp - lm) / (2 * eps)));
-    ++res.checked;
-  }
+  check_entries(res, w.data(), dw.data(), w.size(), max_checks, rng, eps, eval);
+  check_entries(res, x.data.data(), dx.data.data(), x.size(), max_checks, rng, eps, eval);
   return res;
 }
 

@@ -1,15 +1,15 @@
 // ReLU: y = max(0, x); backward passes dy where the cached output is positive.
 #pragma once
-#include "scrawl/nn/layer.h"
+#include "scrawl/nn/activation.h"
 
 namespace scrawl {
 
-class Relu final : public Layer {
- public:
-  std::string spec() const override { return "relu"; }
-  Shape setup(Shape in) override { return in; }
-  void forward(Tensor& y, const Tensor& x, const Pass& pass) override;
-  void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override;
+struct ReluFn {
+  static constexpr const char* spec = "relu";
+  static float f(float x) { return x > 0.f ? x : 0.f; }
+  static float dx(float y, float dy) { return y > 0.f ? dy : 0.f; }
 };
+using Relu = Activation<ReluFn>;
+extern template class Activation<ReluFn>;
 
 }  // namespace scrawl

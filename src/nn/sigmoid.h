@@ -1,15 +1,17 @@
 // Sigmoid: y = 1/(1+e^-x); backward reuses the cached output: dy * y(1-y).
 #pragma once
-#include "scrawl/nn/layer.h"
+#include <cmath>
+
+#include "scrawl/nn/activation.h"
 
 namespace scrawl {
 
-class Sigmoid final : public Layer {
- public:
-  std::string spec() const override { return "sigmoid"; }
-  Shape setup(Shape in) override { return in; }
-  void forward(Tensor& y, const Tensor& x, const Pass& pass) override;
-  void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override;
+struct SigmoidFn {
+  static constexpr const char* spec = "sigmoid";
+  static float f(float x) { return 1.f / (1.f + std::exp(-x)); }
+  static float dx(float y, float dy) { return dy * y * (1.f - y); }
 };
+using Sigmoid = Activation<SigmoidFn>;
+extern template class Activation<SigmoidFn>;
 
 }  // namespace scrawl

@@ -12,16 +12,7 @@ int argmax(const float* v, int n) {
 
 void softmax(Tensor& probs, const Tensor& logits) {
   probs.resize(logits.n, logits.shape);
-  const int k = logits.features();
-  for (int i = 0; i < logits.n; ++i) {
-    const float* z = logits.sample(i);
-    float* p = probs.sample(i);
-    const float zmax = *std::max_element(z, z + k);
-    float sum = 0.f;
-    for (int j = 0; j < k; ++j) sum += (p[j] = std::exp(z[j] - zmax));
-    const float inv = 1.f / sum;
-    for (int j = 0; j < k; ++j) p[j] *= inv;
-  }
+  for (int i = 0; i < logits.n; ++i) softmax_row(probs.sample(i), logits.sample(i), logits.features());
 }
 
 double SoftmaxCrossEntropy::forward(const Tensor& logits, const int* labels) {

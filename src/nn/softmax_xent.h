@@ -1,12 +1,31 @@
 // Softmax fused with cross-entropy: the loss every classifier here trains with.
 #pragma once
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "scrawl/nn/tensor.h"
 
 namespace scrawl {
 
-// probs(i,:) = softmax(logits(i,:)), computed stably by subtracting the row max.
+// p[0..k) = softmax(z[0..k)), computed stably by subtracting the max. Sum is the type the exponentials are
+// summed in: float for training (normalized by one reciprocal, as every shipped model was trained), double for
+// the reader's probabilities (ocr/classifier: divided in double, so they sum to 1 within a float's rounding).
+template <class Sum = float>
+void softmax_row(float* p, const float* z, int k) {
+  const float zmax = *std::max_element(z, z + k);
+  Sum sum = 0;
+  for (int j = 0; j < k; ++j) sum += (p[j] = std::exp(z[j] - zmax));
+  if constexpr (std::is_same_v<Sum, float>) {
+    const float inv = 1.f / sum;
+    for (int j = 0; j < k; ++j) p[j] *= inv;
+  } else {
+    for (int j = 0; j < k; ++j) p[j] = static_cast<float>(p[j] / sum);
+  }
+}
+
+// probs(i,:) = softmax_row(logits(i,:)) in float.
 void softmax(Tensor& probs, const Tensor& logits);
 
 struct SoftmaxCrossEntropy {

@@ -1,15 +1,17 @@
 // Tanh: y = tanh(x); backward reuses the cached output: dy * (1 - y^2).
 #pragma once
-#include "scrawl/nn/layer.h"
+#include <cmath>
+
+#include "scrawl/nn/activation.h"
 
 namespace scrawl {
 
-class Tanh final : public Layer {
- public:
-  std::string spec() const override { return "tanh"; }
-  Shape setup(Shape in) override { return in; }
-  void forward(Tensor& y, const Tensor& x, const Pass& pass) override;
-  void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override;
+struct TanhFn {
+  static constexpr const char* spec = "tanh";
+  static float f(float x) { return std::tanh(x); }
+  static float dx(float y, float dy) { return dy * (1.f - y * y); }
 };
+using Tanh = Activation<TanhFn>;
+extern template class Activation<TanhFn>;
 
 }  // namespace scrawl

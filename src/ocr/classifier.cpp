@@ -1,10 +1,11 @@
 #include "scrawl/ocr/classifier.h"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
+
+#include "scrawl/nn/softmax_xent.h"
 
 namespace scrawl {
 
@@ -49,13 +50,9 @@ std::vector<Prediction> Classifier::classify(const std::vector<cv::Mat>& glyphs)
     const Tensor& logits = model_.forward(x);  // (n, classes)
     const int k = logits.features();
     for (int i = 0; i < logits.n; ++i) {
-      const float* z = logits.sample(i);
-      const float mx = *std::max_element(z, z + k);
       Prediction p;
       p.probs.resize(size_t(k));
-      double sum = 0;
-      for (int c = 0; c < k; ++c) sum += p.probs[size_t(c)] = std::exp(z[c] - mx);
-      for (float& v : p.probs) v = float(v / sum);
+      softmax_row<double>(p.probs.data(), logits.sample(i), k);
       p.top = top_k(p.probs, model_.classes(), top_k_);
       out.push_back(std::move(p));
     }
