@@ -205,3 +205,134 @@ TEST(Ctc, GreedyDecodingMergesRepeatsAndDropsBlanks) {
   EXPECT_EQ(scrawl::ctc_greedy_decode(x, 0, 4), (std::vector<int>{1, 1}));
   EXPECT_TRUE(scrawl::ctc_greedy_decode(x, 0, 0).empty());
 }
+
+// The sequence layers a line model is built from.
+#include "scrawl/nn/gradcheck.h"
+#include "scrawl/nn/temporal_conv.h"
+
+TEST(TemporalConv, GradientsMatchNumericalDifferences) {
+  for (int k : {1, 3, 5}) {
+    scrawl::TemporalConv tc(k, 4);
+    const auto r = scrawl::check_layer_gradients(tc, Shape{3, 1, 9}, 2, 1e-2, 5);
+    EXPECT_GT(r.checked, 0u);
+    EXPECT_LT(r.max_rel_error, 2e-2) << "kernel " << k;
+  }
+}
+
+TEST(TemporalConv, MatchesADirectConvolution) {
+  // y[o][t] = b[o] + sum_f sum_j W[o][f][j] x[f][t + j - 1], zero outside the sequence, computed here by loops.
+  scrawl::TemporalConv tc(3, 2);
+  tc.setup(Shape{2, 1, 5});
+  std::vector<float> w(tc.param_count()), dw(tc.param_count());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * float(i) - 0.5f;
+  tc.bind(w.data(), dw.data());
+  const Tensor x = random_logits(1, 2, 5, 4);
+  Tensor y;
+  tc.forward(y, x, {});
+  for (int o = 0; o < 2; ++o)
+    for (int t = 0; t < 5; ++t) {
+      double want = w[12 + size_t(o)];
+      for (int f = 0; f < 2; ++f)
+        for (int j = 0; j < 3; ++j) {
+          const int s = t + j - 1;
+          if (s >= 0 && s < 5) want += double(w[size_t((o * 2 + f) * 3 + j)]) * x.sample(0)[f * 5 + s];
+        }
+      EXPECT_NEAR(y.sample(0)[o * 5 + t], want, 1e-5) << o << "," << t;
+    }
+}
+
+TEST(TemporalConv, PaddedFramesComputeWhatTheLineAloneComputes) {
+  // A 4-frame line padded to 7 frames (padding filled with junk) reads exactly like the 4 frames alone, writes
+  // zeros on the padding, and passes no gradient to it.
+  scrawl::TemporalConv alone(3, 2), padded(3, 2);
+  alone.setup(Shape{3, 1, 4});
+  padded.setup(Shape{3, 1, 7});
+  std::vector<float> w(alone.param_count()), dw1(w.size(), 0.f), dw2(w.size(), 0.f);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (auto& v : w) v = u(rng);
+  alone.bind(w.data(), dw1.data());
+  padded.bind(w.data(), dw2.data());
+  const Tensor short_x = random_logits(1, 3, 4, 8);
+  Tensor long_x = random_logits(1, 3, 7, 9);  // frames 4..6 are junk
+  for (int f = 0; f < 3; ++f)
+    for (int t = 0; t < 4; ++t) long_x.sample(0)[f * 7 + t] = short_x.sample(0)[f * 4 + t];
+  const std::vector<int> frames{4};
+  scrawl::Pass pass;
+  pass.frames = &frames;
+  Tensor y1, y2, dx1, dx2;
+  alone.forward(y1, short_x, {});
+  padded.forward(y2, long_x, pass);
+  for (int o = 0; o < 2; ++o) {
+    for (int t = 0; t < 4; ++t) EXPECT_FLOAT_EQ(y2.sample(0)[o * 7 + t], y1.sample(0)[o * 4 + t]);
+    for (int t = 4; t < 7; ++t) EXPECT_EQ(y2.sample(0)[o * 7 + t], 0.f);
+  }
+  Tensor dy1(1, Shape{2, 1, 4}), dy2(1, Shape{2, 1, 7});
+  for (auto& v : dy2.data) v = u(rng);
+  for (int o = 0; o < 2; ++o)
+    for (int t = 0; t < 4; ++t) dy1.sample(0)[o * 4 + t] = dy2.sample(0)[o * 7 + t];
+  alone.backward(dx1, dy1, short_x, y1, true);
+  padded.backward(dx2, dy2, long_x, y2, true);
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(dw2[i], dw1[i], 1e-5) << "weight " << i;
+  for (int f = 0; f < 3; ++f) {
+    for (int t = 0; t < 4; ++t) EXPECT_NEAR(dx2.sample(0)[f * 7 + t], dx1.sample(0)[f * 4 + t], 1e-6);
+    for (int t = 4; t < 7; ++t) EXPECT_EQ(dx2.sample(0)[f * 7 + t], 0.f);
+  }
+}
+
+TEST(ToSequence, FramesAreTheColumnsOfTheFeatureMap) {
+  scrawl::ToSequence seq;
+  EXPECT_EQ(seq.setup(Shape{2, 3, 4}), (Shape{6, 1, 4}));
+  Tensor x = random_logits(2, 2, 12, 1);
+  x.shape = Shape{2, 3, 4};
+  Tensor y, dx;
+  seq.forward(y, x, {});
+  EXPECT_EQ(y.shape, (Shape{6, 1, 4}));
+  // Feature (c*H + h) of frame w is x(c, h, w).
+  EXPECT_EQ(y.sample(1)[(1 * 3 + 2) * 4 + 3], x.sample(1)[1 * 12 + 2 * 4 + 3]);
+  const auto r = scrawl::check_layer_gradients(seq, Shape{2, 3, 4}, 2, 1e-2, 2);
+  EXPECT_LT(r.max_rel_error, 1e-2);
+}
+
+#include "scrawl/nn/model.h"
+
+TEST(LineModel, ConvToSequenceToCtcGradientsMatchNumericalDifferences) {
+  // A miniature line recognizer: conv features over a 8x16 line image, strided to 8 frames (no max pool: its ties make
+  // central differences meaningless), two temporal convolutions, 5 classes (blank + 4) per frame, trained by CTC.
+  // Backprop through the whole stack agrees with central differences of the CTC loss for every parameter.
+  scrawl::InputSpec in;
+  in.shape = Shape{1, 8, 16};
+  scrawl::Model m("conv3x3x4s2p1,tanh,seq,tconv3x6,tanh,tconv1x5", in, "_ABCD");
+  m.init_params(3);
+  Tensor x = random_logits(2, 1, 8 * 16, 12, 1.f);
+  x.shape = in.shape;
+  const std::vector<int> frames{8, 8};
+  const std::vector<std::vector<int>> labels{{1, 2, 2}, {4, 3}};
+  auto loss = [&] {
+    CtcLoss ctc;
+    return ctc.forward(m.forward(x), frames, labels);
+  };
+  CtcLoss ctc;
+  const Tensor& logits = m.forward(x);
+  ASSERT_EQ(logits.shape, (Shape{5, 1, 8}));
+  ctc.forward(logits, frames, labels);
+  Tensor d;
+  ctc.backward(d);
+  m.zero_grad();
+  m.backward(d);
+  const std::vector<float> analytic(m.grads().begin(), m.grads().end());
+  double worst = 0;
+  for (size_t j = 0; j < m.param_count(); ++j) {
+    const float keep = m.params()[j];
+    m.params()[j] = keep + 1e-2f;
+    const double lp = loss();
+    m.params()[j] = keep - 1e-2f;
+    const double lm = loss();
+    m.params()[j] = keep;
+    const double numeric = (lp - lm) / 2e-2;
+    const double e = std::abs(numeric - analytic[j]) / std::max(std::abs(numeric) + std::abs(analytic[j]), 1e-3);
+    if (e > 3e-2) std::printf("param %zu numeric %g analytic %g\n", j, numeric, double(analytic[j]));
+    worst = std::max(worst, e);
+  }
+  EXPECT_LT(worst, 3e-2);
+}

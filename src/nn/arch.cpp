@@ -23,8 +23,9 @@ std::unique_ptr<Layer> make_layer(const std::string& token) {
   if (token == "tanh") return std::make_unique<Tanh>();
   if (token == "relu") return std::make_unique<Relu>();
   if (auto l = make_extra_layer(token)) return l;
-  throw std::runtime_error("unknown layer '" + token +
-                           "' (known: fcN, sigmoid, tanh, relu, convKxKxC[sS][pP], poolK, flatten, dropoutP)");
+  throw std::runtime_error(
+      "unknown layer '" + token +
+      "' (known: fcN, sigmoid, tanh, relu, convKxKxC[sS][pP], poolK, flatten, dropoutP, seq, tconvKxC)");
 }
 
 std::vector<std::unique_ptr<Layer>> parse_arch(const std::string& arch) {

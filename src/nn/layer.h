@@ -7,6 +7,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "scrawl/nn/tensor.h"
 
@@ -18,6 +19,9 @@ enum class Init { Xavier, He, Zero };
 struct Pass {
   bool training = false;
   std::mt19937* rng = nullptr;  // required when training with stochastic layers
+  // Sequence models on padded batches: the real frames of each sample at the sequence layers' resolution
+  // (null: every frame is real). See TemporalConv.
+  const std::vector<int>* frames = nullptr;
 };
 
 class Layer {

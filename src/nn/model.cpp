@@ -17,8 +17,11 @@ Model::Model(const std::string& arch, const InputSpec& input, const std::string&
     offsets_.push_back(total);
     total += l->param_count();
   }
-  if (s.size() != static_cast<int>(classes.size()))
-    throw std::runtime_error("architecture '" + arch + "' ends in " + std::to_string(s.size()) +
+  // A classifier ends in one score per class; a sequence model (a line recognizer, output (K, 1, T)) in one per
+  // class at every frame.
+  const int outputs = s.h == 1 && s.w > 1 ? s.c : s.size();
+  if (outputs != static_cast<int>(classes.size()))
+    throw std::runtime_error("architecture '" + arch + "' ends in " + std::to_string(outputs) +
                              " outputs but the data has " + std::to_string(classes.size()) + " classes");
   params_.assign(total, 0.f);
   grads_.assign(total, 0.f);

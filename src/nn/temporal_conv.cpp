@@ -1,0 +1,123 @@
+#include "scrawl/nn/temporal_conv.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace scrawl {
+
+using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapRM = Eigen::Map<MatRM>;
+using CMapRM = Eigen::Map<const MatRM>;
+
+TemporalConv::TemporalConv(int kernel, int outputs) : k_(kernel), out_(outputs) {
+  if (k_ <= 0 || k_ % 2 == 0) throw std::runtime_error("tconv: the kernel must be odd and positive (centred)");
+  if (out_ <= 0) throw std::runtime_error("tconv: needs a positive number of outputs");
+}
+
+Shape TemporalConv::setup(Shape in) {
+  if (in.h != 1) throw std::runtime_error("tconv: input must be a sequence (F, 1, T); put 'seq' before it");
+  in_ = in.c;
+  frames_ = in.w;
+  col_.assign(size_t(in_) * size_t(k_) * size_t(frames_), 0.f);
+  dcol_.assign(col_.size(), 0.f);
+  return Shape{out_, 1, frames_};
+}
+
+void TemporalConv::bind(float* w, float* dw) {
+  const size_t nw = size_t(out_) * size_t(in_) * size_t(k_);
+  w_ = w;
+  b_ = w + nw;
+  dw_ = dw;
+  db_ = dw + nw;
+}
+
+void TemporalConv::init_params(std::mt19937& rng, Init init) {
+  const size_t nw = size_t(out_) * size_t(in_) * size_t(k_);
+  std::fill(b_, b_ + out_, 0.f);
+  if (init == Init::Zero) {
+    std::fill(w_, w_ + nw, 0.f);
+    return;
+  }
+  // Fan-in F*K, fan-out C*K, as for a 2-D convolution.
+  const double fan_in = double(in_) * k_, fan_out = double(out_) * k_;
+  const double limit = init == Init::He ? std::sqrt(6.0 / fan_in) : std::sqrt(6.0 / (fan_in + fan_out));
+  std::uniform_real_distribution<float> d(float(-limit), float(limit));
+  for (size_t i = 0; i < nw; ++i) w_[i] = d(rng);
+}
+
+void TemporalConv::windows(const float* x, int valid) {
+  const int pad = k_ / 2, T = frames_;
+  for (int f = 0; f < in_; ++f)
+    for (int j = 0; j < k_; ++j) {
+      float* row = col_.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
+      for (int t = 0; t < T; ++t) {
+        const int s = t + j - pad;
+        row[t] = s >= 0 && s < valid && t < valid ? x[size_t(f) * size_t(T) + size_t(s)] : 0.f;
+      }
+    }
+}
+
+void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
+  y.resize(x.n, Shape{out_, 1, frames_});
+  valid_.assign(size_t(x.n), frames_);
+  if (pass.frames) {
+    if (int(pass.frames->size()) != x.n) throw std::runtime_error("tconv: one frame count per sample needed");
+    for (int i = 0; i < x.n; ++i) valid_[size_t(i)] = std::clamp((*pass.frames)[size_t(i)], 0, frames_);
+  }
+  const CMapRM W(w_, out_, in_ * k_);
+  for (int i = 0; i < x.n; ++i) {
+    windows(x.sample(i), valid_[size_t(i)]);
+    MapRM Y(y.sample(i), out_, frames_);
+    Y.noalias() = W * CMapRM(col_.data(), in_ * k_, frames_);
+    for (int o = 0; o < out_; ++o)
+      for (int t = 0; t < frames_; ++t) Y(o, t) = t < valid_[size_t(i)] ? Y(o, t) + b_[o] : 0.f;
+  }
+}
+
+void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& /*y*/, bool need_dx) {
+  if (need_dx) {
+    dx.resize(x.n, x.shape);
+    dx.fill(0.f);
+  }
+  const int pad = k_ / 2, T = frames_;
+  const CMapRM W(w_, out_, in_ * k_);
+  MapRM dW(dw_, out_, in_ * k_);
+  MatRM dY(out_, T);
+  for (int i = 0; i < x.n; ++i) {
+    const int valid = valid_[size_t(i)];
+    dY = CMapRM(dy.sample(i), out_, T);
+    dY.rightCols(T - valid).setZero();  // padded frames were written as constants
+    for (int o = 0; o < out_; ++o) db_[o] += dY.row(o).sum();
+    windows(x.sample(i), valid);
+    dW.noalias() += dY * CMapRM(col_.data(), in_ * k_, T).transpose();
+    if (!need_dx) continue;
+    MapRM dcol(dcol_.data(), in_ * k_, T);
+    dcol.noalias() = W.transpose() * dY;
+    float* g = dx.sample(i);
+    for (int f = 0; f < in_; ++f)
+      for (int j = 0; j < k_; ++j) {
+        const float* row = dcol_.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
+        for (int t = 0; t < valid; ++t) {
+          const int s = t + j - pad;
+          if (s >= 0 && s < valid) g[size_t(f) * size_t(T) + size_t(s)] += row[t];
+        }
+      }
+  }
+}
+
+void ToSequence::forward(Tensor& y, const Tensor& x, const Pass& /*pass*/) {
+  y.n = x.n;
+  y.shape = Shape{x.shape.c * x.shape.h, 1, x.shape.w};
+  y.data = x.data;
+}
+
+void ToSequence::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& /*y*/, bool need_dx) {
+  if (!need_dx) return;
+  dx.n = dy.n;
+  dx.shape = x.shape;
+  dx.data = dy.data;
+}
+
+}  // namespace scrawl
