@@ -6,34 +6,25 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace scrawl {
+#include "scrawl/util/words.h"
 
-std::string lexicon_word(const std::string& line) {
-  std::string w;
-  w.reserve(line.size());
-  for (char c : line) {
-    if (c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
-    if (c < 'A' || c > 'Z') return "";
-    w.push_back(c);
-  }
-  return w;
-}
+namespace scrawl {
 
 Lexicon Lexicon::from_words(const std::vector<std::string>& words) {
   std::vector<std::string> upper;
   upper.reserve(words.size());
   for (const auto& w : words) {
-    std::string u = lexicon_word(w);
+    std::string u = upper_letter_word(w);
     if (!u.empty()) upper.push_back(std::move(u));
   }
   std::vector<std::string_view> views(upper.begin(), upper.end());
-  return from_sorted_views(views);
+  return from_views(views);
 }
 
 // Views, not strings, are sorted: moving 16-byte views is what makes loading the 100,000-line default list cheap.
 // A merge sort: wamerican uppercased is two interleaved sorted runs (capitalized and lowercase words), which
 // std::sort handles badly (40 vs 31 ms CPU for the whole load).
-Lexicon Lexicon::from_sorted_views(std::vector<std::string_view>& list) {
+Lexicon Lexicon::from_views(std::vector<std::string_view>& list) {
   Lexicon lex;
   std::stable_sort(list.begin(), list.end());
   list.erase(std::unique(list.begin(), list.end()), list.end());
@@ -127,16 +118,13 @@ Lexicon Lexicon::load(const std::string& path) {
     if (j == std::string::npos) j = text.size();
     size_t end = j;
     if (end > i && text[end - 1] == '\r') --end;
-    bool ok = end > i;
-    for (size_t k = i; k < end && ok; ++k)
-      ok = (text[k] >= 'A' && text[k] <= 'Z') || (text[k] >= 'a' && text[k] <= 'z');
-    if (ok) {
+    if (is_letter_word(std::string_view(text.data() + i, end - i))) {
       for (size_t k = i; k < end; ++k) text[k] = char(text[k] & ~0x20);  // ASCII letters: clearing bit 5 uppercases
       words.emplace_back(text.data() + i, end - i);
     }
     i = j + 1;
   }
-  Lexicon lex = from_sorted_views(words);
+  Lexicon lex = from_views(words);
   if (lex.empty()) throw std::runtime_error(path + ": no A-Z words in word list");
   return lex;
 }

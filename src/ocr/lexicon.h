@@ -24,7 +24,8 @@ class Lexicon {
   };
 
   Lexicon() = default;  // empty: contains no words
-  // Keeps the words made only of A-Z or a-z (uppercased); others ("can't", "café", "") are dropped. Dedupes.
+  // Keeps the words made only of A-Z or a-z (util/words.h is_letter_word), uppercased; others ("can't", "café",
+  // "") are dropped. Dedupes.
   static Lexicon from_words(const std::vector<std::string>& words);
   // One word a line, as from_words. Throws std::runtime_error("PATH: problem") when the file cannot be read
   // or holds no usable word.
@@ -44,14 +45,11 @@ class Lexicon {
 
  private:
   // Builds from uppercase A-Z words (views into caller-owned text), sorting and deduping them in place.
-  static Lexicon from_sorted_views(std::vector<std::string_view>& words);
+  static Lexicon from_views(std::vector<std::string_view>& words);
   void build(const std::vector<std::string_view>& list, size_t lo, size_t hi, size_t depth, size_t node);
   std::vector<Node> nodes_;
   std::vector<uint64_t> by_length_;
   size_t words_ = 0;
 };
-
-// The uppercase form of `line` when it is a non-empty run of ASCII letters, else "".
-std::string lexicon_word(const std::string& line);
 
 }  // namespace scrawl
