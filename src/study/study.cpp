@@ -50,7 +50,7 @@ struct Pictures {
   std::string dir;
   std::map<std::string, std::string> png;  // file name -> PNG bytes
   std::string save(const std::string& name, const cv::Mat& img) {
-    png[name] = encode_png(img, dir + "/" + name);
+    png[name] = png_bytes(img, dir + "/" + name);
     write_file_atomic(dir + "/" + name, png[name]);
     return name;
   }
