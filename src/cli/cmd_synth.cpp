@@ -1,7 +1,10 @@
 // scrawl synth: compose test pages with ground truth from a labelled glyph set or from jittered Hershey fonts.
 #include <cstdio>
-#include <map>
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "commands.h"
 #include "scrawl/data/dataset.h"
@@ -10,13 +13,32 @@
 namespace scrawl::cli {
 
 namespace {
+// Flag values in the order --help lists them.
+template <class T>
+using Names = std::vector<std::pair<std::string, T>>;
+const Names<SynthWords> kWordModes = {
+    {"dictionary", SynthWords::kDictionary}, {"random", SynthWords::kRandom}, {"mixed", SynthWords::kMixed}};
+const Names<SynthFont> kFonts = {{"glyphs", SynthFont::kGlyphs}, {"hershey", SynthFont::kHershey}};
+
+template <class T>
+std::string name_of(const Names<T>& names, T value) {
+  for (const auto& [name, v] : names)
+    if (v == value) return name;
+  return "";
+}
+template <class T>
+T value_of(const Names<T>& names, const std::string& name) {
+  for (const auto& [n, v] : names)
+    if (n == name) return v;
+  throw std::logic_error("synth: unchecked flag value " + name);
+}
+
 struct SynthCliOptions {
-  std::string glyphs, out, words = "mixed", font = "glyphs", text, dict, format = "png";
+  SynthConfig cfg;  // page size, heights, skew, format and boxes are bound to it: its defaults are the command's
+  std::string glyphs, out, text, dict;
+  std::string words = name_of(kWordModes, cfg.words), font = name_of(kFonts, cfg.font);
   int pages = 1;
   uint64_t seed = 1;
-  int width = 1600, height = 1200, min_h = 40, max_h = 90;
-  double skew = 5;
-  bool boxes = false;
 };
 
 // "LINE ONE|LINE TWO" -> lines; runs of spaces collapse so the ground truth has single spaces.
@@ -46,34 +68,29 @@ void add_synth(CLI::App& app) {
   cmd->add_option("--pages", opt->pages, "Number of pages")->check(CLI::Range(1, 100000));
   cmd->add_option("--seed", opt->seed, "Random seed: the same seed gives byte-identical files");
   cmd->add_option("--words", opt->words, "dictionary, random (letter-digit strings) or mixed")
-      ->check(CLI::IsMember({"dictionary", "random", "mixed"}));
+      ->check(CLI::IsMember(kWordModes));
   cmd->add_option("--font", opt->font, "glyphs (from --glyphs) or hershey (OpenCV vector fonts, jittered)")
-      ->check(CLI::IsMember({"glyphs", "hershey"}));
+      ->check(CLI::IsMember(kFonts));
   cmd->add_option("--text", opt->text, "Fixed text instead of random words, lines separated by '|'");
-  cmd->add_option("--dict", opt->dict, "Word list (default /usr/share/dict/words, else a built-in list)");
-  cmd->add_option("--format", opt->format, "Image format")->check(CLI::IsMember({"png", "jpg", "bmp", "tif"}));
-  cmd->add_option("--width", opt->width, "Page width in pixels")->check(CLI::Range(200, 10000));
-  cmd->add_option("--height", opt->height, "Page height in pixels")->check(CLI::Range(200, 10000));
-  cmd->add_option("--min-char-height", opt->min_h, "Smallest character height in pixels")->check(CLI::Range(8, 2000));
-  cmd->add_option("--max-char-height", opt->max_h, "Largest character height in pixels")->check(CLI::Range(8, 2000));
-  cmd->add_option("--max-skew", opt->skew, "Largest page rotation in degrees")->check(CLI::Range(0.0, 45.0));
-  cmd->add_flag("--boxes", opt->boxes, "Also write page_000.json: each glyph's box, sample, line and word");
+  cmd->add_option("--dict", opt->dict, "Word list (default " + opt->cfg.dict_path + ", else a built-in list)");
+  cmd->add_option("--format", opt->cfg.format, "Image format")->check(CLI::IsMember({"png", "jpg", "bmp", "tif"}));
+  cmd->add_option("--width", opt->cfg.width, "Page width in pixels")->check(CLI::Range(200, 10000));
+  cmd->add_option("--height", opt->cfg.height, "Page height in pixels")->check(CLI::Range(200, 10000));
+  cmd->add_option("--min-char-height", opt->cfg.min_char_h, "Smallest character height in pixels")
+      ->check(CLI::Range(8, 2000));
+  cmd->add_option("--max-char-height", opt->cfg.max_char_h, "Largest character height in pixels")
+      ->check(CLI::Range(8, 2000));
+  cmd->add_option("--max-skew", opt->cfg.max_skew_deg, "Largest page rotation in degrees")
+      ->check(CLI::Range(0.0, 45.0));
+  cmd->add_flag("--boxes", opt->cfg.boxes, "Also write page_000.json: each glyph's box, sample, line and word");
   cmd->callback([opt] {
     if (opt->font == "glyphs" && opt->glyphs.empty())
       throw CLI::ValidationError("--glyphs", "is required unless --font hershey");
-    if (opt->max_h < opt->min_h) throw CLI::ValidationError("--max-char-height", "must be at least --min-char-height");
-    SynthConfig cfg;
-    cfg.words = opt->words == "dictionary" ? SynthWords::kDictionary
-                : opt->words == "random"   ? SynthWords::kRandom
-                                           : SynthWords::kMixed;
-    cfg.font = opt->font == "hershey" ? SynthFont::kHershey : SynthFont::kGlyphs;
-    cfg.width = opt->width;
-    cfg.height = opt->height;
-    cfg.min_char_h = opt->min_h;
-    cfg.max_char_h = opt->max_h;
-    cfg.max_skew_deg = opt->skew;
-    cfg.format = opt->format;
-    cfg.boxes = opt->boxes;
+    SynthConfig cfg = opt->cfg;
+    if (cfg.max_char_h < cfg.min_char_h)
+      throw CLI::ValidationError("--max-char-height", "must be at least --min-char-height");
+    cfg.words = value_of(kWordModes, opt->words);
+    cfg.font = value_of(kFonts, opt->font);
     if (!opt->dict.empty()) cfg.dict_path = opt->dict;
     if (!opt->text.empty()) {
       cfg.text = split_lines(opt->text);

@@ -11,6 +11,7 @@
 
 #include "scrawl/image/codec.h"
 #include "scrawl/util/files.h"
+#include "scrawl/util/words.h"
 
 namespace scrawl {
 
@@ -148,10 +149,11 @@ cv::Mat hershey_raw(char ch, const Hand& hand) {
   return f;
 }
 
-struct Glyph {
+// One character jittered by shape_glyph, ready to paste onto the page.
+struct ShapedGlyph {
   cv::Mat ink;  // CV_32F, ink high, cropped
   char ch;
-  int sample;
+  int sample;  // index into the glyph set (-1 for Hershey glyphs)
 };
 
 class GlyphMaker {
@@ -175,8 +177,8 @@ class GlyphMaker {
   const std::string& available() const { return available_; }
   bool has(char c) const { return available_.find(c) != std::string::npos; }
 
-  Glyph make(char ch, const Hand& hand, Rng& rng) const {
-    Glyph g{{}, ch, -1};
+  ShapedGlyph make(char ch, const Hand& hand, Rng& rng) const {
+    ShapedGlyph g{{}, ch, -1};
     if (cfg_.font == SynthFont::kHershey) {
       Hand h = hand;
       h.stroke *= uni(rng, 0.85, 1.15);  // pen pressure varies from letter to letter
@@ -221,7 +223,7 @@ std::string random_word(SynthWords mode, const std::vector<std::string>& dict, c
 }
 
 struct PlacedWord {
-  std::vector<Glyph> glyphs;
+  std::vector<ShapedGlyph> glyphs;
   int width = 0;
   std::vector<int> offsets;  // x of each glyph from the word start
 };
@@ -312,26 +314,250 @@ cv::Mat render_photo(const cv::Mat& ink, Rng& rng) {
   return out;
 }
 
+// Draws per line of random words: enough to fill the widest line, bounded so a word that never fits cannot loop.
+constexpr int kWordDrawsPerLine = 50;
+
+void check_page_config(const SynthConfig& cfg) {
+  if (cfg.width < 200 || cfg.height < 200 || cfg.width > 10000 || cfg.height > 10000)
+    throw std::runtime_error("synth: page size must be 200..10000 pixels a side");
+  if (cfg.min_char_h < 8 || cfg.max_char_h < cfg.min_char_h)
+    throw std::runtime_error("synth: character height range must satisfy 8 <= min <= max");
+}
+
+void check_fixed_text(const SynthConfig& cfg, const GlyphMaker& maker) {
+  for (const auto& line : cfg.text)
+    for (char c : line)
+      if (c != ' ' && !maker.has(c))
+        throw std::runtime_error(std::string("synth: the glyph set has no '") + c + "' for the fixed text");
+}
+
+// The dictionary words the glyph set can spell (none for random words).
+std::vector<std::string> usable_dictionary(const SynthConfig& cfg, const GlyphMaker& maker) {
+  std::vector<std::string> ok;
+  if (cfg.words == SynthWords::kRandom) return ok;
+  for (auto& w : load_words(cfg.dict_path))
+    if (std::all_of(w.begin(), w.end(), [&](char c) { return maker.has(c); })) ok.push_back(w);
+  return ok;
+}
+
+// The writer's hand and the sheet's geometry, drawn once per page.
+struct PagePlan {
+  Hand hand;
+  double skew = 0;            // whole-sheet rotation in degrees
+  int mx = 0, my = 0;         // margins in pixels
+  double pitch_ratio = 0;     // line pitch over cap height
+  double word_gap_ratio = 0;  // mean word gap over cap height
+};
+
+PagePlan plan_page(const SynthConfig& cfg, Rng& rng) {
+  const int W = cfg.width, H = cfg.height;
+  PagePlan p;
+  Hand& hand = p.hand;
+  hand.h = uni(rng, cfg.min_char_h, cfg.max_char_h);
+  hand.slant = uni(rng, -0.15, 0.15);
+  hand.xscale = uni(rng, 0.85, 1.15);
+  hand.gap = uni(rng, 0.12, 0.32);
+  hand.hershey_face = chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
+  hand.stroke = uni(rng, 0.12, 0.18);
+  p.skew = uni(rng, -cfg.max_skew_deg, cfg.max_skew_deg);
+  const double skew_rad = std::abs(cfg.max_skew_deg) * CV_PI / 180;
+  // Margins leave room for the skew to turn the text block without cutting corners off.
+  p.mx = static_cast<int>(W * uni(rng, 0.04, 0.08) + H / 2.0 * std::sin(skew_rad));
+  p.my = static_cast<int>(H * uni(rng, 0.04, 0.08) + W / 2.0 * std::sin(skew_rad));
+  p.pitch_ratio = uni(rng, 1.6, 2.1);
+  // Word gaps stay well above letter gaps, as in careful block printing.
+  p.word_gap_ratio = std::max(uni(rng, 0.7, 1.1), 2.5 * hand.gap);
+  return p;
+}
+
+int word_gap(const PagePlan& p, Rng& rng) {
+  return static_cast<int>(std::lround(p.hand.h * p.word_gap_ratio * uni(rng, 0.8, 1.25)));
+}
+
+// One line of the fixed text, laid out: its words, their glyphs, and the gap before each word (0 for the first).
+struct FixedLine {
+  std::vector<std::string> words;
+  std::vector<PlacedWord> placed;
+  std::vector<int> gaps;
+};
+
+// Scales laid-out words by f (< 1), glyphs, offsets and gaps alike.
+void shrink_line(FixedLine& line, double f) {
+  for (size_t wi = 0; wi < line.placed.size(); ++wi) {
+    PlacedWord& pw = line.placed[wi];
+    for (size_t k = 0; k < pw.glyphs.size(); ++k) {
+      cv::Mat& g = pw.glyphs[k].ink;
+      cv::resize(g, g, cv::Size(std::max(1, int(g.cols * f)), std::max(1, int(g.rows * f))), 0, 0, cv::INTER_AREA);
+      pw.offsets[k] = static_cast<int>(pw.offsets[k] * f);
+    }
+    pw.width = pw.offsets.back() + pw.glyphs.back().ink.cols;
+    line.gaps[wi] = static_cast<int>(line.gaps[wi] * f);
+  }
+}
+
+// Fixed text: writes every word first, then shrinks the whole text if a line is too wide, so it always fits.
+// Lowers plan.hand.h to the height the text is written at.
+std::vector<FixedLine> lay_out_fixed_text(const SynthConfig& cfg, PagePlan& plan, const GlyphMaker& maker, Rng& rng) {
+  std::vector<FixedLine> lines;
+  if (cfg.text.empty()) return lines;
+  const int W = cfg.width, H = cfg.height;
+  Hand& hand = plan.hand;
+  const double n = static_cast<double>(cfg.text.size());
+  hand.h = std::min(hand.h, (H - 2 * plan.my) / (1.2 + (n - 1) * plan.pitch_ratio));
+  if (hand.h < 8) throw std::runtime_error("synth: the fixed text does not fit on the page");
+  int widest = 1;
+  for (const auto& text : cfg.text) {
+    FixedLine& line = lines.emplace_back();
+    std::string cur;
+    int width = 0;
+    for (size_t i = 0; i <= text.size(); ++i) {
+      if (i < text.size() && text[i] != ' ') {
+        cur += text[i];
+        continue;
+      }
+      if (cur.empty()) continue;
+      const int gap = line.placed.empty() ? 0 : word_gap(plan, rng);
+      line.placed.push_back(lay_out_word(cur, hand, maker, rng));
+      line.gaps.push_back(gap);
+      line.words.push_back(cur);
+      width += gap + line.placed.back().width;
+      cur.clear();
+    }
+    widest = std::max(widest, width);
+  }
+  const double room = W - 2 * plan.mx - 0.04 * W;
+  if (widest > room) {
+    const double f = room / widest;
+    hand.h *= f;
+    for (auto& line : lines) shrink_line(line, f);
+  }
+  return lines;
+}
+
+// How many lines the page gets: the fixed text's, or a random number that fits.
+int count_lines(const SynthConfig& cfg, const PagePlan& plan, Rng& rng) {
+  const double h = plan.hand.h;
+  const int max_lines = static_cast<int>((cfg.height - 2 * plan.my - 1.2 * h) / (plan.pitch_ratio * h)) + 1;
+  if (max_lines < 1) throw std::runtime_error("synth: page too small for the character height");
+  return cfg.text.empty() ? uni_int(rng, std::min(3, max_lines), max_lines) : static_cast<int>(cfg.text.size());
+}
+
+// The page before it is turned: the ink of every line, each glyph drawn (`box` still unset) and the ground truth.
+struct Drawing {
+  cv::Mat ink;  // CV_32F coverage, page size
+  std::vector<PlacedGlyph> glyphs;
+  std::string text;
+};
+
+// Where a text line runs and where its next word goes.
+struct LinePen {
+  double base_y = 0, slope = 0;  // lines are not ruled: each drifts a little
+  int x0 = 0, x = 0;
+  int line = 0;  // index of the line among those written
+};
+
+void paste_word(Drawing& d, LinePen& pen, const PlacedWord& pw, int word_index, double h, Rng& rng) {
+  const cv::Rect page(0, 0, d.ink.cols, d.ink.rows);
+  for (size_t k = 0; k < pw.glyphs.size(); ++k) {
+    const ShapedGlyph& g = pw.glyphs[k];
+    const int gx = pen.x + pw.offsets[k];
+    const double by = pen.base_y + pen.slope * (gx - pen.x0) + uni(rng, -0.06, 0.06) * h;
+    const int gy = static_cast<int>(std::lround(by)) - g.ink.rows;
+    const cv::Rect drawn(gx, gy, g.ink.cols, g.ink.rows);
+    const cv::Rect r = drawn & page;
+    if (r.area() > 0) {
+      cv::Mat dst = d.ink(r);
+      cv::max(dst, g.ink(cv::Rect(r.x - gx, r.y - gy, r.width, r.height)), dst);
+    }
+    d.glyphs.push_back({g.ch, g.sample, cv::Rect(), drawn, pen.line, word_index});
+  }
+  pen.x += pw.width;
+}
+
+// Random words until the line is full. Returns the words written.
+std::vector<std::string> write_random_words(Drawing& d, LinePen& pen, const SynthConfig& cfg, const PagePlan& plan,
+                                            const std::vector<std::string>& dict, const GlyphMaker& maker, Rng& rng) {
+  std::vector<std::string> words;
+  for (int tries = 0; tries < kWordDrawsPerLine; ++tries) {
+    const std::string w = random_word(cfg.words, dict, maker, rng);
+    const PlacedWord pw = lay_out_word(w, plan.hand, maker, rng);
+    const int gap = words.empty() ? 0 : word_gap(plan, rng);
+    if (pen.x + gap + pw.width > cfg.width - plan.mx) {
+      if (!words.empty()) break;  // line full
+      continue;                   // a word too long for an empty line: draw another
+    }
+    pen.x += gap;
+    paste_word(d, pen, pw, static_cast<int>(words.size()), plan.hand.h, rng);
+    words.push_back(w);
+  }
+  return words;
+}
+
+std::vector<std::string> write_fixed_line(Drawing& d, LinePen& pen, const FixedLine& line, double h, Rng& rng) {
+  for (size_t wi = 0; wi < line.placed.size(); ++wi) {
+    pen.x += line.gaps[wi];
+    paste_word(d, pen, line.placed[wi], static_cast<int>(wi), h, rng);
+  }
+  return line.words;
+}
+
+Drawing write_lines(const SynthConfig& cfg, const PagePlan& plan, const std::vector<FixedLine>& fixed, int n_lines,
+                    const std::vector<std::string>& dict, const GlyphMaker& maker, Rng& rng) {
+  const double h = plan.hand.h;
+  Drawing d{cv::Mat::zeros(cfg.height, cfg.width, CV_32F), {}, ""};
+  const double block_h = 1.2 * h + (n_lines - 1) * plan.pitch_ratio * h;
+  const double top = plan.my + uni(rng, 0, std::max(0.0, (cfg.height - 2 * plan.my - block_h) * 0.5));
+  int written = 0;
+  for (int li = 0; li < n_lines; ++li) {
+    LinePen pen;
+    pen.base_y = top + 1.1 * h + li * plan.pitch_ratio * h + uni(rng, -0.08, 0.08) * h;
+    pen.slope = uni(rng, -0.006, 0.006);
+    pen.x0 = pen.x = plan.mx + static_cast<int>(uni(rng, 0, 0.04) * cfg.width);
+    pen.line = written;
+    const std::vector<std::string> words = cfg.text.empty() ? write_random_words(d, pen, cfg, plan, dict, maker, rng)
+                                                            : write_fixed_line(d, pen, fixed[li], h, rng);
+    if (words.empty()) continue;
+    for (size_t k = 0; k < words.size(); ++k) d.text += (k ? " " : "") + words[k];
+    d.text += '\n';
+    ++written;
+  }
+  return d;
+}
+
+// Skews the whole sheet, as if the phone was held at an angle: the page's rotation, its turned ink, and every
+// glyph's box on the turned page.
+cv::Mat turn_sheet(Drawing& d, double skew_deg, SynthPage& page) {
+  const int W = d.ink.cols, H = d.ink.rows;
+  const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(W / 2.0f, H / 2.0f), skew_deg, 1.0);
+  cv::Mat turned;
+  cv::warpAffine(d.ink, turned, m, d.ink.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  for (PlacedGlyph& g : d.glyphs) {
+    const cv::Rect& r = g.rect;
+    std::vector<cv::Point2f> corners = {{float(r.x), float(r.y)},
+                                        {float(r.br().x), float(r.y)},
+                                        {float(r.x), float(r.br().y)},
+                                        {float(r.br().x), float(r.br().y)}},
+                             out;
+    cv::transform(corners, out, m);
+    g.box = cv::boundingRect(out) & cv::Rect(0, 0, W, H);
+  }
+  page.rotation = cv::Matx23d(m);
+  return turned;
+}
+
 }  // namespace
 
 std::vector<std::string> load_words(const std::string& path) {
+  // Single letters of a list are mostly initials, not words; a 10-letter word at the largest character height
+  // already spans about half the default page width.
+  constexpr size_t kMinLetters = 2, kMaxLetters = 10;
   std::vector<std::string> words;
   std::ifstream in(path);
   if (in) {
     std::string line;
-    std::vector<std::string> seen;
     while (std::getline(in, line)) {
-      if (line.size() < 2 || line.size() > 10) continue;
-      std::string up;
-      for (char c : line) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        if (c < 'A' || c > 'Z') {
-          up.clear();
-          break;
-        }
-        up += c;
-      }
-      if (!up.empty()) words.push_back(up);
+      std::string up = upper_letter_word(line, kMinLetters, kMaxLetters);
+      if (!up.empty()) words.push_back(std::move(up));
     }
     // Keep the first spelling of each word (the list has "Ada" and "ada"), in file order.
     std::vector<std::string> sorted = words;
@@ -352,170 +578,22 @@ std::vector<std::string> load_words(const std::string& path) {
   return words;
 }
 
+// Every phase draws from the one page rng in this order; reordering them changes every page.
 SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t seed) {
-  if (cfg.width < 200 || cfg.height < 200 || cfg.width > 10000 || cfg.height > 10000)
-    throw std::runtime_error("synth: page size must be 200..10000 pixels a side");
-  if (cfg.min_char_h < 8 || cfg.max_char_h < cfg.min_char_h)
-    throw std::runtime_error("synth: character height range must satisfy 8 <= min <= max");
+  check_page_config(cfg);
   std::seed_seq sseq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
   Rng rng(sseq);
   const GlyphMaker maker(cfg, glyphs);
-  for (const auto& line : cfg.text)
-    for (char c : line)
-      if (c != ' ' && !maker.has(c))
-        throw std::runtime_error(std::string("synth: the glyph set has no '") + c + "' for the fixed text");
-  const std::vector<std::string> dict = cfg.words == SynthWords::kRandom ? std::vector<std::string>{} : [&] {
-    std::vector<std::string> all = load_words(cfg.dict_path), ok;
-    for (auto& w : all)
-      if (std::all_of(w.begin(), w.end(), [&](char c) { return maker.has(c); })) ok.push_back(w);
-    return ok;
-  }();
-
-  const int W = cfg.width, H = cfg.height;
-  Hand hand;
-  hand.h = uni(rng, cfg.min_char_h, cfg.max_char_h);
-  hand.slant = uni(rng, -0.15, 0.15);
-  hand.xscale = uni(rng, 0.85, 1.15);
-  hand.gap = uni(rng, 0.12, 0.32);
-  hand.hershey_face = chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
-  hand.stroke = uni(rng, 0.12, 0.18);
-  const double skew = uni(rng, -cfg.max_skew_deg, cfg.max_skew_deg);
-  const double skew_rad = std::abs(cfg.max_skew_deg) * CV_PI / 180;
-  // Margins leave room for the skew to turn the text block without cutting corners off.
-  const int mx = static_cast<int>(W * uni(rng, 0.04, 0.08) + H / 2.0 * std::sin(skew_rad));
-  const int my = static_cast<int>(H * uni(rng, 0.04, 0.08) + W / 2.0 * std::sin(skew_rad));
-  double pitch_ratio = uni(rng, 1.6, 2.1);
-  // Word gaps stay well above letter gaps, as in careful block printing.
-  const double word_gap_ratio = std::max(uni(rng, 0.7, 1.1), 2.5 * hand.gap);
-
-  // Fixed text: write every word first, then shrink the whole text if a line is too wide, so it always fits.
-  std::vector<std::vector<std::string>> fixed_words;
-  std::vector<std::vector<PlacedWord>> fixed;
-  std::vector<std::vector<int>> fixed_gaps;  // gap before each word (0 for the first)
-  if (!cfg.text.empty()) {
-    const double n = static_cast<double>(cfg.text.size());
-    hand.h = std::min(hand.h, (H - 2 * my) / (1.2 + (n - 1) * pitch_ratio));
-    if (hand.h < 8) throw std::runtime_error("synth: the fixed text does not fit on the page");
-    int widest = 1;
-    for (const auto& line : cfg.text) {
-      fixed_words.emplace_back();
-      fixed.emplace_back();
-      fixed_gaps.emplace_back();
-      std::string cur;
-      int width = 0;
-      for (size_t i = 0; i <= line.size(); ++i) {
-        if (i < line.size() && line[i] != ' ') {
-          cur += line[i];
-          continue;
-        }
-        if (cur.empty()) continue;
-        const int gap =
-            fixed.back().empty() ? 0 : static_cast<int>(std::lround(hand.h * word_gap_ratio * uni(rng, 0.8, 1.25)));
-        fixed.back().push_back(lay_out_word(cur, hand, maker, rng));
-        fixed_gaps.back().push_back(gap);
-        fixed_words.back().push_back(cur);
-        width += gap + fixed.back().back().width;
-        cur.clear();
-      }
-      widest = std::max(widest, width);
-    }
-    const double room = W - 2 * mx - 0.04 * W;
-    if (widest > room) {
-      const double f = room / widest;
-      hand.h *= f;
-      for (size_t li = 0; li < fixed.size(); ++li)
-        for (size_t wi = 0; wi < fixed[li].size(); ++wi) {
-          PlacedWord& pw = fixed[li][wi];
-          for (size_t k = 0; k < pw.glyphs.size(); ++k) {
-            cv::Mat& g = pw.glyphs[k].ink;
-            cv::resize(g, g, cv::Size(std::max(1, int(g.cols * f)), std::max(1, int(g.rows * f))), 0, 0,
-                       cv::INTER_AREA);
-            pw.offsets[k] = static_cast<int>(pw.offsets[k] * f);
-          }
-          pw.width = pw.offsets.back() + pw.glyphs.back().ink.cols;
-          fixed_gaps[li][wi] = static_cast<int>(fixed_gaps[li][wi] * f);
-        }
-    }
-  }
-  const int max_lines = static_cast<int>((H - 2 * my - 1.2 * hand.h) / (pitch_ratio * hand.h)) + 1;
-  if (max_lines < 1) throw std::runtime_error("synth: page too small for the character height");
-  const int n_lines =
-      cfg.text.empty() ? uni_int(rng, std::min(3, max_lines), max_lines) : static_cast<int>(cfg.text.size());
-
-  cv::Mat ink = cv::Mat::zeros(H, W, CV_32F);
-  struct Box {
-    char ch;
-    int sample;
-    cv::Rect r;
-    int line, word;
-  };
-  std::vector<Box> boxes;
+  check_fixed_text(cfg, maker);
+  const std::vector<std::string> dict = usable_dictionary(cfg, maker);
+  PagePlan plan = plan_page(cfg, rng);
+  const std::vector<FixedLine> fixed = lay_out_fixed_text(cfg, plan, maker, rng);
+  const int n_lines = count_lines(cfg, plan, rng);
+  Drawing drawing = write_lines(cfg, plan, fixed, n_lines, dict, maker, rng);
   SynthPage page;
-  const double block_h = 1.2 * hand.h + (n_lines - 1) * pitch_ratio * hand.h;
-  const double top = my + uni(rng, 0, std::max(0.0, (H - 2 * my - block_h) * 0.5));
-  for (int li = 0; li < n_lines; ++li) {
-    const double base_y = top + 1.1 * hand.h + li * pitch_ratio * hand.h + uni(rng, -0.08, 0.08) * hand.h;
-    const double slope = uni(rng, -0.006, 0.006);  // lines are not ruled: each drifts a little
-    const int x0 = mx + static_cast<int>(uni(rng, 0, 0.04) * W);
-    int x = x0;
-    std::vector<std::string> words;
-    const int line_index =
-        static_cast<int>(page.text.empty() ? 0 : std::count(page.text.begin(), page.text.end(), '\n'));
-    auto place = [&](const PlacedWord& pw, int word_index) {
-      for (size_t k = 0; k < pw.glyphs.size(); ++k) {
-        const Glyph& g = pw.glyphs[k];
-        const int gx = x + pw.offsets[k];
-        const double by = base_y + slope * (gx - x0) + uni(rng, -0.06, 0.06) * hand.h;
-        const int gy = static_cast<int>(std::lround(by)) - g.ink.rows;
-        const cv::Rect r = cv::Rect(gx, gy, g.ink.cols, g.ink.rows) & cv::Rect(0, 0, W, H);
-        if (r.area() > 0) {
-          cv::Mat dst = ink(r);
-          cv::max(dst, g.ink(cv::Rect(r.x - gx, r.y - gy, r.width, r.height)), dst);
-        }
-        boxes.push_back({g.ch, g.sample, cv::Rect(gx, gy, g.ink.cols, g.ink.rows), line_index, word_index});
-      }
-      x += pw.width;
-    };
-    if (!cfg.text.empty()) {
-      for (size_t wi = 0; wi < fixed[li].size(); ++wi) {
-        x += fixed_gaps[li][wi];
-        place(fixed[li][wi], static_cast<int>(wi));
-      }
-      words = fixed_words[li];
-    } else {
-      for (int tries = 0; tries < 50; ++tries) {
-        const std::string w = random_word(cfg.words, dict, maker, rng);
-        const PlacedWord pw = lay_out_word(w, hand, maker, rng);
-        const int gap =
-            words.empty() ? 0 : static_cast<int>(std::lround(hand.h * word_gap_ratio * uni(rng, 0.8, 1.25)));
-        if (x + gap + pw.width > W - mx) {
-          if (!words.empty()) break;  // line full
-          continue;                   // a word too long for an empty line: draw another
-        }
-        x += gap;
-        place(pw, static_cast<int>(words.size()));
-        words.push_back(w);
-      }
-    }
-    if (words.empty()) continue;
-    for (size_t k = 0; k < words.size(); ++k) page.text += (k ? " " : "") + words[k];
-    page.text += '\n';
-  }
-
-  // Skew the whole sheet, as if the phone was held at an angle.
-  const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(W / 2.0f, H / 2.0f), skew, 1.0);
-  cv::Mat turned;
-  cv::warpAffine(ink, turned, m, ink.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-  for (const Box& b : boxes) {
-    std::vector<cv::Point2f> corners = {{float(b.r.x), float(b.r.y)},
-                                        {float(b.r.br().x), float(b.r.y)},
-                                        {float(b.r.x), float(b.r.br().y)},
-                                        {float(b.r.br().x), float(b.r.br().y)}},
-                             out;
-    cv::transform(corners, out, m);
-    page.glyphs.push_back({b.ch, b.sample, cv::boundingRect(out) & cv::Rect(0, 0, W, H), b.r, b.line, b.word});
-  }
-  page.rotation = cv::Matx23d(m);
+  const cv::Mat turned = turn_sheet(drawing, plan.skew, page);
+  page.text = std::move(drawing.text);
+  page.glyphs = std::move(drawing.glyphs);
   page.image = render_photo(turned, rng);
   return page;
 }

@@ -55,8 +55,8 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
 std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
                                      int pages, uint64_t seed);
 
-// The uppercase A-Z words of a word list file (one word a line, 2-10 letters, deduplicated, in file order), or the
-// built-in list when the file cannot be read.
+// The uppercase A-Z words of a word list file (one word a line, 2-10 letters as util/words.h is_letter_word decides,
+// deduplicated, in file order), or the built-in list when the file cannot be read.
 std::vector<std::string> load_words(const std::string& path);
 
 }  // namespace scrawl
