@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "scrawl/image/codec.h"
+#include "scrawl/util/bytes.h"
 
 namespace {
 
@@ -157,3 +158,28 @@ TEST(Codec, GarbageIsEmptyNotACrash) {
 }
 
 }  // namespace
+
+// util/bytes.h, which the header parsers (PNG, JPEG, TIFF, EXIF, IDX, MATLAB) share: bytes >= 0x80 must not
+// sign-extend, and the offset is honoured.
+TEST(Bytes, BothByteOrdersAtAnOffset) {
+  const std::string b("\x00\x01\x82\xff\x04\x85", 6);
+  EXPECT_EQ(scrawl::be16(b, 1), 0x0182u);
+  EXPECT_EQ(scrawl::le16(b, 1), 0x8201u);
+  EXPECT_EQ(scrawl::be32(b, 2), 0x82ff0485u);
+  EXPECT_EQ(scrawl::le32(b, 2), 0x8504ff82u);
+  EXPECT_EQ(scrawl::u16(b, 2, true), scrawl::le16(b, 2));
+  EXPECT_EQ(scrawl::u16(b, 2, false), scrawl::be16(b, 2));
+  EXPECT_EQ(scrawl::u32(b, 1, true), scrawl::le32(b, 1));
+  EXPECT_EQ(scrawl::u32(b, 1, false), scrawl::be32(b, 1));
+}
+
+TEST(Codec, PngSignature) {
+  const std::string png = bytes_of(scrawl::encode_image(card(), "png"));
+  EXPECT_TRUE(scrawl::is_png(png));
+  EXPECT_TRUE(scrawl::is_png(png.substr(0, 8)));
+  EXPECT_FALSE(scrawl::is_png(png.substr(0, 7)));
+  std::string off = png;
+  off[3] = 'g';  // "\x89PNg"
+  EXPECT_FALSE(scrawl::is_png(off));
+  EXPECT_FALSE(scrawl::is_png(bytes_of(scrawl::encode_image(card(), "jpg"))));
+}

@@ -58,7 +58,7 @@ TEST(Plots, LinePlotIsAnImageOfTheRequestedSizeWithTheLineWhereTheDataIs) {
   PlotSeries s{"train", {}, {}};
   for (int i = 0; i <= 50; ++i) s.x.push_back(i), s.y.push_back(i);
   p.series = {s};
-  const cv::Mat img = decode(encode_png(draw_line_plot(p)));
+  const cv::Mat img = decode(png_bytes(draw_line_plot(p)));
   ASSERT_FALSE(img.empty());
   EXPECT_EQ(img.cols, 800);
   EXPECT_EQ(img.rows, 500);
@@ -100,7 +100,7 @@ TEST(Plots, WeightGridPutsUnitKInTileK) {
     w[static_cast<size_t>(12 * k + 5) * 64 + k] = 3.f;
   }
   const int scale = 4, cols = 8, tile = 28 * scale, pad = kWeightGridPad;
-  const cv::Mat img = decode(encode_png(draw_weight_grid(d, 28, 28, cols, scale)));
+  const cv::Mat img = decode(png_bytes(draw_weight_grid(d, 28, 28, cols, scale)));
   ASSERT_FALSE(img.empty());
   EXPECT_EQ(img.cols, pad + 8 * (tile + pad));
   EXPECT_EQ(img.rows, pad + 8 * (tile + pad));
@@ -172,4 +172,6 @@ TEST(Report, Base64MatchesRfc4648Vectors) {
 
 TEST(Report, HtmlEscapeEscapesMarkup) {
   EXPECT_EQ(html_escape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+  // One escape serves HTML and hOCR (XML): the C0 controls XML forbids are dropped, tab and newline kept.
+  EXPECT_EQ(html_escape(std::string("a\x01\tb\r\nc\x1f", 8)), "a\tb\nc");
 }

@@ -7,17 +7,13 @@
 #include <stdexcept>
 
 #include "scrawl/data/dataset.h"
+#include "scrawl/util/bytes.h"
 #include "scrawl/util/files.h"
 
 namespace scrawl {
 namespace {
 
 constexpr size_t kMaxFileBytes = size_t{4} << 30;  // refuse to inflate beyond 4 GiB
-
-uint32_t be32(const std::string& s, size_t at) {
-  const auto* b = reinterpret_cast<const unsigned char*>(s.data() + at);
-  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
-}
 
 std::string find_file(const std::string& stem) {
   for (const std::string& cand : {stem + ".gz", stem})

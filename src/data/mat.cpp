@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "scrawl/data/dataset.h"
+#include "scrawl/util/bytes.h"
 
 namespace scrawl {
 namespace {
@@ -98,18 +99,12 @@ class V5Checker {
 
   [[noreturn]] void fail(const std::string& what) const { throw std::runtime_error(path_ + ": " + what); }
 
-  uint32_t u32(const std::string& b, size_t at) const {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t(static_cast<unsigned char>(b[at + (little_ ? i : 3 - i)])) << (8 * i);
-    return v;
-  }
-
   // The element tag at pos (pos + 8 <= b.size()). Inside a matrix, a small element packs type, size and up to
   // 4 bytes of data into 8 bytes. Other elements are padded to a multiple of 8, except compressed ones.
   Tag tag(const std::string& b, size_t pos, bool small_ok) const {
-    const uint32_t w = u32(b, pos);
+    const uint32_t w = u32(b, pos, little_);
     if (small_ok && (w >> 16) != 0 && (w >> 16) <= 4) return {w & 0xffff, w >> 16, pos + 4, pos + 8};
-    const size_t bytes = u32(b, pos + 4);
+    const size_t bytes = u32(b, pos + 4, little_);
     const size_t pad = w == 15 ? 0 : (8 - bytes % 8) % 8;
     return {w, bytes, pos + 8, pos + 8 + bytes + pad};
   }
@@ -131,10 +126,11 @@ class V5Checker {
     if (dims.next + 8 > end) fail(where + " has no name)");
     const Tag name = tag(b, dims.next, true);
     if (name.data + name.bytes > end) fail(where + " has a malformed name)");
-    if ((u32(b, flags.data) & 0xff) == 5) return;  // sparse: dimensions may far exceed the stored values
+    if ((u32(b, flags.data, little_) & 0xff) == 5) return;  // sparse: dimensions may far exceed the stored values
     uint64_t n = 1;
     for (size_t i = 0; i < dims.bytes; i += 4)
-      n = std::min<uint64_t>(n * std::min<uint64_t>(u32(b, dims.data + i), uint64_t(1) << 32), uint64_t(1) << 40);
+      n = std::min<uint64_t>(n * std::min<uint64_t>(u32(b, dims.data + i, little_), uint64_t(1) << 32), uint64_t(1)
+                                                                                                            << 40);
     if (n > size) fail(where + " claims " + std::to_string(n) + " elements in " + std::to_string(size) + " bytes)");
   }
 
@@ -182,9 +178,7 @@ void check_v5_elements(const std::string& path) {
   const bool little = b[126] == 'I' && b[127] == 'M';
   const bool big = b[126] == 'M' && b[127] == 'I';
   if (!little && !big) throw std::runtime_error(path + ": not a MATLAB 5 file (bad endian marker)");
-  const uint16_t version =
-      little ? static_cast<uint16_t>(static_cast<unsigned char>(b[124]) | (static_cast<unsigned char>(b[125]) << 8))
-             : static_cast<uint16_t>((static_cast<unsigned char>(b[124]) << 8) | static_cast<unsigned char>(b[125]));
+  const uint32_t version = u16(b, 124, little);
   if (version != 0x0100) return;  // v7.3 files are HDF5 containers: matio checks those itself
   V5Checker(path, little).elements(b, 128, b.size(), 0);
 }

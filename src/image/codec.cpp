@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "scrawl/util/bytes.h"
+
 namespace scrawl {
 
 namespace {
@@ -27,9 +29,6 @@ constexpr uint64_t kMaxDecodedBytes = uint64_t(1) << 31;
 
 bool is_jpeg(const std::string& b) {
   return b.size() >= 3 && uint8_t(b[0]) == 0xFF && uint8_t(b[1]) == 0xD8 && uint8_t(b[2]) == 0xFF;
-}
-bool is_png(const std::string& b) {
-  return b.size() >= 8 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0;
 }
 
 // ---- JPEG (libjpeg reports fatal errors by longjmp, so no C++ object with a destructor lives in the frame
@@ -236,20 +235,18 @@ void apply_orientation(cv::Mat& m, int orientation) {
 
 int exif_orientation(const unsigned char* p, size_t n) {
   if (n < 14 || std::memcmp(p, "Exif\0\0", 6) != 0) return 1;
-  const unsigned char* t = p + 6;  // TIFF header: byte order, 42, offset of IFD0
-  const size_t tn = n - 6;
+  // TIFF header: byte order, 42, offset of IFD0
+  const std::string_view t(reinterpret_cast<const char*>(p) + 6, n - 6);
   const bool le = t[0] == 'I' && t[1] == 'I';
   if (!le && !(t[0] == 'M' && t[1] == 'M')) return 1;
-  auto u16 = [&](size_t i) { return le ? uint32_t(t[i] | t[i + 1] << 8) : uint32_t(t[i] << 8 | t[i + 1]); };
-  auto u32 = [&](size_t i) { return le ? u16(i) | u16(i + 2) << 16 : u16(i) << 16 | u16(i + 2); };
-  const size_t ifd = u32(4);
-  if (ifd + 2 > tn) return 1;
-  const size_t entries = u16(ifd);
+  const size_t ifd = u32(t, 4, le);
+  if (ifd + 2 > t.size()) return 1;
+  const size_t entries = u16(t, ifd, le);
   for (size_t k = 0; k < entries; ++k) {
     const size_t e = ifd + 2 + 12 * k;
-    if (e + 12 > tn) break;
-    if (u16(e) == 0x0112) {  // Orientation, a SHORT stored in the entry itself
-      const uint32_t v = u16(e + 8);
+    if (e + 12 > t.size()) break;
+    if (u16(t, e, le) == 0x0112) {  // Orientation, a SHORT stored in the entry itself
+      const uint32_t v = u16(t, e + 8, le);
       return v >= 1 && v <= 8 ? int(v) : 1;
     }
   }
@@ -307,7 +304,11 @@ std::vector<unsigned char> encode_image(const cv::Mat& image, const std::string&
   return out;
 }
 
-cv::Mat read_image(const std::string& path, Channels channels) {
+bool is_png(std::string_view bytes) {
+  return bytes.size() >= 8 && bytes.substr(0, 8) == "\x89PNG\r\n\x1a\n";
+}
+
+cv::Mat load_image_file(const std::string& path, Channels channels) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -6,6 +6,7 @@
 #pragma once
 #include <opencv2/core.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scrawl {
@@ -23,8 +24,11 @@ cv::Mat decode_image(const std::string& bytes, Channels channels, int reduce = 1
 std::vector<unsigned char> encode_image(const cv::Mat& image, const std::string& ext, int jpeg_quality = 95,
                                         const std::string& what = "image");
 
-// Reads a file and decodes it; empty Mat when unreadable.
-cv::Mat read_image(const std::string& path, Channels channels);
+// Reads a file and decodes it; empty Mat when unreadable. (Reader::read_image reads an image already in memory.)
+cv::Mat load_image_file(const std::string& path, Channels channels);
+
+// True when the bytes start with the 8-byte PNG signature.
+bool is_png(std::string_view bytes);
 
 // EXIF orientation (1-8) of a JPEG's APP1 segment payload ("Exif\0\0" + TIFF), 1 when absent or malformed.
 int exif_orientation(const unsigned char* app1, size_t size);

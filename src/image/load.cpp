@@ -8,23 +8,11 @@
 #include <vector>
 
 #include "scrawl/image/codec.h"
+#include "scrawl/util/bytes.h"
 
 namespace scrawl {
 
 namespace {
-uint32_t be16(const std::string& b, size_t i) {
-  return (uint8_t(b[i]) << 8) | uint8_t(b[i + 1]);
-}
-uint32_t be32(const std::string& b, size_t i) {
-  return (be16(b, i) << 16) | be16(b, i + 2);
-}
-uint32_t le16(const std::string& b, size_t i) {
-  return uint8_t(b[i]) | (uint8_t(b[i + 1]) << 8);
-}
-uint32_t le32(const std::string& b, size_t i) {
-  return le16(b, i) | (le16(b, i + 2) << 16);
-}
-
 std::optional<cv::Size> jpeg_size(const std::string& b) {
   size_t i = 2;
   while (i + 9 < b.size()) {
@@ -48,17 +36,15 @@ std::optional<cv::Size> jpeg_size(const std::string& b) {
 
 std::optional<cv::Size> tiff_size(const std::string& b) {
   const bool le = b[0] == 'I';
-  auto u16 = [&](size_t i) { return le ? le16(b, i) : be16(b, i); };
-  auto u32 = [&](size_t i) { return le ? le32(b, i) : be32(b, i); };
-  const size_t ifd = u32(4);
+  const size_t ifd = u32(b, 4, le);
   if (ifd + 2 > b.size()) return std::nullopt;
-  const uint32_t n = u16(ifd);
+  const uint32_t n = u16(b, ifd, le);
   int64_t w = -1, h = -1;
   for (uint32_t k = 0; k < n; ++k) {
     const size_t e = ifd + 2 + 12 * size_t(k);
     if (e + 12 > b.size()) break;
-    const uint32_t tag = u16(e), type = u16(e + 2);
-    const int64_t v = type == 3 ? u16(e + 8) : u32(e + 8);
+    const uint32_t tag = u16(b, e, le), type = u16(b, e + 2, le);
+    const int64_t v = type == 3 ? u16(b, e + 8, le) : u32(b, e + 8, le);
     if (tag == 256) w = v;
     if (tag == 257) h = v;
   }
@@ -69,7 +55,7 @@ std::optional<cv::Size> tiff_size(const std::string& b) {
 }  // namespace
 
 std::optional<cv::Size> header_size(const std::string& b) {
-  if (b.size() >= 24 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0)
+  if (b.size() >= 24 && is_png(b))
     return cv::Size(int(std::min<uint32_t>(be32(b, 16), 1u << 30)), int(std::min<uint32_t>(be32(b, 20), 1u << 30)));
   if (b.size() >= 4 && uint8_t(b[0]) == 0xFF && uint8_t(b[1]) == 0xD8) return jpeg_size(b);
   if (b.size() >= 26 && b[0] == 'B' && b[1] == 'M') {
@@ -102,7 +88,7 @@ LoadedPage load_page(const std::string& path, const LoadConfig& cfg) {
   }
   // libpng prints its own complaints on stderr before failing; checking the chunk CRCs first gives one clean
   // error instead, and catches a truncated file (no IEND chunk).
-  if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
+  if (is_png(bytes)) {
     size_t i = 8;
     bool end = false;
     while (!end) {

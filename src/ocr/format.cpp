@@ -6,6 +6,7 @@
 
 #include "scrawl/image/codec.h"
 #include "scrawl/util/files.h"
+#include "scrawl/util/text.h"
 
 namespace scrawl {
 
@@ -15,32 +16,6 @@ nlohmann::json box(const cv::Rect& r) {
 }
 float round3(float v) {
   return std::round(v * 1000.f) / 1000.f;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&#39;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') o += c;  // XML forbids other controls
-    }
-  }
-  return o;
 }
 
 std::string bbox(const cv::Rect& r) {
@@ -137,7 +112,7 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
   for (size_t p = 0; p < pages.size(); ++p) {
     const auto& pg = pages[p];
     const std::string pn = std::to_string(p + 1);
-    o += "<div class=\"ocr_page\" id=\"page_" + pn + "\" title=\"image &quot;" + xml_escape(pg.path) + "&quot;; " +
+    o += "<div class=\"ocr_page\" id=\"page_" + pn + "\" title=\"image &quot;" + html_escape(pg.path) + "&quot;; " +
          bbox(cv::Rect(0, 0, pg.size.width, pg.size.height)) + "; ppageno " + std::to_string(p) + "\">\n";
     for (size_t li = 0; li < pg.lines.size(); ++li) {
       const auto& l = pg.lines[li];
@@ -147,7 +122,7 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
         const auto& w = l.words[wi];
         o += (wi ? " " : "") + std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) +
              "\" title=\"" + bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) +
-             "\">" + xml_escape(w.text()) + "</span>";
+             "\">" + html_escape(w.text()) + "</span>";
       }
       o += "</span>\n";
     }
@@ -158,7 +133,7 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
 }
 
 void annotate(const std::string& image_path, const PageResult& page, const std::string& out_png) {
-  cv::Mat img = read_image(image_path, Channels::bgr);
+  cv::Mat img = load_image_file(image_path, Channels::bgr);
   if (img.empty()) throw std::runtime_error(image_path + ": cannot read image to annotate");
   // Results are in the page's upright original coordinates; the decoded image has the same size.
   const double sx = page.size.width > 0 ? double(img.cols) / page.size.width : 1.0;

@@ -12,6 +12,7 @@
 #include "scrawl/report/plots.h"
 #include "scrawl/train/metrics.h"
 #include "scrawl/util/files.h"
+#include "scrawl/util/text.h"
 
 namespace scrawl {
 
@@ -35,35 +36,8 @@ std::string base64_encode(const std::string& bytes) {
   return out;
 }
 
-std::string png_data_uri(const std::string& png_bytes) {
-  return "data:image/png;base64," + base64_encode(png_bytes);
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+std::string png_data_uri(const std::string& png) {
+  return "data:image/png;base64," + base64_encode(png);
 }
 
 std::vector<EpochStats> read_curves_csv(const std::string& path) {
@@ -154,8 +128,7 @@ std::string pct(double v, int decimals = 1) {
 }
 
 std::string img_tag(const cv::Mat& m, const std::string& alt, const std::string& cls = "plot") {
-  return "<img class=\"" + cls + "\" alt=\"" + html_escape(alt) + "\" src=\"" + png_data_uri(encode_png(m, alt)) +
-         "\">";
+  return "<img class=\"" + cls + "\" alt=\"" + html_escape(alt) + "\" src=\"" + png_data_uri(png_bytes(m, alt)) + "\">";
 }
 
 std::string json_value_text(const nlohmann::json& v) {

@@ -7,6 +7,7 @@
 #include "scrawl/data/dataset.h"
 #include "scrawl/nn/model.h"
 #include "scrawl/train/trainer.h"
+#include "scrawl/util/text.h"  // html_escape, for this page and the study's
 
 namespace scrawl {
 
@@ -27,9 +28,8 @@ void write_html_report(const std::string& path, Model& model, const Dataset& dat
 // Reads a learning-curves CSV as written by `scrawl train --curves` (columns found by header name).
 std::vector<EpochStats> read_curves_csv(const std::string& path);
 
-// Helpers shared with `scrawl study`.
+// Helpers shared with `scrawl study` (which also uses html_escape, from util/text.h).
 std::string base64_encode(const std::string& bytes);
-std::string png_data_uri(const std::string& png_bytes);
-std::string html_escape(const std::string& s);
+std::string png_data_uri(const std::string& png);
 
 }  // namespace scrawl

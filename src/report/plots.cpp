@@ -290,13 +290,13 @@ cv::Mat draw_glyph(const float* pixels, int h, int w, int scale) {
   return big;
 }
 
-std::string encode_png(const cv::Mat& img, const std::string& what) {
+std::string png_bytes(const cv::Mat& img, const std::string& what) {
   const std::vector<unsigned char> buf = encode_image(img, "png", 95, what);
   return std::string(buf.begin(), buf.end());
 }
 
 void write_png(const std::string& path, const cv::Mat& img) {
-  write_file_atomic(path, encode_png(img, path));
+  write_file_atomic(path, png_bytes(img, path));
 }
 
 void write_confusion_png(const std::string& path, const Evaluation& ev, const std::string& classes) {

@@ -43,8 +43,9 @@ cv::Mat draw_confusion(const Evaluation& ev, const std::string& classes);
 // One h x w glyph (ink high, [0,1]) as dark ink on white paper, scaled up.
 cv::Mat draw_glyph(const float* pixels, int h, int w, int scale = 3);
 
-// PNG bytes of an 8-bit image; throws naming `what` if encoding fails.
-std::string encode_png(const cv::Mat& img, const std::string& what = "image");
+// An 8-bit image encoded as PNG, the bytes in a string (for a data URI or a file); throws naming `what` if
+// encoding fails.
+std::string png_bytes(const cv::Mat& img, const std::string& what = "image");
 // Encodes and writes atomically.
 void write_png(const std::string& path, const cv::Mat& img);
 
