@@ -1,0 +1,118 @@
+#include "scrawl/ocr/ctc_decode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+namespace scrawl {
+
+namespace {
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+double log_add(double a, double b) {
+  if (a == kNegInf) return b;
+  if (b == kNegInf) return a;
+  const double m = std::max(a, b);
+  return m + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+// One text in the beam: the probability of the paths spelling it that end in a blank and in its last character,
+// the prior of its finished words, and the characters' positions on its most likely path.
+struct Beam {
+  double blank = kNegInf, last = kNegInf;
+  double prior = 0;
+  double best_path = kNegInf;  // the incoming path that set `chars`
+  std::vector<CtcChar> chars;
+  double total() const { return log_add(blank, last); }
+};
+
+// The word that `text` ends with (after its last space).
+std::string last_word(const std::string& text) {
+  const size_t space = text.rfind(' ');
+  return space == std::string::npos ? text : text.substr(space + 1);
+}
+
+double word_prior(const std::string& word, const WordDecoder* decoder, const DecodeConfig& cfg) {
+  if (!decoder || word.empty() || !(cfg.lm_weight > 0)) return 0;
+  const double p = decoder->log_prior(word, cfg);
+  return cfg.lm_weight * (std::isfinite(p) ? p : -1e3);  // a word no term allows: far below any other
+}
+
+// Adds path mass `log_p` to `text` in `next`, keeping the characters of the likeliest contributor.
+void extend(std::map<std::string, Beam>& next, const std::string& text, double log_p, bool ends_in_blank, double prior,
+            const std::vector<CtcChar>& chars) {
+  if (log_p == kNegInf) return;  // no path (a beam with no paths ending in a blank, say)
+  Beam& b = next[text];
+  if (ends_in_blank)
+    b.blank = log_add(b.blank, log_p);
+  else
+    b.last = log_add(b.last, log_p);
+  b.prior = prior;
+  if (log_p > b.best_path) {
+    b.best_path = log_p;
+    b.chars = chars;
+  }
+}
+}  // namespace
+
+CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames, const std::string& classes, int blank,
+                                const WordDecoder* decoder, const CtcDecodeConfig& cfg) {
+  const int K = int(classes.size());
+  if (blank < 0 || blank >= K) throw std::invalid_argument("ctc_beam_search: blank class out of range");
+  if (log_probs.size() < size_t(frames) * size_t(K)) throw std::invalid_argument("ctc_beam_search: too few scores");
+  const double min_log = std::log(double(cfg.min_prob));
+  std::map<std::string, Beam> beams;
+  beams[""].blank = 0;
+  for (int t = 0; t < frames; ++t) {
+    const float* y = log_probs.data() + size_t(t) * size_t(K);
+    std::map<std::string, Beam> next;
+    for (const auto& [text, b] : beams) {
+      // A blank: the same text, now ending in a blank.
+      extend(next, text, b.total() + y[blank], true, b.prior, b.chars);
+      for (int k = 0; k < K; ++k) {
+        if (k == blank || y[k] < min_log) continue;
+        const char c = classes[size_t(k)];
+        if (c == ' ' && (text.empty() || text.back() == ' ')) continue;  // no leading or doubled spaces
+        std::vector<CtcChar> chars = b.chars;
+        if (!text.empty() && c == text.back()) {
+          // The same character again: without a blank between, the path still spells `text`...
+          std::vector<CtcChar> same = b.chars;
+          if (float(std::exp(y[k])) > same.back().confidence) same.back() = {c, t, float(std::exp(y[k]))};
+          extend(next, text, b.last + y[k], false, b.prior, same);
+          // ... after a blank it spells the character twice.
+          chars.push_back({c, t, float(std::exp(y[k]))});
+          extend(next, text + c, b.blank + y[k], false, b.prior, chars);
+          continue;
+        }
+        chars.push_back({c, t, float(std::exp(y[k]))});
+        const double prior = c == ' ' ? b.prior + word_prior(last_word(text), decoder, cfg.prior) : b.prior;
+        extend(next, text + c, b.total() + y[k], false, prior, chars);
+      }
+    }
+    // Keep the likeliest texts (ties by text, so the result does not depend on the map's internals).
+    std::vector<std::pair<double, std::string>> order;
+    for (const auto& [text, b] : next) order.emplace_back(-(b.total() + b.prior), text);
+    std::sort(order.begin(), order.end());
+    beams.clear();
+    for (size_t i = 0; i < order.size() && i < size_t(std::max(cfg.beam, 1)); ++i)
+      beams.emplace(order[i].second, std::move(next[order[i].second]));
+  }
+  CtcDecodeResult best;
+  best.log_score = kNegInf;
+  for (const auto& [text, b] : beams) {
+    std::string out = text;
+    std::vector<CtcChar> chars = b.chars;
+    while (!out.empty() && out.back() == ' ') {  // a trailing space ends the last word but is not text
+      out.pop_back();
+      chars.pop_back();
+    }
+    const double score = b.total() + b.prior +
+                         (text.empty() || text.back() == ' ' ? 0 : word_prior(last_word(text), decoder, cfg.prior));
+    if (score > best.log_score) best = {out, chars, score};
+  }
+  return best;
+}
+
+}  // namespace scrawl
