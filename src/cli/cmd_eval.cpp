@@ -5,13 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "scrawl/data/dataset.h"
-#include "scrawl/nn/model_io.h"
-#include "scrawl/nn/threads.h"
-#include "scrawl/ocr/default_model.h"
+#include "model_and_data.h"
 #include "scrawl/report/plots.h"
 #include "scrawl/train/metrics.h"
-#include "scrawl/train/train_options.h"
 
 namespace scrawl::cli {
 
@@ -32,10 +28,7 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--confusion", opt->confusion, "Write the confusion matrix as a PNG picture");
   cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)");
   cmd->callback([opt] {
-    set_threads(opt->threads);
-    const std::string path = opt->model.empty() ? default_model_path() : opt->model;
-    Model model = load_model(path);
-    const Dataset data = load_dataset(opt->data, "test");
+    auto [path, model, data] = load_model_and_data(opt->model, opt->data, opt->threads);
     const Evaluation ev = evaluate(model, data);
     const auto pairs = most_confused(ev, 10);
     const std::string& cls = model.classes();

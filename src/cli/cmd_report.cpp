@@ -3,12 +3,8 @@
 #include <memory>
 
 #include "commands.h"
-#include "scrawl/data/dataset.h"
-#include "scrawl/nn/model_io.h"
-#include "scrawl/nn/threads.h"
-#include "scrawl/ocr/default_model.h"
+#include "model_and_data.h"
 #include "scrawl/report/html_report.h"
-#include "scrawl/train/train_options.h"
 
 namespace scrawl::cli {
 
@@ -34,10 +30,7 @@ void add_report(CLI::App& app) {
   cmd->add_option("--title", opt->title, "Page title");
   cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)");
   cmd->callback([opt] {
-    set_threads(opt->threads);
-    const std::string path = opt->model.empty() ? default_model_path() : opt->model;
-    Model model = load_model(path);
-    const Dataset data = load_dataset(opt->data, "test");
+    auto [path, model, data] = load_model_and_data(opt->model, opt->data, opt->threads);
     ReportOptions ro;
     ro.title = opt->title.empty() ? "scrawl report: " + model.arch() : opt->title;
     ro.model_path = path;
