@@ -1,0 +1,57 @@
+#include "scrawl/glyph/line.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+
+#include "scrawl/glyph/normalize.h"
+
+namespace scrawl {
+
+cv::Mat normalize_line(const cv::Mat& ink_in, double char_height, const LineNormalizeConfig& cfg) {
+  if (!(char_height > 0)) throw std::invalid_argument("normalize_line: character height must be positive");
+  if (ink_in.type() != CV_8U) throw std::invalid_argument("normalize_line: expected a CV_8U ink mask");
+  if (ink_in.empty() || cv::countNonZero(ink_in) == 0) return cv::Mat::zeros(cfg.height, 2 * cfg.pad, CV_32F);
+  const cv::Rect bb = cv::boundingRect(ink_in);
+  const cv::Mat ink = ink_in(bb);
+  // Scale so a character is char_px tall; strokes are matched at 4x the output scale, then area-averaged down
+  // (as normalize_glyph works at 4x), so thin and bold pens end up alike.
+  constexpr int kWork = 4;
+  const double s = double(cfg.char_px) * kWork / char_height;
+  const cv::Size big_size(std::max(1, int(std::lround(bb.width * s))), std::max(1, int(std::lround(bb.height * s))));
+  cv::Mat f, big;
+  ink.convertTo(f, CV_32F, 1.0 / 255);
+  cv::resize(f, big, big_size, 0, 0, s < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::Mat bin = big > 0.5f;
+  // Room for thickening: the crop ends at the ink.
+  const int grow = int(std::ceil(cfg.stroke * cfg.char_px * kWork));
+  cv::copyMakeBorder(bin, bin, grow, grow, grow, grow, cv::BORDER_CONSTANT, 0);
+  const double target = cfg.stroke * cfg.char_px * kWork, sw = stroke_width(bin);
+  if (sw > 0 && sw < target - 1) {
+    const int k = int(std::lround(target - sw)) | 1;
+    cv::dilate(bin, bin, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+  } else if (sw > 1.6 * target) {
+    const int k = int(std::lround(sw - target)) | 1;
+    cv::Mat er;
+    cv::erode(bin, er, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+    if (cv::countNonZero(er) > 0) bin = er;
+  }
+  bin = bin(cv::boundingRect(bin)).clone();
+  // Centre the ink's rows in the strip; a line taller than the strip (a tall flourish) is scaled down to fit.
+  const int rows = cfg.height * kWork, pad = cfg.pad * kWork;
+  cv::Mat g;
+  bin.convertTo(g, CV_32F, 1.0 / 255);
+  if (g.rows > rows) cv::resize(g, g, cv::Size(std::max(1, g.cols * rows / g.rows), rows), 0, 0, cv::INTER_AREA);
+  cv::Mat canvas = cv::Mat::zeros(rows, g.cols + 2 * pad, CV_32F);
+  g.copyTo(canvas(cv::Rect(pad, (rows - g.rows) / 2, g.cols, g.rows)));
+  cv::GaussianBlur(canvas, canvas, cv::Size(0, 0), cfg.blur_sigma * kWork);
+  cv::Mat out;
+  cv::resize(canvas, out, cv::Size(std::max(1, (canvas.cols + kWork / 2) / kWork), cfg.height), 0, 0, cv::INTER_AREA);
+  double mx;
+  cv::minMaxLoc(out, nullptr, &mx);
+  if (mx > 0) out /= mx;
+  return out;
+}
+
+}  // namespace scrawl

@@ -1,0 +1,91 @@
+#include "scrawl/train/line_synth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+#include <vector>
+
+namespace scrawl {
+
+namespace {
+double uniform(std::mt19937& rng, double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
+int uniform_int(std::mt19937& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+
+// Glyph i cropped to its ink (values above `level`) and scaled to `height` rows, as CV_32F in [0,1].
+cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level) {
+  const cv::Mat src(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(i)));
+  const cv::Mat mask = src > level;
+  cv::Rect bb = cv::boundingRect(mask);
+  if (bb.area() == 0) bb = cv::Rect(0, 0, ds.w, ds.h);
+  const double s = double(height) / bb.height;
+  cv::Mat out;
+  cv::resize(src(bb), out, cv::Size(std::max(1, int(std::lround(bb.width * s))), height), 0, 0, cv::INTER_CUBIC);
+  return out;
+}
+}  // namespace
+
+SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt19937& rng) {
+  if (glyphs.size() == 0) throw std::runtime_error("synth_line: no glyphs to draw from");
+  SynthLine line;
+  const int char_px = uniform_int(rng, cfg.char_px_min, cfg.char_px_max);
+  line.char_height = char_px;
+  const double level = uniform(rng, cfg.threshold_min, cfg.threshold_max);
+
+  // Lay the glyphs out left to right: each drawn at its own height and baseline offset, then the gap after it.
+  struct Placed {
+    cv::Mat img;
+    int x, y;
+  };
+  std::vector<Placed> placed;
+  const int words = uniform_int(rng, cfg.min_words, cfg.max_words);
+  const double drift_phase = uniform(rng, 0, 2 * std::numbers::pi),
+               drift = uniform(rng, -1, 1) * cfg.baseline_drift * char_px;
+  double x = 0;
+  int top = 0, bottom = 0;
+  for (int w = 0; w < words; ++w) {
+    if (w > 0) {
+      line.text += ' ';
+      x += uniform(rng, cfg.word_gap_min, cfg.word_gap_max) * char_px;
+    }
+    const int letters = uniform_int(rng, cfg.min_letters, cfg.max_letters);
+    for (int l = 0; l < letters; ++l) {
+      if (l > 0) x += uniform(rng, cfg.gap_min, cfg.gap_max) * char_px;
+      const int i = uniform_int(rng, 0, glyphs.size() - 1);
+      line.text += glyphs.classes[size_t(glyphs.labels[size_t(i)])];
+      const int h = std::max(4, int(std::lround(char_px * (1 + uniform(rng, -1, 1) * cfg.size_jitter))));
+      cv::Mat img = scaled_glyph(glyphs, i, h, level);
+      // Bottom-aligned on a slowly wandering baseline.
+      const int y = int(std::lround(-h + drift * std::sin(drift_phase + x / (8.0 * char_px))));
+      placed.push_back({img, int(std::lround(x)), y});
+      top = std::min(top, y);
+      bottom = std::max(bottom, y + img.rows);
+      x += img.cols;
+    }
+  }
+  // Draw them onto one canvas (overlapping ink adds up), slant it, binarize.
+  int left = 0, right = 1;
+  for (const auto& p : placed) {
+    left = std::min(left, p.x);
+    right = std::max(right, p.x + p.img.cols);
+  }
+  const int margin = char_px;
+  cv::Mat canvas = cv::Mat::zeros(bottom - top + 2 * margin, right - left + 2 * margin, CV_32F);
+  for (const auto& p : placed) {
+    cv::Mat roi = canvas(cv::Rect(p.x - left + margin, p.y - top + margin, p.img.cols, p.img.rows));
+    cv::max(roi, p.img, roi);
+  }
+  const double slant = uniform(rng, -cfg.slant_max, cfg.slant_max);
+  const cv::Matx23d shear(1, -slant, slant * canvas.rows / 2.0, 0, 1, 0);
+  cv::warpAffine(canvas, canvas, shear, canvas.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  line.ink = canvas > level;
+  line.image = normalize_line(line.ink, char_px, cfg.normalize);
+  return line;
+}
+
+}  // namespace scrawl

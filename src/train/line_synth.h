@@ -1,0 +1,40 @@
+// Training lines for the line recognizer, composed on the fly from labelled glyphs (emnist36-train): random
+// letters and digits in words, letter gaps from overlapping to wide, word gaps, size jitter, baseline drift,
+// slant and pen width, binarized and put through the reader's own line normalization (glyph/line.h), so the
+// model sees lines exactly as the reader hands them over. Every random choice comes from the caller's rng.
+#pragma once
+#include <opencv2/core.hpp>
+#include <random>
+#include <string>
+
+#include "scrawl/data/dataset.h"
+#include "scrawl/glyph/line.h"
+
+namespace scrawl {
+
+struct LineSynthConfig {
+  int min_words = 1, max_words = 4;  // words per line
+  int min_letters = 1, max_letters = 7;
+  // Letter gaps, in character heights: -0.25 (neighbours overlap by a quarter of their height, fast writing
+  // with a bold pen) to 0.35 (wide spacing). Word gaps are wider than any letter gap.
+  double gap_min = -0.25, gap_max = 0.35;
+  double word_gap_min = 0.6, word_gap_max = 1.6;
+  int char_px_min = 18, char_px_max = 60;  // drawn character height in pixels before normalization
+  double size_jitter = 0.12;               // each glyph's height varies by up to this share
+  double baseline_drift = 0.1;             // the baseline wanders up to this many character heights over the line
+  double slant_max = 0.2;                  // shear (x shift per row, in rows), either way
+  double threshold_min = 0.35, threshold_max = 0.65;  // binarization level of the drawn ink
+  LineNormalizeConfig normalize;
+};
+
+struct SynthLine {
+  cv::Mat image;           // normalized: CV_32F, normalize.height rows, ink high
+  std::string text;        // the glyphs' labels, words separated by single spaces
+  cv::Mat ink;             // the binary line before normalization (CV_8U, 255 = ink), for inspection and tests
+  double char_height = 0;  // of `ink`, in pixels
+};
+
+// One line from `glyphs` (upright, ink high, labels into glyphs.classes). Throws on an empty glyph set.
+SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt19937& rng);
+
+}  // namespace scrawl

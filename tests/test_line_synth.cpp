@@ -1,0 +1,93 @@
+// Training lines composed from glyphs, and the line normalization the reader shares with them.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+#include "scrawl/glyph/line.h"
+#include "scrawl/train/line_synth.h"
+#include "test_util.h"
+
+namespace {
+const scrawl::Dataset& test_glyphs() {
+  static const scrawl::Dataset ds = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
+  return ds;
+}
+int components(const cv::Mat& ink) {
+  cv::Mat labels;
+  return cv::connectedComponents(ink, labels, 8) - 1;
+}
+}  // namespace
+
+TEST(NormalizeLine, CharactersSpanTheirShareOfTheStrip) {
+  // A frame 300 wide and 60 tall (outer edges), pen 7 px (about the target's share of 60 px), said to be
+  // characters 60 px tall: 24 of 32 rows, centred; the width scaled alike (300 * 24/60 = 120) plus 4 columns
+  // each side.
+  cv::Mat ink = cv::Mat::zeros(80, 320, CV_8U);
+  cv::rectangle(ink, cv::Rect(10, 10, 300, 60), 255, cv::FILLED);
+  cv::rectangle(ink, cv::Rect(17, 17, 286, 46), 0, cv::FILLED);
+  ASSERT_EQ(cv::boundingRect(ink), cv::Rect(10, 10, 300, 60));
+  const cv::Mat n = scrawl::normalize_line(ink, 60);
+  EXPECT_EQ(n.type(), CV_32F);
+  EXPECT_EQ(n.rows, 32);
+  EXPECT_NEAR(n.cols, 128, 1);
+  const cv::Rect bb = cv::boundingRect(n > 0.5f);
+  EXPECT_NEAR(bb.height, 24, 1);
+  EXPECT_NEAR(bb.y, 4, 1);
+  EXPECT_NEAR(bb.x, 4, 1);
+  double mx;
+  cv::minMaxLoc(n, nullptr, &mx);
+  EXPECT_FLOAT_EQ(float(mx), 1.f);
+  EXPECT_EQ(scrawl::normalize_line(cv::Mat::zeros(10, 10, CV_8U), 10).cols, 8);
+  EXPECT_THROW(scrawl::normalize_line(ink, 0), std::invalid_argument);
+}
+
+TEST(NormalizeLine, ThinAndBoldPensComeOutAlike) {
+  cv::Mat thin = cv::Mat::zeros(100, 200, CV_8U), bold = thin.clone();
+  cv::line(thin, {20, 20}, {20, 80}, 255, 2);
+  cv::line(bold, {20, 20}, {20, 80}, 255, 14);
+  const double a = cv::countNonZero(scrawl::normalize_line(thin, 60) > 0.5f);
+  const double b = cv::countNonZero(scrawl::normalize_line(bold, 60) > 0.5f);
+  EXPECT_NEAR(a / b, 1.0, 0.35);
+}
+
+TEST(LineSynth, SameSeedSameLineAndTextMatchesTheGlyphs) {
+  scrawl::LineSynthConfig cfg;
+  std::mt19937 a(7), b(7), c(8);
+  const auto l1 = scrawl::synth_line(test_glyphs(), cfg, a), l2 = scrawl::synth_line(test_glyphs(), cfg, b);
+  const auto l3 = scrawl::synth_line(test_glyphs(), cfg, c);
+  EXPECT_EQ(l1.text, l2.text);
+  EXPECT_EQ(cv::norm(l1.image, l2.image, cv::NORM_INF), 0.0);
+  EXPECT_NE(l1.text, l3.text);
+  EXPECT_EQ(l1.image.rows, 32);
+  for (int s = 0; s < 50; ++s) {
+    std::mt19937 r{unsigned(s)};
+    const auto l = scrawl::synth_line(test_glyphs(), cfg, r);
+    ASSERT_FALSE(l.text.empty());
+    EXPECT_NE(l.text.front(), ' ');
+    EXPECT_NE(l.text.back(), ' ');
+    EXPECT_EQ(l.text.find("  "), std::string::npos);
+    for (char ch : l.text) EXPECT_TRUE(ch == ' ' || test_glyphs().classes.find(ch) != std::string::npos) << l.text;
+    // Wider text makes a wider line: at least ~half a character height per glyph after normalization.
+    EXPECT_GT(l.image.cols, int(l.text.size()) * 8) << l.text;
+  }
+}
+
+TEST(LineSynth, OverlappingGapsMakeTouchingLetters) {
+  // Gaps of -20..-25% of the character height: neighbours' ink runs together, so a word of 6 letters has fewer
+  // connected pieces than letters; wide gaps keep (almost) every letter apart.
+  scrawl::LineSynthConfig touching, apart;
+  touching.min_words = touching.max_words = apart.min_words = apart.max_words = 1;
+  touching.min_letters = touching.max_letters = apart.min_letters = apart.max_letters = 6;
+  touching.gap_min = -0.25, touching.gap_max = -0.2;
+  apart.gap_min = 0.3, apart.gap_max = 0.35;
+  touching.slant_max = apart.slant_max = 0;
+  int pieces_touching = 0, pieces_apart = 0;
+  for (int s = 0; s < 20; ++s) {
+    std::mt19937 r1{unsigned(s)}, r2{unsigned(s)};
+    pieces_touching += components(scrawl::synth_line(test_glyphs(), touching, r1).ink);
+    pieces_apart += components(scrawl::synth_line(test_glyphs(), apart, r2).ink);
+  }
+  EXPECT_LT(pieces_touching, 20 * 6 / 2);    // most neighbours touch
+  EXPECT_GE(pieces_apart, 20 * 6 * 9 / 10);  // broken glyphs may add pieces; merged ones are rare
+}
