@@ -52,8 +52,8 @@ void place(Piece& p, const Deskew& d) {
 }
 
 // Exact deskewed horizontal extent from the piece's own pixels (a tilted box overstates it).
-void refine_extent(Piece& p, const cv::Mat& labels, const Deskew& d) {
-  if (std::abs(d.s) < 0.03) return;  // under ~2 degrees the box is exact enough
+void refine_extent(Piece& p, const cv::Mat& labels, const Deskew& d, const SegmentConfig& cfg) {
+  if (std::abs(d.s) < cfg.exact_box_skew) return;
   double lo = 1e18, hi = -1e18;
   for (int y = p.box.y; y < p.box.y + p.box.height; ++y) {
     const int* l = labels.ptr<int>(y);
@@ -83,11 +83,12 @@ Piece merged(const Piece& a, const Piece& b, const Deskew& d) {
 }
 
 // Skew angle that makes the piece centres fall into the fewest, fullest horizontal bands.
-double estimate_skew(const std::vector<Piece>& pieces, double char_h, double max_deg) {
+double estimate_skew(const std::vector<Piece>& pieces, double char_h, const SegmentConfig& cfg) {
   if (pieces.size() < 3) return 0;
-  const double bin = std::max(char_h / 3, 1.0);
+  const double bin = std::max(char_h / cfg.skew_bands, 1.0);
   double best = 0, best_score = -1;
-  for (double deg = -max_deg; deg <= max_deg + 1e-9; deg += 0.5) {
+  const double max_deg = cfg.max_skew_degrees;
+  for (double deg = -max_deg; deg <= max_deg + 1e-9; deg += cfg.skew_step_degrees) {
     const double a = deg * CV_PI / 180;
     const Deskew d{std::cos(a), std::sin(a)};
     std::vector<double> ys;
@@ -112,7 +113,8 @@ double estimate_skew(const std::vector<Piece>& pieces, double char_h, double max
 }
 
 // Splits a too-wide piece at the weakest ink columns near the expected character boundaries.
-std::vector<Piece> split_piece(const Piece& p, int parts, const cv::Mat& labels, const Deskew& d) {
+std::vector<Piece> split_piece(const Piece& p, int parts, const cv::Mat& labels, const Deskew& d,
+                               const SegmentConfig& cfg) {
   std::vector<int> col(p.box.width, 0);
   for (int y = p.box.y; y < p.box.y + p.box.height; ++y) {
     const int* l = labels.ptr<int>(y);
@@ -122,7 +124,7 @@ std::vector<Piece> split_piece(const Piece& p, int parts, const cv::Mat& labels,
   std::vector<int> cuts{0};
   const double step = double(p.box.width) / parts;
   for (int k = 1; k < parts; ++k) {
-    const int centre = int(k * step), r = std::max(1, int(step * 0.35));
+    const int centre = int(k * step), r = std::max(1, int(step * cfg.split_search));
     int best = centre;
     for (int x = std::max(1, centre - r); x < std::min(p.box.width - 1, centre + r); ++x)
       if (col[x] < col[best]) best = x;
@@ -137,6 +139,317 @@ std::vector<Piece> split_piece(const Piece& p, int parts, const cv::Mat& labels,
     out.push_back(q);
   }
   return out;
+}
+
+// ---- The phases of segment_mask, in the order the data flows through them. ----
+
+// The ink's 8-connected components (label 0 is paper) and the pen's stroke width, in working pixels.
+struct Components {
+  cv::Mat labels, stats;
+  int count = 0;  // including label 0
+  double stroke_w = 1;
+
+  cv::Rect box(int i) const {
+    return cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                    stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  }
+};
+
+Components find_components(const cv::Mat& ink) {
+  Components cc;
+  cv::Mat centroids;
+  cc.count = cv::connectedComponentsWithStats(ink, cc.labels, cc.stats, centroids, 8, CV_32S);
+  if (cc.count > 1) cc.stroke_w = std::max(1.0, stroke_width(ink));
+  return cc;
+}
+
+// Typical character height: the median height of components that are more than specks; 0 when there are none.
+double char_height(const Components& cc, cv::Size page, const SegmentConfig& cfg) {
+  const int max_w = int(cfg.char_max_page * page.width), max_h = int(cfg.char_max_page * page.height);
+  std::vector<double> hs;
+  for (int i = 1; i < cc.count; ++i) {
+    const cv::Rect b = cc.box(i);
+    if (b.height >= cfg.char_min_strokes * cc.stroke_w && b.height < max_h && b.width < max_w) hs.push_back(b.height);
+  }
+  return median(hs);
+}
+
+// Character-sized pieces (mains) and the small ones that may belong to them (smalls), undeskewed; noise and page
+// furniture are dropped.
+struct Pieces {
+  std::vector<Piece> mains, smalls;
+};
+
+Pieces sort_components(const Components& cc, double char_h, const SegmentConfig& cfg) {
+  const double sw = cc.stroke_w;
+  Pieces out;
+  for (int i = 1; i < cc.count; ++i) {
+    Piece p;
+    p.box = cc.box(i);
+    p.labels = {i};
+    p.area = cc.stats.at<int>(i, cv::CC_STAT_AREA);
+    if (p.box.height > cfg.max_char_height * char_h || p.box.width > cfg.max_char_height * cfg.max_char_aspect * char_h)
+      continue;
+    if (p.box.width < cfg.min_speck * sw && p.box.height < cfg.min_speck * sw) continue;
+    if (p.area < cfg.min_speck_area * sw * sw) continue;
+    (p.box.height >= cfg.min_char_height * char_h ? out.mains : out.smalls).push_back(std::move(p));
+  }
+  return out;
+}
+
+// Places every piece in the coordinates where lines run level; returns that rotation.
+Deskew deskew(Pieces& pieces, double skew_degrees, const cv::Mat& labels, const SegmentConfig& cfg) {
+  const double a = skew_degrees * CV_PI / 180;
+  const Deskew d{std::cos(a), std::sin(a)};
+  for (auto* set : {&pieces.mains, &pieces.smalls})
+    for (auto& p : *set) {
+      place(p, d);
+      refine_extent(p, labels, d, cfg);
+    }
+  return d;
+}
+
+// Lines: chain the main pieces left to right, each joining the line whose tracked centre is nearest.
+std::vector<LineBuild> chain_lines(std::vector<Piece> mains, double char_h, const SegmentConfig& cfg) {
+  std::sort(mains.begin(), mains.end(), [](const Piece& p, const Piece& q) { return p.x0 < q.x0; });
+  std::vector<LineBuild> lines;
+  for (auto& p : mains) {
+    int best = -1;
+    double best_dy = 1e18;
+    for (size_t k = 0; k < lines.size(); ++k) {
+      const double dy = std::abs(p.cy - lines[k].y);
+      if (dy < cfg.line_tolerance * char_h && p.x0 - lines[k].right < cfg.line_gap * char_h && dy < best_dy) {
+        best = int(k);
+        best_dy = dy;
+      }
+    }
+    if (best < 0) {
+      lines.push_back({});
+      lines.back().y = p.cy;
+      best = int(lines.size()) - 1;
+    }
+    auto& L = lines[best];
+    // Mostly the newest glyph: follows waves.
+    L.y = L.pieces.empty() ? p.cy : cfg.line_inertia * L.y + (1 - cfg.line_inertia) * p.cy;
+    L.right = std::max(L.right, p.x1);
+    L.ysum += p.cy;
+    L.pieces.push_back(std::move(p));
+  }
+  return lines;
+}
+
+// The deskewed rectangle a line's pieces cover.
+struct Band {
+  double top = 1e18, bot = -1e18, x0 = 1e18, x1 = -1e18;
+};
+
+Band band_of(const LineBuild& L, const Deskew& d) {
+  Band b;
+  for (const auto& p : L.pieces) {
+    const double hh = p.box.height * d.c / 2;
+    b.top = std::min(b.top, p.cy - hh);
+    b.bot = std::max(b.bot, p.cy + hh);
+    b.x0 = std::min(b.x0, p.x0);
+    b.x1 = std::max(b.x1, p.x1);
+  }
+  return b;
+}
+
+// The line whose band (with margins) holds the small piece, nearest its middle first; -1 for none.
+int line_of_small(const Piece& sp, const std::vector<LineBuild>& lines, const Deskew& d, double char_h,
+                  const SegmentConfig& cfg) {
+  int best = -1;
+  double best_dy = 1e18;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const Band b = band_of(lines[k], d);
+    const double dy = std::abs(sp.cy - (b.top + b.bot) / 2);
+    const double margin = cfg.small_margin * char_h;
+    const bool inside = sp.cy > b.top - margin && sp.cy < b.bot + margin && sp.x1 > b.x0 - cfg.small_lead * char_h &&
+                        sp.x0 < b.x1 + cfg.line_gap * char_h;
+    if (inside && dy < best_dy) {
+      best = int(k);
+      best_dy = dy;
+    }
+  }
+  return best;
+}
+
+// Merges the small piece into the line's glyph it is a detached stroke of: within that glyph's columns and
+// touching its box, give or take a stroke. False when it is no glyph's.
+bool merge_into_host(LineBuild& L, const Piece& sp, const Deskew& d, double char_h, const SegmentConfig& cfg) {
+  int host = -1;
+  double host_ov = 0;
+  for (size_t j = 0; j < L.pieces.size(); ++j) {
+    const double ov = std::min(sp.x1, L.pieces[j].x1) - std::max(sp.x0, L.pieces[j].x0);
+    if (ov > host_ov) {
+      host_ov = ov;
+      host = int(j);
+    }
+  }
+  if (host < 0 || host_ov <= cfg.stroke_overlap * (sp.x1 - sp.x0)) return false;
+  Piece& h = L.pieces[host];
+  if (std::abs(sp.cy - h.cy) >= (sp.box.height + h.box.height) / 2.0 + cfg.stroke_touch * char_h) return false;
+  h = merged(h, sp, d);
+  return true;
+}
+
+// A period: small, roundish, in the lower part of the line's band.
+bool is_period(const Piece& sp, const Band& b, double char_h, double stroke_w, const SegmentConfig& cfg) {
+  const double lo = std::min(sp.box.width, sp.box.height), hi = std::max(sp.box.width, sp.box.height);
+  return lo >= cfg.period_round * hi && hi <= cfg.period_max * char_h && hi >= cfg.period_min * stroke_w &&
+         sp.cy > b.top + cfg.period_low * (b.bot - b.top);
+}
+
+// Small pieces: parts of a character above or below it, or punctuation sitting on the baseline. Others are noise.
+void attach_smalls(std::vector<LineBuild>& lines, std::vector<Piece> smalls, const Deskew& d, double char_h,
+                   double stroke_w, const SegmentConfig& cfg) {
+  for (auto& sp : smalls) {
+    const int k = line_of_small(sp, lines, d, char_h, cfg);
+    if (k < 0) continue;
+    LineBuild& L = lines[k];
+    if (merge_into_host(L, sp, d, char_h, cfg)) continue;
+    if (is_period(sp, band_of(L, d), char_h, stroke_w, cfg)) {
+      sp.punct = '.';
+      L.pieces.push_back(std::move(sp));
+    }
+  }
+}
+
+// Reading order: lines top to bottom by the mean deskewed height of their pieces.
+void order_lines(std::vector<LineBuild>& lines) {
+  std::sort(lines.begin(), lines.end(),
+            [](const LineBuild& p, const LineBuild& q) { return p.ysum / p.pieces.size() < q.ysum / q.pieces.size(); });
+}
+
+// Broken characters: neighbours sharing most of their horizontal extent become one piece.
+void merge_overlapping(std::vector<Piece>& ps, const Deskew& d, const SegmentConfig& cfg) {
+  for (size_t j = 0; j + 1 < ps.size();) {
+    const double ov = std::min(ps[j].x1, ps[j + 1].x1) - std::max(ps[j].x0, ps[j + 1].x0);
+    const double narrow = std::min(ps[j].x1 - ps[j].x0, ps[j + 1].x1 - ps[j + 1].x0);
+    if (!ps[j].punct && !ps[j + 1].punct && ov > cfg.overlap_merge * narrow) {
+      ps[j] = merged(ps[j], ps[j + 1], d);
+      ps.erase(ps.begin() + long(j) + 1);
+    } else {
+      ++j;
+    }
+  }
+}
+
+// The line's typical character width: the median glyph width, but no narrower than its glyphs' height allows
+// (a line of I's and 1's would otherwise make every letter look like touching ones).
+double typical_width(const std::vector<Piece>& ps, const SegmentConfig& cfg) {
+  std::vector<double> ws, hs;
+  for (const auto& p : ps)
+    if (!p.punct) {
+      ws.push_back(p.box.width);
+      hs.push_back(p.box.height);
+    }
+  return std::max(median(ws), cfg.typical_aspect * median(hs));
+}
+
+// Touching characters: pieces much wider than the line's typical character get a proposed cut.
+void propose_cuts(std::vector<Piece>& ps, double typical_w, const cv::Mat& labels, const Deskew& d,
+                  const SegmentConfig& cfg) {
+  for (auto& p : ps) {
+    const int parts = int(std::lround(p.box.width / typical_w));
+    if (!p.punct && p.box.width > cfg.split_width * typical_w && parts >= 2 &&
+        p.box.width > cfg.split_aspect * p.box.height)
+      p.parts = split_piece(p, parts, labels, d, cfg);
+  }
+}
+
+// Broken characters whose pieces barely overlap (a G drawn in two strokes, a W with a gap at a join): two narrow
+// neighbours that touch and together are no wider than one character are proposed as one cell, which keeps them
+// as its parts; the recognizer decides.
+void propose_joins(std::vector<Piece>& ps, double typical_w, double char_h, const Deskew& d, const SegmentConfig& cfg) {
+  for (size_t j = 0; j + 1 < ps.size(); ++j) {
+    Piece &a = ps[j], &b = ps[j + 1];
+    if (a.punct || b.punct || !a.parts.empty() || !b.parts.empty() || a.joined) continue;
+    const double narrow = cfg.join_narrow * typical_w;
+    if (b.x0 - a.x1 > cfg.join_max_gap * char_h || a.x1 - a.x0 > narrow || b.x1 - b.x0 > narrow ||
+        std::max(a.x1, b.x1) - std::min(a.x0, b.x0) > cfg.join_width * typical_w)
+      continue;
+    Piece m = merged(a, b, d);
+    m.parts = {a, b};
+    m.joined = true;
+    ps[j] = std::move(m);
+    ps.erase(ps.begin() + long(j) + 1);
+  }
+}
+
+// One line's pieces become its character cells, left to right.
+void make_cells(std::vector<Piece>& ps, const cv::Mat& labels, const Deskew& d, double char_h,
+                const SegmentConfig& cfg) {
+  std::sort(ps.begin(), ps.end(), [](const Piece& p, const Piece& q) { return p.cx < q.cx; });
+  merge_overlapping(ps, d, cfg);
+  const double typical_w = typical_width(ps, cfg);
+  propose_cuts(ps, typical_w, labels, d, cfg);
+  propose_joins(ps, typical_w, char_h, d, cfg);
+}
+
+// Turns pieces into glyphs in original coordinates, each with its own ink normalized for the classifier.
+struct GlyphMaker {
+  const cv::Mat& labels;
+  double scale;
+  const NormalizeConfig& normalize;
+
+  cv::Rect to_orig(const cv::Rect& r) const {
+    return cv::Rect(int(std::lround(r.x * scale)), int(std::lround(r.y * scale)), int(std::lround(r.width * scale)),
+                    int(std::lround(r.height * scale)));
+  }
+  // The piece's own ink (its components, within its box) as a binary crop.
+  cv::Mat crop(const Piece& p) const {
+    cv::Mat crop = cv::Mat::zeros(p.box.size(), CV_8U);
+    for (int y = 0; y < p.box.height; ++y) {
+      const int* l = labels.ptr<int>(p.box.y + y) + p.box.x;
+      uint8_t* c = crop.ptr<uint8_t>(y);
+      for (int x = 0; x < p.box.width; ++x)
+        if (l[x] && std::find(p.labels.begin(), p.labels.end(), l[x]) != p.labels.end()) c[x] = 255;
+    }
+    return crop;
+  }
+  Glyph operator()(const Piece& p) const {
+    Glyph g;
+    g.box = to_orig(p.box);
+    g.punct = p.punct;
+    g.joined = p.joined;
+    if (!p.punct) {
+      g.norm = normalize_glyph(crop(p), normalize);
+      for (const Piece& q : p.parts) {
+        Glyph part;
+        part.box = to_orig(q.box);
+        part.norm = normalize_glyph(crop(q), normalize);
+        g.parts.push_back(std::move(part));
+      }
+    }
+    return g;
+  }
+};
+
+// One line's cells grouped into words at the gaps word_breaks picks.
+Line words_of(const std::vector<Piece>& ps, double char_h, const GlyphMaker& glyph, const SegmentConfig& cfg) {
+  std::vector<double> gaps, lh;
+  for (size_t j = 0; j + 1 < ps.size(); ++j) gaps.push_back(ps[j + 1].x0 - ps[j].x1);
+  for (const auto& p : ps)
+    if (!p.punct) lh.push_back(p.box.height);
+  const std::vector<bool> brk = word_breaks(gaps, lh.empty() ? char_h : median(lh), cfg);
+  Line line;
+  Word word;
+  cv::Rect lbox, wbox;
+  for (size_t j = 0; j < ps.size(); ++j) {
+    Glyph g = glyph(ps[j]);
+    wbox = word.glyphs.empty() ? g.box : (wbox | g.box);
+    word.glyphs.push_back(std::move(g));
+    // A period belongs to the word before it, however far the writer put it.
+    if (j + 1 == ps.size() || (brk[j] && !ps[j + 1].punct)) {
+      word.box = wbox;
+      lbox = line.words.empty() ? wbox : (lbox | wbox);
+      line.words.push_back(std::move(word));
+      word = Word{};
+    }
+  }
+  line.box = lbox;
+  return line;
 }
 
 }  // namespace
@@ -155,7 +468,7 @@ double two_populations(const std::vector<double>& s, const SegmentConfig& cfg) {
     if (s[k] < cfg.min_space) continue;
     const double means = std::exp((prefix[n] - prefix[k]) / double(n - k) - prefix[k] / double(k));
     const double step = s[k] / std::max(s[k - 1], cfg.gap_floor);
-    if (means >= cfg.space_means && step >= cfg.space_step && step > best_step) {
+    if (means >= cfg.population_means_ratio && step >= cfg.population_step && step > best_step) {
       best_step = step;
       thr = (s[k - 1] + s[k]) / 2;
     }
@@ -184,7 +497,7 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_h, co
   if (best_ratio < cfg.space_ratio) thr = two_populations(s, cfg);
   if (thr > 0) {
     for (size_t i = 0; i < g.size(); ++i) brk[i] = g[i] > thr;
-  } else if (median(g) > cfg.space_alone) {
+  } else if (median(g) > cfg.all_spaces_median) {
     // One population of gaps, and wide ones: every glyph stands alone (a list of letters, a row of digits).
     for (size_t i = 0; i < g.size(); ++i) brk[i] = g[i] > cfg.gap_floor;
   }
@@ -198,233 +511,25 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale) {
   PageLayout page;
   page.size = cv::Size(int(std::lround(ink.cols * scale)), int(std::lround(ink.rows * scale)));
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
-  if (n <= 1) return page;
-  const double sw = std::max(1.0, stroke_width(ink));
-
-  // Typical character height: the median height of components that are more than specks.
-  std::vector<double> hs;
-  for (int i = 1; i < n; ++i) {
-    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    if (h >= 3 * sw && h < ink.rows / 2 && w < ink.cols / 2) hs.push_back(h);
-  }
-  if (hs.empty()) return page;
-  const double char_h = median(hs);
-  page.stroke_width = sw * scale;
+  const Components cc = find_components(ink);
+  const double char_h = char_height(cc, ink.size(), cfg);
+  if (char_h <= 0) return page;
+  page.stroke_width = cc.stroke_w * scale;
   page.char_height = char_h * scale;
 
-  std::vector<Piece> mains, smalls;
-  for (int i = 1; i < n; ++i) {
-    Piece p;
-    p.box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
-                     stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
-    p.labels = {i};
-    p.area = stats.at<int>(i, cv::CC_STAT_AREA);
-    if (p.box.height > cfg.max_char_height * char_h || p.box.width > cfg.max_char_height * 2 * char_h) continue;
-    if (p.box.width < cfg.min_speck * sw && p.box.height < cfg.min_speck * sw) continue;
-    if (p.area < 0.5 * sw * sw) continue;
-    if (p.box.height >= cfg.min_char_height * char_h)
-      mains.push_back(p);
-    else
-      smalls.push_back(p);
-  }
-  if (mains.empty()) return page;
+  Pieces pieces = sort_components(cc, char_h, cfg);
+  if (pieces.mains.empty()) return page;
+  page.skew_degrees = estimate_skew(pieces.mains, char_h, cfg);
+  const Deskew d = deskew(pieces, page.skew_degrees, cc.labels, cfg);
 
-  page.skew_degrees = estimate_skew(mains, char_h, cfg.max_skew_degrees);
-  const double a = page.skew_degrees * CV_PI / 180;
-  const Deskew d{std::cos(a), std::sin(a)};
-  for (auto& p : mains) {
-    place(p, d);
-    refine_extent(p, labels, d);
-  }
-  for (auto& p : smalls) {
-    place(p, d);
-    refine_extent(p, labels, d);
-  }
+  std::vector<LineBuild> lines = chain_lines(std::move(pieces.mains), char_h, cfg);
+  attach_smalls(lines, std::move(pieces.smalls), d, char_h, cc.stroke_w, cfg);
+  order_lines(lines);
 
-  // Lines: chain pieces left to right, each joining the line whose tracked centre is nearest.
-  std::sort(mains.begin(), mains.end(), [](const Piece& p, const Piece& q) { return p.x0 < q.x0; });
-  std::vector<LineBuild> lines;
-  for (auto& p : mains) {
-    int best = -1;
-    double best_dy = 1e18;
-    for (size_t k = 0; k < lines.size(); ++k) {
-      const double dy = std::abs(p.cy - lines[k].y);
-      if (dy < cfg.line_tolerance * char_h && p.x0 - lines[k].right < cfg.line_gap * char_h && dy < best_dy) {
-        best = int(k);
-        best_dy = dy;
-      }
-    }
-    if (best < 0) {
-      lines.push_back({});
-      lines.back().y = p.cy;
-      best = int(lines.size()) - 1;
-    }
-    auto& L = lines[best];
-    L.y = L.pieces.empty() ? p.cy : 0.3 * L.y + 0.7 * p.cy;  // mostly the newest glyph: follows waves
-    L.right = std::max(L.right, p.x1);
-    L.ysum += p.cy;
-    L.pieces.push_back(p);
-  }
-
-  // Small pieces: parts of a character above or below it, or punctuation sitting on the baseline.
-  for (auto& sp : smalls) {
-    int best = -1;
-    double best_dy = 1e18;
-    for (size_t k = 0; k < lines.size(); ++k) {
-      double top = 1e18, bot = -1e18, x0 = 1e18, x1 = -1e18;
-      for (const auto& p : lines[k].pieces) {
-        const double hh = p.box.height * d.c / 2;
-        top = std::min(top, p.cy - hh);
-        bot = std::max(bot, p.cy + hh);
-        x0 = std::min(x0, p.x0);
-        x1 = std::max(x1, p.x1);
-      }
-      const double mid = (top + bot) / 2, dy = std::abs(sp.cy - mid);
-      const bool inside = sp.cy > top - 0.25 * char_h && sp.cy < bot + 0.25 * char_h && sp.x1 > x0 - char_h &&
-                          sp.x0 < x1 + cfg.line_gap * char_h;
-      if (inside && dy < best_dy) {
-        best = int(k);
-        best_dy = dy;
-      }
-    }
-    if (best < 0) continue;
-    auto& L = lines[best];
-    // Overlapping a character horizontally: a detached stroke of it.
-    int host = -1;
-    double host_ov = 0;
-    for (size_t j = 0; j < L.pieces.size(); ++j) {
-      const double ov = std::min(sp.x1, L.pieces[j].x1) - std::max(sp.x0, L.pieces[j].x0);
-      if (ov > host_ov) {
-        host_ov = ov;
-        host = int(j);
-      }
-    }
-    // Within a character's columns and touching its box (give or take a stroke): a detached stroke of it.
-    if (host >= 0 && host_ov > 0.6 * (sp.x1 - sp.x0) &&
-        std::abs(sp.cy - L.pieces[host].cy) < (sp.box.height + L.pieces[host].box.height) / 2.0 + 0.25 * char_h) {
-      L.pieces[host] = merged(L.pieces[host], sp, d);
-      continue;
-    }
-    // A period: small, roundish, in the lower part of the line.
-    const double w = sp.box.width, h = sp.box.height;
-    double top = 1e18, bot = -1e18;
-    for (const auto& p : L.pieces) {
-      top = std::min(top, p.cy - p.box.height * d.c / 2);
-      bot = std::max(bot, p.cy + p.box.height * d.c / 2);
-    }
-    const bool round = std::min(w, h) >= 0.4 * std::max(w, h) && std::max(w, h) <= cfg.period_max * char_h &&
-                       std::max(w, h) >= 0.8 * sw;
-    if (round && sp.cy > top + cfg.period_low * (bot - top) && sp.area >= 0.5 * sw * sw) {
-      sp.punct = '.';
-      L.pieces.push_back(sp);
-    }
-  }
-
-  // Lines that are fragments of one another (same band, no horizontal overlap) are joined.
-  std::sort(lines.begin(), lines.end(),
-            [](const LineBuild& p, const LineBuild& q) { return p.ysum / p.pieces.size() < q.ysum / q.pieces.size(); });
-
+  const GlyphMaker glyph{cc.labels, scale, cfg.normalize};
   for (auto& L : lines) {
-    auto& ps = L.pieces;
-    std::sort(ps.begin(), ps.end(), [](const Piece& p, const Piece& q) { return p.cx < q.cx; });
-    // Broken characters: pieces sharing most of their horizontal extent.
-    for (size_t j = 0; j + 1 < ps.size();) {
-      const double ov = std::min(ps[j].x1, ps[j + 1].x1) - std::max(ps[j].x0, ps[j + 1].x0);
-      const double narrow = std::min(ps[j].x1 - ps[j].x0, ps[j + 1].x1 - ps[j + 1].x0);
-      if (!ps[j].punct && !ps[j + 1].punct && ov > cfg.overlap_merge * narrow) {
-        ps[j] = merged(ps[j], ps[j + 1], d);
-        ps.erase(ps.begin() + long(j) + 1);
-      } else {
-        ++j;
-      }
-    }
-    // Touching characters: pieces much wider than the line's typical character get a proposed cut.
-    std::vector<double> ws, lh;
-    for (const auto& p : ps)
-      if (!p.punct) {
-        ws.push_back(p.box.width);
-        lh.push_back(p.box.height);
-      }
-    const double typical_w = std::max(median(ws), 0.5 * median(lh));
-    for (auto& p : ps) {
-      const int parts = int(std::lround(p.box.width / typical_w));
-      if (!p.punct && p.box.width > cfg.split_width * typical_w && parts >= 2 && p.box.width > 1.2 * p.box.height)
-        p.parts = split_piece(p, parts, labels, d);
-    }
-    // Broken characters whose pieces barely overlap (a G drawn in two strokes, a W with a gap at a join): two
-    // narrow neighbours that touch and together are no wider than one character are proposed as one cell, which
-    // keeps them as its parts; the recognizer decides.
-    for (size_t j = 0; j + 1 < ps.size(); ++j) {
-      Piece &a = ps[j], &b = ps[j + 1];
-      if (a.punct || b.punct || !a.parts.empty() || !b.parts.empty() || a.joined) continue;
-      const double narrow = cfg.join_narrow * typical_w;
-      if (b.x0 - a.x1 > cfg.join_gap * char_h || a.x1 - a.x0 > narrow || b.x1 - b.x0 > narrow ||
-          std::max(a.x1, b.x1) - std::min(a.x0, b.x0) > cfg.join_width * typical_w)
-        continue;
-      Piece m = merged(a, b, d);
-      m.parts = {a, b};
-      m.joined = true;
-      ps[j] = std::move(m);
-      ps.erase(ps.begin() + long(j) + 1);
-    }
-  }
-
-  // Words and glyphs, mapped back to original coordinates.
-  auto to_orig = [&](const cv::Rect& r) {
-    return cv::Rect(int(std::lround(r.x * scale)), int(std::lround(r.y * scale)), int(std::lround(r.width * scale)),
-                    int(std::lround(r.height * scale)));
-  };
-  // The piece's own ink (its components, within its box) as a binary crop.
-  auto crop_of = [&](const Piece& p) {
-    cv::Mat crop = cv::Mat::zeros(p.box.size(), CV_8U);
-    for (int y = 0; y < p.box.height; ++y) {
-      const int* l = labels.ptr<int>(p.box.y + y) + p.box.x;
-      uint8_t* c = crop.ptr<uint8_t>(y);
-      for (int x = 0; x < p.box.width; ++x)
-        if (l[x] && std::find(p.labels.begin(), p.labels.end(), l[x]) != p.labels.end()) c[x] = 255;
-    }
-    return crop;
-  };
-  for (auto& L : lines) {
-    const auto& ps = L.pieces;
-    if (ps.empty()) continue;
-    std::vector<double> gaps, lh;
-    for (size_t j = 0; j + 1 < ps.size(); ++j) gaps.push_back(ps[j + 1].x0 - ps[j].x1);
-    for (const auto& p : ps)
-      if (!p.punct) lh.push_back(p.box.height);
-    const std::vector<bool> brk = word_breaks(gaps, lh.empty() ? char_h : median(lh), cfg);
-    Line line;
-    Word word;
-    cv::Rect lbox, wbox;
-    for (size_t j = 0; j < ps.size(); ++j) {
-      const Piece& p = ps[j];
-      Glyph g;
-      g.box = to_orig(p.box);
-      g.punct = p.punct;
-      g.joined = p.joined;
-      if (!p.punct) {
-        g.norm = normalize_glyph(crop_of(p), cfg.normalize);
-        for (const Piece& q : p.parts) {
-          Glyph part;
-          part.box = to_orig(q.box);
-          part.norm = normalize_glyph(crop_of(q), cfg.normalize);
-          g.parts.push_back(std::move(part));
-        }
-      }
-      wbox = word.glyphs.empty() ? g.box : (wbox | g.box);
-      word.glyphs.push_back(std::move(g));
-      // A period belongs to the word before it, however far the writer put it.
-      if (j + 1 == ps.size() || (brk[j] && !ps[j + 1].punct)) {
-        word.box = wbox;
-        lbox = line.words.empty() ? wbox : (lbox | wbox);
-        line.words.push_back(std::move(word));
-        word = Word{};
-      }
-    }
-    line.box = lbox;
-    page.lines.push_back(std::move(line));
+    make_cells(L.pieces, cc.labels, d, char_h, cfg);
+    if (!L.pieces.empty()) page.lines.push_back(words_of(L.pieces, char_h, glyph, cfg));
   }
   return page;
 }

@@ -11,28 +11,61 @@
 namespace scrawl {
 
 // All sizes are relative to the page's own stroke width and character height: no pixel constants.
+// Values whose comment names no origin were set by hand on the shared photos and synthesized pages when the
+// segmenter was written; the history records no sweep of them.
 struct SegmentConfig {
   BinarizeConfig binarize;
   NormalizeConfig normalize;
+
+  // Components and the page's character height.
+  double char_min_strokes = 3;   // components at least this many stroke widths tall vote on the char height ...
+  double char_max_page = 0.5;    // ... unless this big a fraction of the page either way (a border, a rule)
   double min_char_height = 0.4;  // main components are at least this tall (x char height)
   double max_char_height = 3.0;  // taller components (borders, rules, shadows) are dropped
+  double max_char_aspect = 2;    // ... and so are wider ones than this x max_char_height
   double min_speck = 0.6;        // pieces smaller than this many stroke widths both ways are noise
-  double max_skew_degrees = 15;  // the skew search covers +/- this
+  double min_speck_area = 0.5;   // ... and so are pieces with less ink than this (x stroke width squared)
+
+  // Skew: the angle at which the main pieces' centres fall into the fewest, fullest horizontal bands.
+  double max_skew_degrees = 15;    // the skew search covers +/- this
+  double skew_step_degrees = 0.5;  // ... in steps of this
+  double skew_bands = 3;           // bands per char height: narrow enough that neighbouring lines never share one
+  double exact_box_skew = 0.03;    // below this sine (~2 degrees) a rotated box's extent is exact enough
+
+  // Lines.
   double line_gap = 8.0;         // a line never spans a horizontal gap wider than this (x char height)
   double line_tolerance = 0.55;  // a glyph joins a line if its centre is this close (x char height)
-  double overlap_merge = 0.5;    // pieces overlapping this much horizontally are one character
-  double split_width = 1.45;     // wider than this x the line's typical char width: try to split
-  double join_gap = 0.0;         // neighbours this close (x char height; overlapping counts) may be one char ...
-  double join_narrow = 0.9;      // ... when each is at most this wide (x typical char width) ...
-  double join_width = 1.3;       // ... and both together at most this wide
-  double period_max = 0.35;      // a period is at most this big (x char height)
-  double period_low = 0.6;       // ... and its centre sits below this fraction of the line's height
-  double space_ratio = 1.8;      // a word gap is at least this many times the widest letter gap on its line
-  double min_space = 0.4;        // ... and at least this wide (x char height)
-  double space_means = 2.0;      // or: word gaps (geometric mean) this many times the letter gaps ...
-  double space_step = 1.5;       // ... and a step of this ratio between the widest letter gap and the word gaps
-  double space_alone = 0.55;     // a line whose gaps are all alike: spaces if their median exceeds this
-  double gap_floor = 0.15;       // gaps below this (x char height) count as this wide when comparing ratios
+  double line_inertia = 0.3;     // weight of a line's tracked centre against its newest glyph's: follows waves
+
+  // Small pieces: the nearest line whose band holds one takes it as a detached stroke or a period.
+  double small_margin = 0.25;   // the band reaches this far above and below the line's glyphs (x char height)
+  double small_lead = 1.0;      // ... and this far before its first glyph (x char height; after it: line_gap)
+  double stroke_overlap = 0.6;  // a stroke of a glyph lies this much (x its own width) within the glyph's columns
+  double stroke_touch = 0.25;   // ... and is vertically within this (x char height) of touching its box
+  double period_max = 0.35;     // a period is at most this big (x char height)
+  double period_min = 0.8;      // ... and at least this big (x stroke width)
+  double period_round = 0.4;    // ... its short side at least this x its long side
+  double period_low = 0.6;      // ... and its centre sits below this fraction of the line's height
+
+  // Character cells on a line.
+  double overlap_merge = 0.5;   // pieces overlapping this much horizontally are one character
+  double typical_aspect = 0.5;  // a line's typical char width is at least this x its typical char height
+  double split_width = 1.45;    // wider than this x the line's typical char width: try to split ...
+  double split_aspect = 1.2;    // ... when also this many times wider than tall
+  double split_search = 0.35;   // each cut is sought within this (x the expected char width) of its even spacing
+  double join_max_gap = 0.0;    // neighbours this close (x char height; overlapping counts) may be one char ...
+  double join_narrow = 0.9;     // ... when each is at most this wide (x typical char width) ...
+  double join_width = 1.3;      // ... and both together at most this wide
+
+  // Words (see word_breaks).
+  double space_ratio = 1.8;  // a word gap is at least this many times the widest letter gap on its line
+  double min_space = 0.4;    // ... and at least this wide (x char height)
+  // Or two populations: word gaps whose geometric mean is this many times the letter gaps' ...
+  double population_means_ratio = 2.0;
+  double population_step = 1.5;  // ... and a step of this ratio between the widest letter gap and the word gaps
+  // (2.5 and 1.35 until e2ba2b8 tuned both on synth seeds 55/61/71: mixed-page glyph CER 4.72 -> 4.51% on 55)
+  double all_spaces_median = 0.55;  // a line whose gaps are all alike: all spaces if their median exceeds this
+  double gap_floor = 0.15;          // gaps below this (x char height) count as this wide when comparing ratios
 };
 
 // Splits one line's sorted horizontal gaps into spaces: result[i] is true when gap i separates words.
