@@ -27,16 +27,7 @@ cv::Mat normalize_line(const cv::Mat& ink_in, double char_height, const LineNorm
   // Room for thickening: the crop ends at the ink.
   const int grow = int(std::ceil(cfg.stroke * cfg.char_px * kWork));
   cv::copyMakeBorder(bin, bin, grow, grow, grow, grow, cv::BORDER_CONSTANT, 0);
-  const double target = cfg.stroke * cfg.char_px * kWork, sw = stroke_width(bin);
-  if (sw > 0 && sw < target - 1) {
-    const int k = int(std::lround(target - sw)) | 1;
-    cv::dilate(bin, bin, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
-  } else if (sw > 1.6 * target) {
-    const int k = int(std::lround(sw - target)) | 1;
-    cv::Mat er;
-    cv::erode(bin, er, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
-    if (cv::countNonZero(er) > 0) bin = er;
-  }
+  match_stroke_width(bin, cfg.stroke * cfg.char_px * kWork);
   bin = bin(cv::boundingRect(bin)).clone();
   // Centre the ink's rows in the strip; a line taller than the strip (a tall flourish) is scaled down to fit.
   const int rows = cfg.height * kWork, pad = cfg.pad * kWork;

@@ -15,6 +15,19 @@ double stroke_width(const cv::Mat& ink) {
   return boundary > 0 ? 2.0 * area / boundary : std::sqrt(double(area));
 }
 
+void match_stroke_width(cv::Mat& bin, double target) {
+  const double sw = stroke_width(bin);
+  if (sw > 0 && sw < target - 1) {
+    const int k = int(std::lround(target - sw)) | 1;
+    cv::dilate(bin, bin, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+  } else if (sw > 1.6 * target) {
+    const int k = int(std::lround(sw - target)) | 1;
+    cv::Mat er;
+    cv::erode(bin, er, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+    if (cv::countNonZero(er) > 0) bin = er;
+  }
+}
+
 cv::Mat normalize_glyph(const cv::Mat& ink_in, const NormalizeConfig& cfg) {
   cv::Mat out = cv::Mat::zeros(cfg.size, cfg.size, CV_32F);
   if (ink_in.empty() || cv::countNonZero(ink_in) == 0) return out;
@@ -32,16 +45,7 @@ cv::Mat normalize_glyph(const cv::Mat& ink_in, const NormalizeConfig& cfg) {
   // Match EMNIST's stroke thickness relative to the glyph size: thin pen lines are thickened.
   const int margin = inner / 4;
   cv::copyMakeBorder(bin, bin, margin, margin, margin, margin, cv::BORDER_CONSTANT, 0);
-  const double sw = stroke_width(bin), target = cfg.stroke * inner;
-  if (sw > 0 && sw < target - 1) {
-    const int k = int(std::lround(target - sw)) | 1;
-    cv::dilate(bin, bin, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
-  } else if (sw > 1.6 * target) {
-    const int k = int(std::lround(sw - target)) | 1;
-    cv::Mat er;
-    cv::erode(bin, er, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
-    if (cv::countNonZero(er) > 0) bin = er;
-  }
+  match_stroke_width(bin, cfg.stroke * inner);
   // Crop to the ink again, refit into the frame, centre the box (EMNIST centres the box, not the mass).
   const cv::Rect b2 = cv::boundingRect(bin);
   const double s2 = double(inner) / std::max(b2.width, b2.height);

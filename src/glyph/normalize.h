@@ -19,6 +19,11 @@ struct NormalizeConfig {
 // 28x28 CV_32F EMNIST-like glyph (ink high, peak 1) from a binary crop (CV_8U, nonzero = ink).
 cv::Mat normalize_glyph(const cv::Mat& ink, const NormalizeConfig& cfg = {});
 
+// Thickens (dilates) or thins (erodes) the strokes of a binary mask toward `target` pixels: strokes thinner than
+// target - 1 are thickened, ones over 1.6x target thinned (bold pens vary more than EMNIST's, so only clear
+// outliers are eroded; erosion that would leave nothing is skipped). The mask needs room around its ink to grow.
+void match_stroke_width(cv::Mat& bin, double target);
+
 // Pen stroke width of a binary mask: twice the ink area over the boundary length.
 double stroke_width(const cv::Mat& ink);
 

@@ -6,17 +6,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "scrawl/util/log_math.h"
+
 namespace scrawl {
 
 namespace {
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-double log_add(double a, double b) {
-  if (a == kNegInf) return b;
-  if (b == kNegInf) return a;
-  const double m = std::max(a, b);
-  return m + std::log1p(std::exp(-std::abs(a - b)));
-}
+constexpr double kNegInf = kLogZero;
 
 // log softmax over the K classes of each of the first `frames` frames: out[t * K + k].
 std::vector<double> log_softmax_frames(const float* z, int K, int T, int frames) {

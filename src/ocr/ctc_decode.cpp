@@ -6,17 +6,12 @@
 #include <map>
 #include <stdexcept>
 
+#include "scrawl/util/log_math.h"
+
 namespace scrawl {
 
 namespace {
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-double log_add(double a, double b) {
-  if (a == kNegInf) return b;
-  if (b == kNegInf) return a;
-  const double m = std::max(a, b);
-  return m + std::log1p(std::exp(-std::abs(a - b)));
-}
+constexpr double kNegInf = kLogZero;
 
 // One text in the beam: the probability of the paths spelling it that end in a blank and in its last character,
 // the prior of its finished words, and the characters' positions on its most likely path.
