@@ -1,9 +1,10 @@
-// Augmentation on real EMNIST glyphs: shape kept, seeded determinism, identity at strength 0, plausible ink;
-// the page redraw narrows stroke-width differences and frames the glyph like EMNIST; class-balanced sampling draws
-// every class about equally often.
+// Augmentation on real EMNIST glyphs: each sample its own glyph augmented with its seed, seeded determinism, identity
+// at strength 0, plausible ink; the page redraw narrows stroke-width differences and frames the glyph like EMNIST;
+// class-balanced sampling draws every class about equally often.
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
@@ -34,20 +35,33 @@ double ink(const float* p, int n) {
   return std::accumulate(p, p + n, 0.0);
 }
 
-TEST(Augment, KeepsShapeLabelsAndRange) {
-  Batch b = first_glyphs(64);
-  const auto labels = b.y;
-  const Shape shape = b.x.shape;
-  auto aug = make_augmenter(1.f, 28, 28);
-  std::mt19937 rng(1);
-  aug(b.x, rng);
-  EXPECT_EQ(b.x.n, 64);
-  EXPECT_EQ(b.x.shape, shape);
-  EXPECT_EQ(b.x.size(), 64u * 784);
-  EXPECT_EQ(b.y, labels);
-  for (float v : b.x.data) {
-    ASSERT_GE(v, 0.f);
-    ASSERT_LE(v, 1.f);
+// What the transform could get wrong given a batch and the trainer's rng: the batch's shape or value range, which
+// glyph lands in which sample (samples are augmented on parallel threads and written back by index), and what it
+// takes from the trainer's rng (the i-th draw seeds sample i, one draw per sample, so batch order stays put).
+TEST(Augment, EachSampleIsItsOwnGlyphAugmentedWithTheIthSeed) {
+  const Batch orig = first_glyphs(64);
+  for (float redraw : {0.f, 0.5f}) {
+    SCOPED_TRACE(redraw);
+    Tensor x = orig.x;
+    std::mt19937 rng(1), expected(1);
+    make_augmenter(1.f, 28, 28, redraw)(x, rng);
+    EXPECT_EQ(x.n, 64);
+    EXPECT_EQ(x.shape, orig.x.shape);
+    ASSERT_EQ(x.size(), 64u * 784);
+    for (float v : x.data) {
+      ASSERT_GE(v, 0.f);
+      ASSERT_LE(v, 1.f);
+    }
+    std::vector<uint32_t> seeds(64);
+    for (auto& seed : seeds) seed = expected();
+    EXPECT_TRUE(rng == expected) << "the transform must take exactly one draw per sample from the trainer's rng";
+    if (redraw > 0.f) continue;  // whether a sample is redrawn is the augmenter's own draw
+    for (int i = 0; i < x.n; ++i) {
+      cv::Mat want = cv::Mat(28, 28, CV_32F, const_cast<float*>(orig.x.sample(i))).clone();
+      std::mt19937 r(seeds[i]);
+      augment_glyph(want, 1.f, r);
+      ASSERT_TRUE(std::equal(x.sample(i), x.sample(i) + 784, want.ptr<float>())) << "sample " << i;
+    }
   }
 }
 
