@@ -227,6 +227,18 @@ TEST(Segment, PeriodIsFoundByItsGeometry) {
   EXPECT_TRUE(first[1].norm.empty());
 }
 
+TEST(Segment, PeriodOnAShortLineKeepsItsLineOrder) {
+  // Lines are put in reading order by their glyphs' mean height. The period after "NO" must not count as a glyph
+  // at height 0 in that mean: with the text this far down the page it would lift "NO." above "FIRST LINE".
+  const auto layout = scrawl::segment(text_page({"FIRST LINE", "NO."}));
+  ASSERT_EQ(layout.lines.size(), 2u);
+  EXPECT_EQ(words_per_line(layout), (std::vector<size_t>{2, 1}));
+  EXPECT_LT(layout.lines[0].box.y, layout.lines[1].box.y);
+  const auto& no = layout.lines.back().words.back().glyphs;
+  ASSERT_EQ(no.size(), 3u);
+  EXPECT_EQ(no.back().punct, '.');
+}
+
 TEST(Segment, BrokenCharacterPiecesAreMerged) {
   // An "E" drawn as a spine and three separate bars: one glyph.
   cv::Mat page(300, 600, CV_8U, cv::Scalar(255));

@@ -31,7 +31,10 @@ struct LineBuild {
   std::vector<Piece> pieces;
   double y = 0;      // deskewed centre line, tracked along the line (follows wavy baselines)
   double right = 0;  // deskewed right end so far
+  // Sum and count of the main pieces' centres: their mean orders the lines. Small pieces attached later (periods,
+  // detached strokes) do not count, so a period does not drag a short line up.
   double ysum = 0;
+  int mains = 0;
 };
 
 // Rotating by -skew makes text lines horizontal: deskewed coordinates.
@@ -233,6 +236,7 @@ std::vector<LineBuild> chain_lines(std::vector<Piece> mains, double char_h, cons
     L.y = L.pieces.empty() ? p.cy : cfg.line_inertia * L.y + (1 - cfg.line_inertia) * p.cy;
     L.right = std::max(L.right, p.x1);
     L.ysum += p.cy;
+    ++L.mains;
     L.pieces.push_back(std::move(p));
   }
   return lines;
@@ -315,10 +319,10 @@ void attach_smalls(std::vector<LineBuild>& lines, std::vector<Piece> smalls, con
   }
 }
 
-// Reading order: lines top to bottom by the mean deskewed height of their pieces.
+// Reading order: lines top to bottom by the mean deskewed height of their main pieces.
 void order_lines(std::vector<LineBuild>& lines) {
   std::sort(lines.begin(), lines.end(),
-            [](const LineBuild& p, const LineBuild& q) { return p.ysum / p.pieces.size() < q.ysum / q.pieces.size(); });
+            [](const LineBuild& p, const LineBuild& q) { return p.ysum / p.mains < q.ysum / q.mains; });
 }
 
 // Broken characters: neighbours sharing most of their horizontal extent become one piece.
