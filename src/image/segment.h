@@ -22,14 +22,14 @@ struct SegmentConfig {
   double char_max_page = 0.5;    // ... unless this big a fraction of the page either way (a border, a rule)
   double min_char_height = 0.4;  // main components are at least this tall (x char height)
   double max_char_height = 3.0;  // taller components (borders, rules, shadows) are dropped
-  double max_char_aspect = 2;    // ... and so are wider ones than this x max_char_height
+  double max_char_aspect = 2;    // ... and components wider than this x max_char_height (x char height)
   double min_speck = 0.6;        // pieces smaller than this many stroke widths both ways are noise
   double min_speck_area = 0.5;   // ... and so are pieces with less ink than this (x stroke width squared)
 
   // Skew: the angle at which the main pieces' centres fall into the fewest, fullest horizontal bands.
   double max_skew_degrees = 15;    // the skew search covers +/- this
   double skew_step_degrees = 0.5;  // ... in steps of this
-  double skew_bands = 3;           // bands per char height: narrow enough that neighbouring lines never share one
+  double skew_bands = 3;           // bands per char height: a third of a letter, finer than the line spacing
   double exact_box_skew = 0.03;    // below this sine (~2 degrees) a rotated box's extent is exact enough
 
   // Lines.
