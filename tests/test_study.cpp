@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "scrawl/nn/model_io.h"
+#include "scrawl/train/train_options.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -96,6 +98,35 @@ TEST(Study, SummaryNumbersAreSane) {
   const std::string html = slurp(s.dir / "s/report.html");
   EXPECT_NE(html.find("id=\"study\""), std::string::npos);
   EXPECT_NE(html.find("id=\"mistakes\""), std::string::npos);
+}
+
+TEST(Study, BestModelRecordsWhatATrainedModelRecords) {
+  auto& s = study();
+  ASSERT_EQ(s.result.exit_code, 0) << s.result.err;
+  const auto meta = nlohmann::json::parse(scrawl::load_model(s.dir / "s/best.scrawl").meta_json);
+  const auto& trained = meta.at("trained");
+  for (const auto& [key, value] : scrawl::hyperparameters(scrawl::TrainOptions{}).items())
+    EXPECT_TRUE(trained.contains(key)) << key << " missing from " << trained.dump();
+  EXPECT_FLOAT_EQ(trained["lr"].get<float>(), s.summary["best_lr"].get<float>());
+  EXPECT_EQ(trained["epochs"], 5);
+  EXPECT_EQ(trained["seed"], 3);
+  EXPECT_EQ(trained["init"], "auto");
+  EXPECT_EQ(trained["by"], "scrawl study");
+}
+
+TEST(Study, ADivergedRateIsAResultNotAnError) {
+  using scrawl::test::emnist;
+  scrawl::test::TempDir dir;
+  // A ReLU net under plain SGD at 1e30 overflows in its first batch; the study goes on without it.
+  const auto r = scrawl::test::run_scrawl(
+      "-q study --train " + emnist("train300") + " --valid " + emnist("valid") + " --test " + emnist("test") +
+      " --arch fc64,relu,fc36 --optimizer sgd --epochs 1 --lrs 0.3,1e30 --out " + (dir / "s"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(slurp(dir / "s/summary.json"));
+  ASSERT_EQ(j["lr_search"].size(), 2u);
+  EXPECT_FALSE(j["lr_search"][0]["diverged"].get<bool>());
+  EXPECT_TRUE(j["lr_search"][1]["diverged"].get<bool>());
+  EXPECT_FLOAT_EQ(j["best_lr"].get<float>(), 0.3f);
 }
 
 TEST(Study, QuietPrintsNothingAndBadDataFailsCleanly) {

@@ -70,6 +70,20 @@ struct Trained {
   Model model;
 };
 
+// The hyperparameters a study model records: the same keys as a `scrawl train` model, plus the run's own.
+nlohmann::json trained_meta(const StudyOptions& opt, const TrainConfig& cfg, int epochs_done) {
+  TrainOptions as_trained;
+  as_trained.train = opt.train;
+  as_trained.valid = opt.valid;
+  as_trained.arch = opt.arch;
+  as_trained.cfg = cfg;
+  nlohmann::json trained = hyperparameters(as_trained);
+  trained["epochs"] = epochs_done;
+  trained["init"] = cfg.init;  // the zero-init run differs from the others only here
+  trained["by"] = "scrawl study";
+  return trained;
+}
+
 Trained train_one(const Dataset& train, const Dataset& valid, const StudyOptions& opt, float lr,
                   const std::string& init, const std::string& name, std::FILE* log) {
   InputSpec in;
@@ -91,28 +105,16 @@ Trained train_one(const Dataset& train, const Dataset& valid, const StudyOptions
       t.run.history.push_back(s);
       if (dense) t.run.unit_diff.push_back(max_unit_difference(*dense));
     });
-  } catch (const std::runtime_error& e) {
+  } catch (const TrainingDiverged&) {
     // A learning rate too high for the net is a result of the study, not an error of the command.
-    if (std::string(e.what()).rfind("training diverged", 0) != 0) throw;
     t.run.diverged = true;
   }
   if (!t.run.history.empty() && !t.run.diverged) {
     t.run.final_valid_acc = t.run.history.back().valid_acc;
     t.run.final_train_acc = t.run.history.back().train_acc;
   }
-  t.model.meta_json = nlohmann::json{{"trained",
-                                      {{"train", opt.train},
-                                       {"valid", opt.valid},
-                                       {"arch", opt.arch},
-                                       {"epochs", static_cast<int>(t.run.history.size())},
-                                       {"batch", cfg.batch},
-                                       {"lr", lr},
-                                       {"optimizer", cfg.optimizer},
-                                       {"seed", cfg.seed},
-                                       {"init", init},
-                                       {"schedule", cfg.schedule},
-                                       {"by", "scrawl study"}}}}
-                          .dump();
+  t.model.meta_json =
+      nlohmann::json{{"trained", trained_meta(opt, cfg, static_cast<int>(t.run.history.size()))}}.dump();
   if (log) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (t.run.diverged)
@@ -154,27 +156,36 @@ nlohmann::json run_json(const StudyRun& r) {
           {"curves_csv", r.curves_csv}};
 }
 
-}  // namespace
+struct Splits {
+  Dataset train, valid, test;
+};
 
-StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
+// Checks the options and makes the output folder before any data is read or any run trained.
+void check_and_prepare(const StudyOptions& opt) {
   if (opt.lrs.empty()) throw std::runtime_error("study: no learning rates to search");
   for (float lr : opt.lrs)
     if (!(lr > 0.f)) throw std::runtime_error("study: learning rates must be positive, got " + lr_tag(lr));
-  set_threads(opt.threads);
   std::error_code ec;
   std::filesystem::create_directories(opt.out, ec);
   if (ec || !std::filesystem::is_directory(opt.out))
     throw std::runtime_error(opt.out + ": cannot create output folder" + (ec ? " (" + ec.message() + ")" : ""));
-  const Dataset train = load_dataset(opt.train, "train");
-  const Dataset valid = load_dataset(opt.valid, "valid");
-  const Dataset test = load_dataset(opt.test, "test");
+}
 
-  StudyResult res;
-  Pictures pics{opt.out, {}};
+// What the summaries report besides StudyResult.
+struct Findings {
+  std::vector<Evaluation> run_tests;  // test scores of res.runs, in order
+  std::vector<ConfusedPair> pairs;    // the best run's most confused pairs on test
+  double zero_test = 0;               // the zero-init run's test accuracy
+  std::string zero_sentence;          // why zero init fails, with this study's numbers
+  std::string classes;
+};
 
-  // 1. Learning-rate search: same seed (same initial weights, same batch order) for every candidate.
+// 1. Learning-rate search: same seed (same initial weights, same batch order) for every candidate. Sets
+// res.search and res.best_lr (best final valid accuracy; a diverged run never wins). Returns the trained runs.
+std::vector<Trained> search_rates(const Splits& d, const StudyOptions& opt, StudyResult& res, Pictures& pics,
+                                  std::FILE* log) {
   std::vector<Trained> searched;
-  for (float lr : opt.lrs) searched.push_back(train_one(train, valid, opt, lr, "auto", "lr " + lr_tag(lr), log));
+  for (float lr : opt.lrs) searched.push_back(train_one(d.train, d.valid, opt, lr, "auto", "lr " + lr_tag(lr), log));
   size_t best = 0;
   for (size_t i = 0; i < searched.size(); ++i) {
     const auto& r = searched[i].run;
@@ -182,106 +193,113 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
     res.search.push_back(r);
   }
   res.best_lr = opt.lrs[best];
-  {
-    LinePlot p;
-    p.title = "Learning-rate search: valid accuracy";
-    p.xlabel = "epoch";
-    p.ylabel = "valid accuracy";
-    p.y_from_zero = true;
-    for (const auto& r : res.search) {
-      PlotSeries s{"lr " + lr_tag(r.lr), {}, {}};
-      for (const auto& e : r.history) s.x.push_back(e.epoch), s.y.push_back(e.valid_acc);
-      p.series.push_back(s);
-    }
-    pics.save("lr_search.png", draw_line_plot(p));
+  LinePlot p;
+  p.title = "Learning-rate search: valid accuracy";
+  p.xlabel = "epoch";
+  p.ylabel = "valid accuracy";
+  p.y_from_zero = true;
+  for (const auto& r : res.search) {
+    PlotSeries s{"lr " + lr_tag(r.lr), {}, {}};
+    for (const auto& e : r.history) s.x.push_back(e.epoch), s.y.push_back(e.valid_acc);
+    p.series.push_back(s);
   }
+  pics.save("lr_search.png", draw_line_plot(p));
+  return searched;
+}
 
-  // 2. Runs at the best rate, 10x and 0.1x it; reuse a search run when it already trained that rate.
-  std::vector<Model> run_models;
-  std::vector<Evaluation> run_tests;
+// 2. Runs at the best rate, 10x and 0.1x it, each scored on test; reuses a search run when it already trained that
+// rate. Sets res.runs and the best run's test scores, writes best.scrawl. Returns the three models, best first.
+std::vector<Model> run_rate_multiples(const Splits& d, const StudyOptions& opt, const std::vector<Trained>& searched,
+                                      StudyResult& res, Findings& f, Pictures& pics, std::FILE* log) {
+  std::vector<Model> models;
   for (float factor : {1.f, 10.f, 0.1f}) {
     const float lr = res.best_lr * factor;
     auto same = std::find_if(searched.begin(), searched.end(),
                              [&](const Trained& t) { return std::fabs(t.run.lr - lr) <= 1e-6f * lr; });
     Trained t = same != searched.end() ? Trained{same->run, same->model.clone()}
-                                       : train_one(train, valid, opt, lr, "auto", "lr " + lr_tag(lr), log);
+                                       : train_one(d.train, d.valid, opt, lr, "auto", "lr " + lr_tag(lr), log);
     t.run.name = "lr " + lr_tag(lr) + (factor == 1.f ? " (best)" : factor > 1.f ? " (10x)" : " (0.1x)");
     save_curves(t.run, pics, "lr" + lr_tag(lr));
-    run_tests.push_back(evaluate(t.model, test));
+    f.run_tests.push_back(evaluate(t.model, d.test));
     res.runs.push_back(t.run);
-    run_models.push_back(std::move(t.model));
+    models.push_back(std::move(t.model));
   }
-  Model& best_model = run_models.front();
-  const Evaluation& best_test = run_tests.front();
-  res.best_test_acc = best_test.accuracy;
-  res.best_test_balanced = best_test.balanced_accuracy;
-  save_model(best_model, opt.out + "/best.scrawl");
+  res.best_test_acc = f.run_tests.front().accuracy;
+  res.best_test_balanced = f.run_tests.front().balanced_accuracy;
+  save_model(models.front(), opt.out + "/best.scrawl");
+  return models;
+}
 
-  // 3. First-layer weights before (the seed's initial weights, shared by every run) and after training.
-  {
-    Model init = best_model.clone();
-    init.init_params(opt.cfg.seed, "auto");
-    const Shape s = init.input().shape;
-    pics.save("weights_before.png", draw_weight_grid(first_dense(init), s.h, s.w));
-    pics.save("weights_after.png", draw_weight_grid(first_dense(best_model), s.h, s.w));
+// 3. The best model's first-layer weights before (the seed's initial weights, shared by every run) and after
+// training, and its test confusions.
+void inspect_best(const Model& best, const StudyOptions& opt, StudyResult& res, Findings& f, Pictures& pics) {
+  Model init = best.clone();
+  init.init_params(opt.cfg.seed, "auto");
+  const Shape s = init.input().shape;
+  pics.save("weights_before.png", draw_weight_grid(first_dense(init), s.h, s.w));
+  pics.save("weights_after.png", draw_weight_grid(first_dense(best), s.h, s.w));
+  res.best_max_unit_diff = max_unit_difference(first_dense(best));
+  res.best_distinct_units = distinct_units(first_dense(best));
+  pics.save("confusion_test.png", draw_confusion(f.run_tests.front(), best.classes()));
+  f.pairs = most_confused(f.run_tests.front(), 10);
+  f.classes = best.classes();
+}
+
+// Why zero init fails, told with this study's numbers (summary.md, summary.json and report.html).
+std::string zero_init_sentence(const StudyResult& res, int hidden) {
+  const StudyRun& zero = res.zero;
+  const double diff1 = zero.unit_diff.empty() ? 0.0 : zero.unit_diff.front();
+  std::string s = "With every weight zero, all " + std::to_string(hidden) +
+                  " hidden units compute the same output and receive the same gradient, so in exact arithmetic they "
+                  "stay identical forever and the hidden layer is worth a single unit. ";
+  if (res.zero_max_unit_diff == 0.0) {
+    s += "Here they stayed exactly identical: the largest difference between two hidden units' weights after " +
+         std::to_string(zero.history.size()) + " epochs is 0";
+  } else {
+    s += "The largest difference between two hidden units' weights is " + fmt_g(diff1) +
+         " after epoch 1: float32 rounding differs between column blocks of the matrix products, and training "
+         "amplifies that noise to " +
+         fmt_g(res.zero_max_unit_diff) + " after " + std::to_string(zero.history.size()) + " epochs, yet the " +
+         std::to_string(hidden) + " units still form only " + std::to_string(res.zero_distinct_units) +
+         " distinct groups (the random init keeps " + std::to_string(res.best_distinct_units) + ")";
   }
-  res.best_max_unit_diff = max_unit_difference(first_dense(best_model));
-  res.best_distinct_units = distinct_units(first_dense(best_model));
-  pics.save("confusion_test.png", draw_confusion(best_test, best_model.classes()));
-  const auto pairs = most_confused(best_test, 10);
+  s += ". Too few distinct features to tell 36 classes apart: valid accuracy " + pct(zero.final_valid_acc) +
+       " against " + pct(res.runs.front().final_valid_acc) + " with random init at the same learning rate.";
+  return s;
+}
 
-  // 4. Zero initialization at the best rate.
-  Trained zero = train_one(train, valid, opt, res.best_lr, "zero", "zero init", log);
+void save_unit_diff_plot(const StudyResult& res, Pictures& pics) {
+  LinePlot p;
+  p.title = "Difference between hidden units (max over pairs)";
+  p.xlabel = "epoch";
+  p.ylabel = "log10 max |w_j - w_k|";
+  auto series = [](const std::string& label, const StudyRun& r) {
+    PlotSeries s{label, {}, {}};
+    for (size_t i = 0; i < r.unit_diff.size(); ++i)
+      s.x.push_back(static_cast<double>(i + 1)), s.y.push_back(std::log10(std::max(r.unit_diff[i], 1e-12)));
+    return s;
+  };
+  p.series = {series("zero init", res.zero), series("random init (best run)", res.runs.front())};
+  pics.save("unit_diff.png", draw_line_plot(p));
+}
+
+// 4. Zero initialization at the best rate: how far its hidden units drift apart, and its test accuracy.
+void run_zero_init(const Splits& d, const StudyOptions& opt, StudyResult& res, Findings& f, Pictures& pics,
+                   std::FILE* log) {
+  Trained zero = train_one(d.train, d.valid, opt, res.best_lr, "zero", "zero init", log);
   save_curves(zero.run, pics, "zero");
   res.zero = zero.run;
-  res.zero_max_unit_diff = max_unit_difference(first_dense(zero.model));
-  res.zero_distinct_units = distinct_units(first_dense(zero.model));
-  {
-    const Shape s = zero.model.input().shape;
-    pics.save("weights_zero.png", draw_weight_grid(first_dense(zero.model), s.h, s.w));
-  }
-  const double zero_test = evaluate(zero.model, test).accuracy;
+  const Dense& first = first_dense(zero.model);
+  res.zero_max_unit_diff = max_unit_difference(first);
+  res.zero_distinct_units = distinct_units(first);
+  const Shape s = zero.model.input().shape;
+  pics.save("weights_zero.png", draw_weight_grid(first, s.h, s.w));
+  f.zero_test = evaluate(zero.model, d.test).accuracy;
+  f.zero_sentence = zero_init_sentence(res, first.outputs());
+  save_unit_diff_plot(res, pics);
+}
 
-  // 5. Summaries.
-  const std::string& cls = best_model.classes();
-  const int hidden = first_dense(zero.model).outputs();
-  const double diff1 = zero.run.unit_diff.empty() ? 0.0 : zero.run.unit_diff.front();
-  std::string zero_sentence =
-      "With every weight zero, all " + std::to_string(hidden) +
-      " hidden units compute the same output and receive the same gradient, so in exact arithmetic they stay "
-      "identical forever and the hidden layer is worth a single unit. ";
-  if (res.zero_max_unit_diff == 0.0) {
-    zero_sentence +=
-        "Here they stayed exactly identical: the largest difference between two hidden units' weights "
-        "after " +
-        std::to_string(zero.run.history.size()) + " epochs is 0";
-  } else {
-    zero_sentence += "The largest difference between two hidden units' weights is " + fmt_g(diff1) +
-                     " after epoch 1: float32 rounding differs between column blocks of the matrix products, and "
-                     "training amplifies that noise to " +
-                     fmt_g(res.zero_max_unit_diff) + " after " + std::to_string(zero.run.history.size()) +
-                     " epochs, yet the " + std::to_string(hidden) + " units still form only " +
-                     std::to_string(res.zero_distinct_units) + " distinct groups (the random init keeps " +
-                     std::to_string(res.best_distinct_units) + ")";
-  }
-  zero_sentence += ". Too few distinct features to tell 36 classes apart: valid accuracy " +
-                   pct(zero.run.final_valid_acc) + " against " + pct(res.runs.front().final_valid_acc) +
-                   " with random init at the same learning rate.";
-  {
-    LinePlot p;
-    p.title = "Difference between hidden units (max over pairs)";
-    p.xlabel = "epoch";
-    p.ylabel = "log10 max |w_j - w_k|";
-    auto series = [](const std::string& label, const StudyRun& r) {
-      PlotSeries s{label, {}, {}};
-      for (size_t i = 0; i < r.unit_diff.size(); ++i)
-        s.x.push_back(static_cast<double>(i + 1)), s.y.push_back(std::log10(std::max(r.unit_diff[i], 1e-12)));
-      return s;
-    };
-    p.series = {series("zero init", zero.run), series("random init (best run)", res.runs.front())};
-    pics.save("unit_diff.png", draw_line_plot(p));
-  }
-
+void write_summary_json(const StudyOptions& opt, const StudyResult& res, const Findings& f) {
   nlohmann::json j;
   j["command"] = {
       {"train", opt.train},  {"valid", opt.valid},       {"test", opt.test},       {"out", opt.out},
@@ -292,8 +310,8 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   j["best_lr"] = res.best_lr;
   for (size_t i = 0; i < res.runs.size(); ++i) {
     auto r = run_json(res.runs[i]);
-    r["test_acc"] = run_tests[i].accuracy;
-    r["test_balanced_acc"] = run_tests[i].balanced_accuracy;
+    r["test_acc"] = f.run_tests[i].accuracy;
+    r["test_balanced_acc"] = f.run_tests[i].balanced_accuracy;
     j["runs"].push_back(r);
   }
   j["best"] = {{"lr", res.best_lr},
@@ -305,25 +323,29 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
                {"weights_before_png", "weights_before.png"},
                {"weights_after_png", "weights_after.png"},
                {"max_unit_diff", res.best_max_unit_diff}};
-  for (const auto& p : pairs)
-    j["best"]["confused_pairs"].push_back(
-        {{"a", std::string(1, cls[p.a])}, {"b", std::string(1, cls[p.b])}, {"a_as_b", p.a_as_b}, {"b_as_a", p.b_as_a}});
+  for (const auto& p : f.pairs)
+    j["best"]["confused_pairs"].push_back({{"a", std::string(1, f.classes[p.a])},
+                                           {"b", std::string(1, f.classes[p.b])},
+                                           {"a_as_b", p.a_as_b},
+                                           {"b_as_a", p.b_as_a}});
   j["zero_init"] = run_json(res.zero);
-  j["zero_init"]["test_acc"] = zero_test;
+  j["zero_init"]["test_acc"] = f.zero_test;
   j["zero_init"]["max_unit_diff"] = res.zero_max_unit_diff;
   j["zero_init"]["max_unit_diff_per_epoch"] = res.zero.unit_diff;
   j["zero_init"]["distinct_units"] = res.zero_distinct_units;
   j["zero_init"]["unit_diff_png"] = "unit_diff.png";
   j["best"]["distinct_units"] = res.best_distinct_units;
   j["zero_init"]["weights_png"] = "weights_zero.png";
-  j["zero_init"]["explanation"] = zero_sentence;
+  j["zero_init"]["explanation"] = f.zero_sentence;
   write_file_atomic(opt.out + "/summary.json", j.dump(2) + "\n");
+}
 
+void write_summary_md(const StudyOptions& opt, const Splits& d, const StudyResult& res, const Findings& f) {
   std::ostringstream md;
   md << "# scrawl study: " << opt.arch << "\n\n"
-     << "Data: train `" << opt.train << "` (" << train.size() << "), valid `" << opt.valid << "` (" << valid.size()
-     << "), test `" << opt.test << "` (" << test.size() << "). " << opt.cfg.epochs << " epochs, batch " << opt.cfg.batch
-     << ", " << opt.cfg.optimizer << ", seed " << opt.cfg.seed << ".\n\n"
+     << "Data: train `" << opt.train << "` (" << d.train.size() << "), valid `" << opt.valid << "` (" << d.valid.size()
+     << "), test `" << opt.test << "` (" << d.test.size() << "). " << opt.cfg.epochs << " epochs, batch "
+     << opt.cfg.batch << ", " << opt.cfg.optimizer << ", seed " << opt.cfg.seed << ".\n\n"
      << "## Learning-rate search\n\n| lr | final train acc | final valid acc | best valid acc |\n|---|---|---|---|\n";
   for (const auto& r : res.search)
     md << "| " << lr_tag(r.lr) << (r.lr == res.best_lr ? " **(best)**" : "") << " | "
@@ -336,7 +358,7 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   for (size_t i = 0; i < res.runs.size(); ++i) {
     const auto& r = res.runs[i];
     md << "| " << r.name << " | " << (r.diverged ? "diverged" : pct(r.final_train_acc)) << " | "
-       << (r.diverged ? "-" : pct(r.final_valid_acc)) << " | " << pct(run_tests[i].accuracy) << " |\n";
+       << (r.diverged ? "-" : pct(r.final_valid_acc)) << " | " << pct(f.run_tests[i].accuracy) << " |\n";
   }
   md << "\n";
   for (const auto& r : res.runs)
@@ -345,20 +367,23 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
      << "Test accuracy **" << pct(res.best_test_acc) << "**, balanced accuracy " << pct(res.best_test_balanced)
      << " (model: `best.scrawl`).\n\n![confusion matrix](confusion_test.png)\n\nMost confused pairs (a/b: a "
         "taken for b, b taken for a):\n\n| pair | total | a&rarr;b | b&rarr;a |\n|---|---|---|---|\n";
-  for (const auto& p : pairs)
-    md << "| " << cls[p.a] << " / " << cls[p.b] << " | " << p.total() << " | " << p.a_as_b << " | " << p.b_as_a
-       << " |\n";
+  for (const auto& p : f.pairs)
+    md << "| " << f.classes[p.a] << " / " << f.classes[p.b] << " | " << p.total() << " | " << p.a_as_b << " | "
+       << p.b_as_a << " |\n";
   md << "\nFirst-layer weights before and after training (each tile: one hidden unit's 28x28 weights):\n\n"
      << "![before](weights_before.png) ![after](weights_after.png)\n\n"
-     << "## Zero initialization\n\nFinal valid accuracy " << pct(zero.run.final_valid_acc) << ", test accuracy "
-     << pct(zero_test) << ".\n\n"
-     << zero_sentence << "\n\n![loss](" << zero.run.loss_png << ") ![accuracy](" << zero.run.acc_png
+     << "## Zero initialization\n\nFinal valid accuracy " << pct(res.zero.final_valid_acc) << ", test accuracy "
+     << pct(f.zero_test) << ".\n\n"
+     << f.zero_sentence << "\n\n![loss](" << res.zero.loss_png << ") ![accuracy](" << res.zero.acc_png
      << ")\n\n![weights after zero-init training](weights_zero.png) ![difference between hidden "
         "units](unit_diff.png)\n\n"
      << "Full page: [report.html](report.html).\n";
   write_file_atomic(opt.out + "/summary.md", md.str());
+}
 
-  // report.html: the model report for the best run, with the study's own section first.
+// report.html: the model report for the best run, with the study's own section first.
+void write_report(const StudyOptions& opt, const Splits& d, const StudyResult& res, const Findings& f,
+                  const Pictures& pics, Model& best) {
   std::ostringstream x;
   x << "<h2 id=\"study\">Study</h2>\n<p>Learning-rate search over " << res.search.size() << " rates, " << opt.cfg.epochs
     << " epochs each, " << opt.cfg.optimizer << ", batch " << opt.cfg.batch << ", seed " << opt.cfg.seed
@@ -375,13 +400,13 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   for (size_t i = 0; i < res.runs.size(); ++i) {
     const auto& r = res.runs[i];
     x << "<h3>" << html_escape(r.name) << ": valid " << pct(r.final_valid_acc) << ", test "
-      << pct(run_tests[i].accuracy) << "</h3>\n<div class=\"cols\">" << pics.img(r.loss_png, "loss")
+      << pct(f.run_tests[i].accuracy) << "</h3>\n<div class=\"cols\">" << pics.img(r.loss_png, "loss")
       << pics.img(r.acc_png, "accuracy") << "</div>\n";
   }
   x << "<h3>First-layer weights before and after training (best run)</h3>\n<div class=\"cols\">"
     << pics.img("weights_before.png", "weights before") << pics.img("weights_after.png", "weights after")
-    << "</div>\n<h3>Zero initialization</h3>\n<p>" << html_escape(zero_sentence) << "</p>\n<div class=\"cols\">"
-    << pics.img(zero.run.loss_png, "zero-init loss") << pics.img(zero.run.acc_png, "zero-init accuracy")
+    << "</div>\n<h3>Zero initialization</h3>\n<p>" << html_escape(f.zero_sentence) << "</p>\n<div class=\"cols\">"
+    << pics.img(res.zero.loss_png, "zero-init loss") << pics.img(res.zero.acc_png, "zero-init accuracy")
     << pics.img("unit_diff.png", "difference between hidden units")
     << pics.img("weights_zero.png", "first-layer weights after zero-init training") << "</div>\n";
   ReportOptions ro;
@@ -391,11 +416,30 @@ StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
   ro.curves = res.runs.front().history;
   ro.curves_source = "the best run (lr " + lr_tag(res.best_lr) + ")";
   ro.extra_html = x.str();
-  write_html_report(opt.out + "/report.html", best_model, test, ro);
+  write_html_report(opt.out + "/report.html", best, d.test, ro);
+}
+
+}  // namespace
+
+StudyResult run_study(const StudyOptions& opt, std::FILE* log) {
+  check_and_prepare(opt);
+  set_threads(opt.threads);
+  const Splits d{load_dataset(opt.train, "train"), load_dataset(opt.valid, "valid"), load_dataset(opt.test, "test")};
+  StudyResult res;
+  Findings f;
+  Pictures pics{opt.out, {}};
+  const std::vector<Trained> searched = search_rates(d, opt, res, pics, log);
+  std::vector<Model> models = run_rate_multiples(d, opt, searched, res, f, pics, log);
+  Model& best = models.front();
+  inspect_best(best, opt, res, f, pics);
+  run_zero_init(d, opt, res, f, pics, log);
+  write_summary_json(opt, res, f);
+  write_summary_md(opt, d, res, f);
+  write_report(opt, d, res, f, pics, best);
   if (log) {
     std::fprintf(log, "study: best lr %s, valid acc %.4f, test acc %.4f; zero init valid acc %.4f; wrote %s\n",
                  lr_tag(res.best_lr).c_str(), res.runs.front().final_valid_acc, res.best_test_acc,
-                 zero.run.final_valid_acc, opt.out.c_str());
+                 res.zero.final_valid_acc, opt.out.c_str());
   }
   return res;
 }

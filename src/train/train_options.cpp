@@ -12,6 +12,25 @@
 
 namespace scrawl {
 
+nlohmann::json hyperparameters(const TrainOptions& opt) {
+  const TrainConfig& c = opt.cfg;
+  return {{"train", opt.train},       {"valid", opt.valid},
+          {"arch", opt.arch},         {"epochs", c.epochs},
+          {"batch", c.batch},         {"lr", c.lr},
+          {"optimizer", c.optimizer}, {"seed", c.seed},
+          {"augment", opt.augment},   {"page_redraw", opt.page_redraw},
+          {"schedule", c.schedule},   {"weight_decay", c.weight_decay},
+          {"balanced", c.balanced},   {"keep_best", c.keep_best}};
+}
+
+nlohmann::json run_identity(const TrainOptions& opt) {
+  nlohmann::json id = hyperparameters(opt);
+  id["init"] = opt.cfg.init;
+  id["patience"] = opt.cfg.patience;
+  id["epoch_size"] = opt.cfg.epoch_size;
+  return id;
+}
+
 TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   set_threads(opt.threads);
   // Fail on an unwritable output before spending minutes training.
@@ -31,24 +50,7 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   Trainer trainer(r.model, cfg);
   if (opt.augment > 0.f || opt.page_redraw > 0.f)
     trainer.augment = make_augmenter(opt.augment, train.h, train.w, opt.page_redraw);
-  // Everything that shapes the result; a checkpoint only resumes a run with the same identity.
-  trainer.run_id = {{"train", opt.train},
-                    {"valid", opt.valid},
-                    {"arch", opt.arch},
-                    {"epochs", cfg.epochs},
-                    {"batch", cfg.batch},
-                    {"lr", cfg.lr},
-                    {"optimizer", cfg.optimizer},
-                    {"weight_decay", cfg.weight_decay},
-                    {"seed", cfg.seed},
-                    {"init", cfg.init},
-                    {"schedule", cfg.schedule},
-                    {"patience", cfg.patience},
-                    {"keep_best", cfg.keep_best},
-                    {"balanced", cfg.balanced},
-                    {"augment", opt.augment},
-                    {"epoch_size", cfg.epoch_size},
-                    {"page_redraw", opt.page_redraw}};
+  trainer.run_id = run_identity(opt);
   if (!opt.resume.empty()) trainer.resume(trainer.run_id);
   if (log)
     std::fprintf(log, "training %s on %s (%d samples, %zu parameters)%s\n", opt.arch.c_str(), opt.train.c_str(),
@@ -70,24 +72,10 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
                              " in " + opt.out);
   }
   r.best_epoch = trainer.best_epoch();
-  const auto& last = r.history.back();
-  r.model.meta_json = nlohmann::json{{"trained",
-                                      {{"train", opt.train},
-                                       {"valid", opt.valid},
-                                       {"arch", opt.arch},
-                                       {"epochs", last.epoch},
-                                       {"batch", opt.cfg.batch},
-                                       {"lr", opt.cfg.lr},
-                                       {"optimizer", opt.cfg.optimizer},
-                                       {"seed", opt.cfg.seed},
-                                       {"augment", opt.augment},
-                                       {"page_redraw", opt.page_redraw},
-                                       {"schedule", opt.cfg.schedule},
-                                       {"weight_decay", opt.cfg.weight_decay},
-                                       {"balanced", opt.cfg.balanced},
-                                       {"best_epoch", r.best_epoch},
-                                       {"keep_best", opt.cfg.keep_best}}}}
-                          .dump();
+  nlohmann::json trained = hyperparameters(opt);
+  trained["epochs"] = r.history.back().epoch;  // fewer than asked for when early stopping ended the run
+  trained["best_epoch"] = r.best_epoch;
+  r.model.meta_json = nlohmann::json{{"trained", trained}}.dump();
   save_model(r.model, opt.out);
   if (!opt.curves.empty()) write_curves_csv(opt.curves, r.history);
   return r;

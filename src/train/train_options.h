@@ -1,6 +1,7 @@
 // Everything `scrawl train` takes, as a plain struct, so the CLI, `scrawl study` and tests share one path.
 #pragma once
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@ struct TrainResult {
   std::vector<EpochStats> history;
   int best_epoch = 0;
 };
+
+// The run's hyperparameters, one key per option; epochs is the number asked for. Models record this object in
+// their metadata ("trained"; `scrawl train` adds best_epoch and the epochs trained, `scrawl study` its own keys).
+nlohmann::json hyperparameters(const TrainOptions& opt);
+// What identifies a run in its checkpoints: the hyperparameters plus the settings that steer training without
+// being recorded in the model (init, patience, epoch_size). A checkpoint only resumes a run with the same identity.
+nlohmann::json run_identity(const TrainOptions& opt);
 
 // Loads data, builds and trains the model, writes --out (and --curves). Logs epochs to `log` if not null.
 TrainResult run_training(const TrainOptions& opt, std::FILE* log);
