@@ -105,7 +105,8 @@ TEST(Study, BestModelRecordsWhatATrainedModelRecords) {
   ASSERT_EQ(s.result.exit_code, 0) << s.result.err;
   const auto meta = nlohmann::json::parse(scrawl::load_model(s.dir / "s/best.scrawl").meta_json);
   const auto& trained = meta.at("trained");
-  for (const auto& [key, value] : scrawl::hyperparameters(scrawl::TrainOptions{}).items())
+  const nlohmann::json train_keys = scrawl::hyperparameters(scrawl::TrainOptions{});
+  for (const auto& [key, value] : train_keys.items())
     EXPECT_TRUE(trained.contains(key)) << key << " missing from " << trained.dump();
   EXPECT_FLOAT_EQ(trained["lr"].get<float>(), s.summary["best_lr"].get<float>());
   EXPECT_EQ(trained["epochs"], 5);
