@@ -10,6 +10,7 @@
 
 #include "scrawl/ocr/decode.h"
 #include "scrawl/ocr/decode_page.h"
+#include "scrawl/util/chars.h"
 #include "test_util.h"
 
 using namespace scrawl;
@@ -263,7 +264,60 @@ TEST(WordDecoder, PriorIsADistributionOverStringsOfALength) {
   double sum = 0;
   for (char a : kClasses)
     for (char b : kClasses) sum += std::exp(d.log_prior(std::string{a, b}, cfg));
-  EXPECT_NEAR(sum, double(cfg.w_random + cfg.w_number + cfg.w_ngram + cfg.w_lexicon), 1e-3);
+  EXPECT_NEAR(sum, double(cfg.weights.sum()), 1e-3);
+}
+
+TEST(WordDecoder, LogTermsByName) {
+  const WordDecoder& d = default_decoder();
+  const double n_house = double(d.lexicon().count_of_length(5));
+  const PriorLogTerms house = d.log_terms("HOUSE");
+  EXPECT_DOUBLE_EQ(house.lexicon, -std::log(n_house));
+  EXPECT_GT(house.ngram, -INFINITY);
+  EXPECT_EQ(house.number, -INFINITY);
+  EXPECT_DOUBLE_EQ(house.random, -5 * std::log(36.0));
+  const PriorLogTerms year = d.log_terms("2019");
+  EXPECT_EQ(year.lexicon, -INFINITY);
+  EXPECT_EQ(year.ngram, -INFINITY);
+  EXPECT_DOUBLE_EQ(year.number, -4 * std::log(10.0));
+  EXPECT_DOUBLE_EQ(year.random, -4 * std::log(36.0));
+  // A term switched off allows nothing; the prior is the weighted sum of the terms that allow the string.
+  DecodeConfig no_words;
+  no_words.use_lexicon = false;
+  EXPECT_EQ(d.log_terms("HOUSE", no_words).lexicon, -INFINITY);
+  const PriorWeights w = DecodeConfig{}.weights;
+  EXPECT_NEAR(d.log_prior("2019"), std::log(w.number * std::pow(10.0, -4) + w.random * std::pow(36.0, -4)), 1e-12);
+  DecodeConfig only_random;
+  only_random.weights = {0, 0, 0, 1};
+  EXPECT_DOUBLE_EQ(d.log_prior("HOUSE", only_random), house.random);
+  const PriorLogTerms weighted = weighted_log_terms({0.5f, 0, 0.25f, 1}, year);
+  EXPECT_EQ(weighted.lexicon, -INFINITY);  // the term does not allow "2019"
+  EXPECT_EQ(weighted.ngram, -INFINITY);    // weight 0
+  EXPECT_DOUBLE_EQ(weighted.number, std::log(0.25) + year.number);
+  EXPECT_DOUBLE_EQ(weighted.random, year.random);
+}
+
+TEST(PriorTerms, OperationsGoInTermOrder) {
+  const PriorTerms<char> names{'l', 'g', 'n', 'r'};
+  EXPECT_EQ(names.fold(std::string(), [](std::string acc, char c) { return acc + c; }), "lgnr");
+  const PriorWeights w{1, 2, 3, 4};
+  EXPECT_EQ(w.sum(), 10.f);
+  const PriorLogTerms doubled = w.map([](float x) { return 2.0 * x; });
+  EXPECT_EQ(doubled.lexicon, 2.0);
+  EXPECT_EQ(doubled.random, 8.0);
+  const PriorLogTerms diff = doubled.zip(w, [](double a, float b) { return a - 10 * double(b); });
+  EXPECT_EQ(diff.lexicon, -8.0);
+  EXPECT_EQ(diff.ngram, -16.0);
+  EXPECT_EQ(diff.number, -24.0);
+  EXPECT_EQ(diff.random, -32.0);
+}
+
+TEST(Chars, DigitsAndCapitalsOnly) {
+  static_assert(is_digit('0') && is_digit('9') && !is_digit('/') && !is_digit(':') && !is_digit('O'));
+  static_assert(is_letter('A') && is_letter('Z') && !is_letter('@') && !is_letter('[') && !is_letter('a'));
+  for (int c = -128; c < 128; ++c) {
+    EXPECT_EQ(is_digit(char(c)), c >= '0' && c <= '9') << c;
+    EXPECT_EQ(is_letter(char(c)), c >= 'A' && c <= 'Z') << c;
+  }
 }
 
 TEST(WordDecoder, FixesConfusableLetters) {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "scrawl/util/chars.h"
+
 namespace scrawl {
 
 class CharNgram {
@@ -26,7 +28,7 @@ class CharNgram {
   // words of length n. -inf for n < 1 or n > kMaxLength.
   double log_length(size_t n) const;
 
-  static int symbol(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 1 : -1; }
+  static int symbol(char c) { return is_letter(c) ? c - 'A' + 1 : -1; }
 
   // Binary form for the decoder's cache, as Lexicon::serialize / Lexicon::parse.
   void serialize(std::string& out) const;

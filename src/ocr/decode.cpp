@@ -8,9 +8,11 @@
 #include <fstream>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
+#include "scrawl/util/chars.h"
 #include "scrawl/util/files.h"
 
 namespace scrawl {
@@ -19,11 +21,11 @@ namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr int kLexiconBest = 4;  // lexicon words kept for rescoring with the full prior
 
+using Reading = std::vector<int>;  // a class index per glyph of a word
+using Choices = std::vector<int>;  // the classes a position may take, best first
+
 double log_of(float p) {
   return std::log(std::max(double(p), 1e-12));
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
 }
 
 double log_add(double a, double b) {
@@ -33,208 +35,257 @@ double log_add(double a, double b) {
   return m + std::log(std::exp(a - m) + std::exp(b - m));
 }
 
-struct Search {
-  const std::vector<GlyphProbs>& word;
-  std::vector<std::vector<int>> cand;  // candidate classes per position, best first
-  std::vector<double> suffix_best;     // sum of the best log-prob from position i on
-  const std::vector<Lexicon::Node>* nodes = nullptr;
-  const std::string* classes = nullptr;
-  std::vector<int> path;
-  std::vector<std::pair<double, std::vector<int>>> best;  // top lexicon words by classifier score, best first
+void check_glyphs(const std::vector<GlyphProbs>& word, size_t num_classes) {
+  for (const auto& g : word)
+    if (g.p.size() != num_classes)
+      throw std::runtime_error("decode: a glyph has " + std::to_string(g.p.size()) + " probabilities, the model " +
+                               std::to_string(num_classes) + " classes");
+  if (num_classes == 0) throw std::runtime_error("decode: no classes");
+}
 
-  // Depth-first over the trie along each position's candidate letters, pruned by length and by score bound.
+// The classes each position may take, best first (the first is the per-glyph argmax).
+struct Candidates {
+  std::vector<Choices> lexicon;  // the top_k with p >= min_ratio * p_best: for lexicon words
+  std::vector<Choices> shape;    // those with p >= shape_ratio * p_best too: for numbers and trigram strings
+};
+
+// One position's candidates: the top_k classes by probability, those at or above `ratio` times the best.
+Choices top_classes(const std::vector<float>& p, const DecodeConfig& cfg) {
+  std::vector<int> order(p.size());
+  std::iota(order.begin(), order.end(), 0);
+  const size_t k = std::min<size_t>(size_t(std::max(cfg.top_k, 1)), p.size());
+  std::partial_sort(order.begin(), order.begin() + long(k), order.end(),
+                    [&](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
+  const float floor = cfg.min_ratio * p[size_t(order[0])];
+  Choices out;
+  for (size_t j = 0; j < k; ++j)
+    if (j == 0 || p[size_t(order[j])] >= floor) out.push_back(order[j]);
+  return out;
+}
+
+Candidates candidates(const std::vector<GlyphProbs>& word, const DecodeConfig& cfg) {
+  Candidates c;
+  for (const GlyphProbs& g : word) {
+    c.lexicon.push_back(top_classes(g.p, cfg));
+    const Choices& any = c.lexicon.back();
+    const float floor = cfg.shape_ratio * g.p[size_t(any[0])];
+    Choices& shape = c.shape.emplace_back();
+    for (int k : any)
+      if (k == any[0] || g.p[size_t(k)] >= floor) shape.push_back(k);
+  }
+  return c;
+}
+
+Reading argmax(const Candidates& c) {
+  Reading out;
+  for (const Choices& at : c.lexicon) out.push_back(at[0]);
+  return out;
+}
+
+DecodeResult result_of(const std::vector<GlyphProbs>& word, const std::string& classes, const Reading& cls,
+                       DecodeResult::Source src) {
+  DecodeResult d;
+  d.classes = cls;
+  d.source = src;
+  for (size_t i = 0; i < word.size(); ++i) {
+    d.text.push_back(classes[size_t(cls[i])]);
+    d.probs.push_back(word[i].p[size_t(cls[i])]);
+  }
+  return d;
+}
+
+// The best lexicon words reachable through the candidates, by classifier score alone (the lexicon term is flat
+// within a length): depth-first over the trie, pruned by the lengths below a node and by a bound on the score.
+class LexiconSearch {
+ public:
+  LexiconSearch(const std::vector<GlyphProbs>& word, const std::vector<Choices>& cand, const Lexicon& lexicon,
+                const std::string& classes)
+      : word_(word), cand_(cand), nodes_(lexicon.nodes()), classes_(classes), suffix_best_(word.size() + 1, 0) {
+    for (size_t i = word.size(); i-- > 0;)
+      suffix_best_[i] = suffix_best_[i + 1] + log_of(word[i].p[size_t(cand[i][0])]);
+  }
+
+  // Best first, at most kLexiconBest.
+  std::vector<Reading> run() {
+    walk(0, 0, 0);
+    std::vector<Reading> out;
+    for (auto& b : best_) out.push_back(std::move(b.second));
+    return out;
+  }
+
+ private:
   void walk(size_t node, size_t depth, double score) {
-    const size_t n = word.size();
-    const Lexicon::Node& nd = (*nodes)[node];
-    if (depth == n) {
-      if (!nd.terminal) return;
-      best.emplace_back(score, path);
-      std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-      if (best.size() > size_t(kLexiconBest)) best.pop_back();
+    const Lexicon::Node& nd = nodes_[node];
+    if (depth == word_.size()) {
+      if (nd.terminal) keep(score);
       return;
     }
-    const size_t left = n - depth;
+    const size_t left = word_.size() - depth;
     if (!(nd.depths & (1u << std::min<size_t>(left, 31)))) return;
-    if (best.size() == size_t(kLexiconBest) && score + suffix_best[depth] <= best.back().first) return;
-    for (int c : cand[depth]) {
-      const char letter = (*classes)[size_t(c)];
+    if (best_.size() == size_t(kLexiconBest) && score + suffix_best_[depth] <= best_.back().first) return;
+    for (int c : cand_[depth]) {
+      const char letter = classes_[size_t(c)];
       for (int k = 0; k < nd.num_children; ++k) {
         const size_t child = size_t(nd.first_child + k);
-        if ((*nodes)[child].letter != letter) continue;
-        path.push_back(c);
-        walk(child, depth + 1, score + log_of(word[depth].p[size_t(c)]));
-        path.pop_back();
+        if (nodes_[child].letter != letter) continue;
+        path_.push_back(c);
+        walk(child, depth + 1, score + log_of(word_[depth].p[size_t(c)]));
+        path_.pop_back();
       }
     }
   }
+
+  void keep(double score) {
+    best_.emplace_back(score, path_);
+    std::sort(best_.begin(), best_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (best_.size() > size_t(kLexiconBest)) best_.pop_back();
+  }
+
+  const std::vector<GlyphProbs>& word_;
+  const std::vector<Choices>& cand_;
+  const std::vector<Lexicon::Node>& nodes_;
+  const std::string& classes_;
+  std::vector<double> suffix_best_;  // sum of the best log-prob from position i on
+  Reading path_;
+  std::vector<std::pair<double, Reading>> best_;  // best first
 };
+
+// The best digit at every position, when every position has one among its candidates.
+std::optional<Reading> number_proposal(const std::vector<Choices>& shape, const std::string& classes) {
+  Reading num;
+  for (const Choices& at : shape) {
+    const auto digit = std::find_if(at.begin(), at.end(), [&](int c) { return is_digit(classes[size_t(c)]); });
+    if (digit == at.end()) return std::nullopt;
+    num.push_back(*digit);
+  }
+  return num;
+}
+
+// Letter trigram: exact Viterbi over (h2, h1) history states along the candidate letters.
+struct TrigramState {
+  int h2, h1;    // the two symbols before the next one (h2 the older)
+  double score;  // classifier log-probs plus lm_weight * trigram log-probs so far
+  int prev;      // the state it came from in the previous layer
+  int cls;       // the class taken at this position
+};
+using TrigramLayer = std::vector<TrigramState>;
+
+// Keeps `st` unless the layer holds a state of the same history that scores at least as well.
+void relax(TrigramLayer& layer, const TrigramState& st) {
+  for (auto& old : layer)
+    if (old.h2 == st.h2 && old.h1 == st.h1) {
+      if (st.score > old.score) old = st;
+      return;
+    }
+  layer.push_back(st);
+}
+
+// The states after position `g` (candidates `cand`) from those before it.
+TrigramLayer extend(const TrigramLayer& before, const GlyphProbs& g, const Choices& cand, const std::string& classes,
+                    const CharNgram& lm, double lm_weight) {
+  TrigramLayer after;
+  for (int c : cand) {
+    const int x = CharNgram::symbol(classes[size_t(c)]);
+    if (x <= 0) continue;
+    const double lc = log_of(g.p[size_t(c)]);
+    for (size_t j = 0; j < before.size(); ++j) {
+      const TrigramState& b = before[j];
+      relax(after, {b.h1, x, b.score + lc + lm_weight * lm.log_prob(b.h2, b.h1, x), int(j), c});
+    }
+  }
+  return after;
+}
+
+std::optional<Reading> trigram_proposal(const std::vector<GlyphProbs>& word, const std::vector<Choices>& shape,
+                                        const std::string& classes, const CharNgram& lm, double lm_weight) {
+  const TrigramLayer start{{0, 0, 0.0, -1, -1}};  // "^^"
+  std::vector<TrigramLayer> layers;
+  for (size_t i = 0; i < word.size(); ++i) {
+    layers.push_back(extend(i == 0 ? start : layers.back(), word[i], shape[i], classes, lm, lm_weight));
+    if (layers.back().empty()) return std::nullopt;
+  }
+  int bi = -1;
+  double bs = kNegInf;
+  for (size_t j = 0; j < layers.back().size(); ++j) {
+    const TrigramState& st = layers.back()[j];
+    const double sc = st.score + lm_weight * lm.log_prob(st.h2, st.h1, 0);
+    if (sc > bs) bs = sc, bi = int(j);
+  }
+  Reading cls(word.size());
+  for (size_t i = word.size(); i-- > 0;) {
+    cls[i] = layers[i][size_t(bi)].cls;
+    bi = layers[i][size_t(bi)].prev;
+  }
+  return cls;
+}
+
+double total_score(const DecodeResult& d, double prior, double lm_weight) {
+  double sc = 0;
+  for (float p : d.probs) sc += log_of(p);
+  return sc + lm_weight * prior;
+}
 }  // namespace
+
+PriorLogTerms weighted_log_terms(const PriorWeights& w, const PriorLogTerms& t) {
+  return w.zip(t, [](float wt, double lt) { return wt > 0 && lt > kNegInf ? std::log(double(wt)) + lt : kNegInf; });
+}
 
 WordDecoder::WordDecoder(const std::string& classes, Lexicon lexicon, CharNgram lm)
     : classes_(classes), lexicon_(std::move(lexicon)), lm_(std::move(lm)) {
   for (char c : classes_) digits_ += is_digit(c);
 }
 
-std::array<double, 4> WordDecoder::log_terms(const std::string& s, const DecodeConfig& cfg) const {
-  std::array<double, 4> t{kNegInf, kNegInf, kNegInf, kNegInf};
+PriorLogTerms WordDecoder::log_terms(const std::string& s, const DecodeConfig& cfg) const {
   const size_t n = s.size();
   if (n == 0) return {0, 0, 0, 0};
-  if (cfg.use_lexicon && lexicon_.contains(s)) t[0] = -std::log(double(lexicon_.count_of_length(n)));
+  PriorLogTerms t{kNegInf, kNegInf, kNegInf, kNegInf};
+  if (cfg.use_lexicon && lexicon_.contains(s)) t.lexicon = -std::log(double(lexicon_.count_of_length(n)));
   if (cfg.use_ngram && lm_.trained()) {
     const double w = lm_.log_prob(s);
-    if (w > kNegInf) t[1] = w - lm_.log_length(n);
+    if (w > kNegInf) t.ngram = w - lm_.log_length(n);
   }
   if (cfg.use_numbers && digits_ > 0 && std::all_of(s.begin(), s.end(), is_digit))
-    t[2] = -double(n) * std::log(double(digits_));
-  if (!classes_.empty()) t[3] = -double(n) * std::log(double(classes_.size()));
+    t.number = -double(n) * std::log(double(digits_));
+  if (!classes_.empty()) t.random = -double(n) * std::log(double(classes_.size()));
   return t;
 }
 
 double WordDecoder::log_prior(const std::string& s, const DecodeConfig& cfg) const {
   if (s.empty()) return 0;
-  const std::array<double, 4> t = log_terms(s, cfg);
-  const std::array<float, 4> w{cfg.w_lexicon, cfg.w_ngram, cfg.w_number, cfg.w_random};
-  double lp = kNegInf;
-  for (size_t k = 0; k < 4; ++k)
-    if (w[k] > 0 && t[k] > kNegInf) lp = log_add(lp, std::log(double(w[k])) + t[k]);
-  return lp;
+  return weighted_log_terms(cfg.weights, log_terms(s, cfg)).fold(kNegInf, log_add);
 }
 
 DecodeResult WordDecoder::decode(const std::vector<GlyphProbs>& word, const DecodeConfig& cfg) const {
-  DecodeResult r;
-  const size_t n = word.size();
-  if (n == 0) return r;
-  const size_t nc = classes_.size();
-  for (const auto& g : word)
-    if (g.p.size() != nc)
-      throw std::runtime_error("decode: a glyph has " + std::to_string(g.p.size()) + " probabilities, the model " +
-                               std::to_string(nc) + " classes");
-  if (nc == 0) throw std::runtime_error("decode: no classes");
-
-  Search s{word, {}, {}, &lexicon_.nodes(), &classes_, {}, {}};
-  s.cand.resize(n);
-  s.suffix_best.assign(n + 1, 0);
-  std::vector<int> order(nc);
-  for (size_t i = 0; i < n; ++i) {
-    const auto& p = word[i].p;
-    std::iota(order.begin(), order.end(), 0);
-    const size_t k = std::min<size_t>(size_t(std::max(cfg.top_k, 1)), nc);
-    std::partial_sort(order.begin(), order.begin() + long(k), order.end(),
-                      [&](int a, int b) { return p[size_t(a)] > p[size_t(b)]; });
-    const float floor = cfg.min_ratio * p[size_t(order[0])];
-    for (size_t j = 0; j < k; ++j)
-      if (j == 0 || p[size_t(order[j])] >= floor) s.cand[i].push_back(order[j]);
-  }
-  for (size_t i = n; i-- > 0;) s.suffix_best[i] = s.suffix_best[i + 1] + log_of(word[i].p[size_t(s.cand[i][0])]);
-  // The stricter candidates for the shape proposals (numbers, trigram).
-  std::vector<std::vector<int>> shape(n);
-  for (size_t i = 0; i < n; ++i) {
-    const float floor = cfg.shape_ratio * word[i].p[size_t(s.cand[i][0])];
-    for (int c : s.cand[i])
-      if (c == s.cand[i][0] || word[i].p[size_t(c)] >= floor) shape[i].push_back(c);
-  }
-
-  auto finish = [&](const std::vector<int>& cls, DecodeResult::Source src) {
-    DecodeResult d;
-    d.classes = cls;
-    d.source = src;
-    for (size_t i = 0; i < n; ++i) {
-      d.text.push_back(classes_[size_t(cls[i])]);
-      d.probs.push_back(word[i].p[size_t(cls[i])]);
-    }
-    return d;
-  };
-  std::vector<int> raw(n);
-  for (size_t i = 0; i < n; ++i) raw[i] = s.cand[i][0];
-  r = finish(raw, DecodeResult::Source::kGlyphs);
+  if (word.empty()) return {};
+  check_glyphs(word, classes_.size());
+  const Candidates cand = candidates(word, cfg);
+  DecodeResult best = result_of(word, classes_, argmax(cand), DecodeResult::Source::kGlyphs);
   const double w = cfg.lm_weight;
-  if (!(w > 0)) return r;
+  if (!(w > 0)) return best;
 
-  std::vector<std::pair<std::vector<int>, DecodeResult::Source>> proposals;
-  // Lexicon: the few best words reachable through the candidates (the lexicon term is flat within a length).
-  if (cfg.use_lexicon && !lexicon_.empty()) {
-    s.walk(0, 0, 0);
-    for (auto& b : s.best) proposals.emplace_back(std::move(b.second), DecodeResult::Source::kLexicon);
-  }
+  // Each search proposes its best reading through the candidates, in this order (it breaks ties).
+  std::vector<std::pair<Reading, DecodeResult::Source>> proposals;
+  if (cfg.use_lexicon && !lexicon_.empty())
+    for (Reading& cls : LexiconSearch(word, cand.lexicon, lexicon_, classes_).run())
+      proposals.emplace_back(std::move(cls), DecodeResult::Source::kLexicon);
+  if (cfg.use_numbers && digits_ > 0)
+    if (auto cls = number_proposal(cand.shape, classes_)) proposals.emplace_back(*cls, DecodeResult::Source::kNumber);
+  if (cfg.use_ngram && lm_.trained())
+    if (auto cls = trigram_proposal(word, cand.shape, classes_, lm_, w))
+      proposals.emplace_back(*cls, DecodeResult::Source::kNgram);
 
-  // Numbers: the best digit at every position, when every position has one among its candidates.
-  if (cfg.use_numbers && digits_ > 0) {
-    std::vector<int> num;
-    for (size_t i = 0; i < n; ++i)
-      for (int c : shape[i])
-        if (is_digit(classes_[size_t(c)])) {
-          num.push_back(c);
-          break;
-        }
-    if (num.size() == n) proposals.emplace_back(num, DecodeResult::Source::kNumber);
-  }
-  // Letter trigram: exact Viterbi over (h2, h1) states along the candidate letters.
-  if (cfg.use_ngram && lm_.trained()) {
-    struct State {
-      int h2, h1;
-      double score;
-      int prev, cls;
-    };
-    std::vector<std::vector<State>> layers(n);
-    bool ok = true;
-    for (size_t i = 0; i < n && ok; ++i) {
-      for (int c : shape[i]) {
-        const int x = CharNgram::symbol(classes_[size_t(c)]);
-        if (x <= 0) continue;
-        const double lc = log_of(word[i].p[size_t(c)]);
-        auto relax = [&](int h2, int h1, double base, int prev) {
-          const double sc = base + lc + w * lm_.log_prob(h2, h1, x);
-          for (auto& st : layers[i])
-            if (st.h2 == h1 && st.h1 == x) {
-              if (sc > st.score) st = {h1, x, sc, prev, c};
-              return;
-            }
-          layers[i].push_back({h1, x, sc, prev, c});
-        };
-        if (i == 0) {
-          relax(0, 0, 0, -1);
-        } else {
-          for (size_t j = 0; j < layers[i - 1].size(); ++j)
-            relax(layers[i - 1][j].h2, layers[i - 1][j].h1, layers[i - 1][j].score, int(j));
-        }
-      }
-      ok = !layers[i].empty();
-    }
-    if (ok) {
-      int bi = -1;
-      double bs = kNegInf;
-      for (size_t j = 0; j < layers[n - 1].size(); ++j) {
-        const State& st = layers[n - 1][j];
-        const double sc = st.score + w * lm_.log_prob(st.h2, st.h1, 0);
-        if (sc > bs) bs = sc, bi = int(j);
-      }
-      std::vector<int> cls(n);
-      for (size_t i = n; i-- > 0;) {
-        cls[i] = layers[i][size_t(bi)].cls;
-        bi = layers[i][size_t(bi)].prev;
-      }
-      proposals.emplace_back(cls, DecodeResult::Source::kNgram);
-    }
-  }
-  // Every proposal is rescored with the full prior; the per-glyph argmax wins ties, then the
-  // earlier search (lexicon, numbers, trigram).
-  auto total = [&](const DecodeResult& d) {
-    double sc = 0;
-    for (size_t i = 0; i < n; ++i) sc += log_of(d.probs[i]);
-    return sc + w * log_prior(d.text, cfg);
-  };
-  double best = total(r);
+  // Every proposal is rescored with the full prior; the per-glyph argmax wins ties, then the earlier search.
+  double best_score = total_score(best, log_prior(best.text, cfg), w);
   for (const auto& [cls, src] : proposals) {
-    DecodeResult d = finish(cls, src);
-    if (d.text == r.text) continue;
-    const double sc = total(d);
-    if (sc > best) {
-      best = sc;
-      r = std::move(d);
-      r.changed = true;
-    }
+    DecodeResult d = result_of(word, classes_, cls, src);
+    if (d.text == best.text) continue;
+    const double sc = total_score(d, log_prior(d.text, cfg), w);
+    if (!(sc > best_score)) continue;
+    best_score = sc;
+    best = std::move(d);
+    best.changed = true;
   }
-  return r;
+  return best;
 }
 
 std::string default_decoder_cache_dir() {

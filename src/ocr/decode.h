@@ -1,17 +1,17 @@
 // Contextual decoding: reads a word's glyphs as a word, not glyph by glyph. Each glyph's classifier distribution is
 // combined with a prior over strings:
 //   score(s) = sum_i log p_i(s_i) + lm_weight * log P(s | n),
-//   P(s | n) = w_lexicon / |lexicon words of length n|     if s is a lexicon word
-//            + w_ngram * P_trigram(s | n)                  if s is all letters
-//            + w_number * D^-n                              if s is all digits (D digit classes)
-//            + w_random * C^-n                              always (C classes): any string stays possible.
+//   P(s | n) = w.lexicon / |lexicon words of length n|     if s is a lexicon word
+//            + w.ngram * P_trigram(s | n)                  if s is all letters
+//            + w.number * D^-n                              if s is all digits (D digit classes)
+//            + w.random * C^-n                              always (C classes): any string stays possible,
+// with w = DecodeConfig::weights.
 // The random term keeps the prior from punishing strings that are not words: among non-words it is flat, so the
 // classifier alone decides. Only close calls can change at all: a class is a candidate at a position only when its
 // probability is at least min_ratio times that position's best for lexicon words, shape_ratio times for numbers
 // and trigram strings (clear evidence is never overruled).
 // Pure: no OpenCV, no model; the reader feeds it each word's per-glyph probabilities.
 #pragma once
-#include <array>
 #include <string>
 #include <vector>
 
@@ -19,6 +19,37 @@
 #include "scrawl/ocr/lexicon.h"
 
 namespace scrawl {
+
+// One value per term of the prior, in the order above: the terms' weights (PriorWeights) or their own log-probabilities
+// log P_t(s | n) (PriorLogTerms). The operations combine the terms one by one, always in the order lexicon, ngram,
+// number, random, so that folds over them are reproducible to the bit.
+template <typename T>
+struct PriorTerms {
+  T lexicon{}, ngram{}, number{}, random{};
+
+  // {f(lexicon), f(ngram), f(number), f(random)}.
+  template <typename F>
+  auto map(F f) const -> PriorTerms<decltype(f(lexicon))> {
+    return {f(lexicon), f(ngram), f(number), f(random)};
+  }
+  // {f(lexicon, b.lexicon), ...}: this struct's terms paired with b's.
+  template <typename U, typename F>
+  auto zip(const PriorTerms<U>& b, F f) const -> PriorTerms<decltype(f(lexicon, b.lexicon))> {
+    return {f(lexicon, b.lexicon), f(ngram, b.ngram), f(number, b.number), f(random, b.random)};
+  }
+  // f(f(f(f(acc, lexicon), ngram), number), random).
+  template <typename A, typename F>
+  A fold(A acc, F f) const {
+    return f(f(f(f(acc, lexicon), ngram), number), random);
+  }
+  T sum() const { return lexicon + ngram + number + random; }
+};
+using PriorWeights = PriorTerms<float>;
+using PriorLogTerms = PriorTerms<double>;
+
+// log(w_t) + log P_t(s | n) per term: each term's share of the prior's log P(s | n) before summing; -inf where the
+// weight is not positive or the term does not allow s.
+PriorLogTerms weighted_log_terms(const PriorWeights& w, const PriorLogTerms& t);
 
 struct GlyphProbs {
   std::vector<float> p;  // one per class, in the order of the model's class string
@@ -38,7 +69,7 @@ struct DecodeConfig {
   // Term weights (sum 1). Defaults, lm_weight, min_ratio and shape_ratio chosen on synthesized dictionary and
   // random-string pages (seed 101, not the seeds bench/decode_eval.py reports) and the photos: lm_weight 0.5-2
   // and shape_ratio 0.01-0.1 are within 3 edits of each other there.
-  float w_lexicon = 0.4f, w_ngram = 0.2f, w_number = 0.15f, w_random = 0.25f;
+  PriorWeights weights{0.4f, 0.2f, 0.15f, 0.25f};
 };
 
 struct DecodeResult {
@@ -58,9 +89,8 @@ class WordDecoder {
   DecodeResult decode(const std::vector<GlyphProbs>& word, const DecodeConfig& cfg = {}) const;
   // log P(s | n) of the prior above (natural log), for inspection and tests. -inf if no term allows s.
   double log_prior(const std::string& s, const DecodeConfig& cfg = {}) const;
-  // The four terms' own log P_t(s | n), unweighted, in the order lexicon, ngram, number, random; -inf where a term
-  // does not allow s or is switched off in cfg.
-  std::array<double, 4> log_terms(const std::string& s, const DecodeConfig& cfg = {}) const;
+  // The four terms' own log P_t(s | n), unweighted; -inf where a term does not allow s or is switched off in cfg.
+  PriorLogTerms log_terms(const std::string& s, const DecodeConfig& cfg = {}) const;
 
   const std::string& classes() const { return classes_; }
   const Lexicon& lexicon() const { return lexicon_; }

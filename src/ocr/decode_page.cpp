@@ -2,10 +2,87 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
+
+#include "scrawl/util/chars.h"
 
 namespace scrawl {
 
 namespace {
+// ---- Letter/digit context ----
+
+// Re-reads a glyph as the best listed class of the wanted kind. Only a close call is overturned: the class must be
+// among the listed alternatives (the best of a kind overall is listed whenever any of that kind is, since the
+// list holds the top classes).
+void prefer_kind(CharResult& ch, bool letters) {
+  for (const Alternative& a : ch.alternatives)
+    if (letters ? is_letter(a.label) : is_digit(a.label)) {
+      ch.label = a.label;
+      ch.confidence = a.prob;
+      return;
+    }
+}
+
+void prefer_kind(WordResult& w, bool letters) {
+  for (auto& c : w.chars) prefer_kind(c, letters);  // punctuation lists no class of either kind
+}
+
+struct KindCounts {
+  int letters = 0, digits = 0;
+};
+
+KindCounts kinds_of(const WordResult& w) {
+  KindCounts k;
+  for (const auto& c : w.chars) {
+    k.letters += is_letter(c.label);
+    k.digits += is_digit(c.label);
+  }
+  return k;
+}
+
+// The line's one-glyph words (one letter or digit, any punctuation aside), by kind.
+KindCounts single_glyph_kinds(const LineResult& line) {
+  KindCounts singles;
+  for (const auto& w : line.words) {
+    const KindCounts k = kinds_of(w);
+    if (k.letters + k.digits != 1) continue;
+    (k.letters == 1 ? singles.letters : singles.digits)++;
+  }
+  return singles;
+}
+
+// Whether the word should read as letters (true) or digits (false): its own majority when it has 2+ class glyphs,
+// else its line's one-glyph words' when there are at least `min_singles` of them. Ties decide nothing.
+std::optional<bool> wanted_kind(const WordResult& w, const KindCounts& singles, int min_singles) {
+  const KindCounts k = kinds_of(w);
+  if (k.letters + k.digits >= 2) {
+    if (k.letters == k.digits) return std::nullopt;
+    return k.letters > k.digits;
+  }
+  if (singles.letters + singles.digits >= min_singles && singles.letters != singles.digits)
+    return singles.letters > singles.digits;
+  return std::nullopt;
+}
+
+void apply_kind_context(PageResult& page, int min_singles) {
+  for (auto& line : page.lines) {
+    const KindCounts singles = single_glyph_kinds(line);
+    for (auto& w : line.words)
+      if (const std::optional<bool> letters = wanted_kind(w, singles, min_singles)) prefer_kind(w, *letters);
+  }
+}
+
+// ---- Glyph probabilities for the decoder ----
+
+bool is_class(const CharResult& c, const std::string& classes) {
+  return !c.alternatives.empty() && classes.find(c.alternatives[0].label) != std::string::npos;
+}
+bool all_classes(const std::vector<CharResult>& chars, const std::string& classes) {
+  return std::all_of(chars.begin(), chars.end(), [&](const CharResult& c) { return is_class(c, classes); });
+}
+
+// The glyph's listed alternatives as a distribution over the classes; the mass not listed is spread evenly.
 GlyphProbs probs_of(const CharResult& c, const std::string& classes) {
   GlyphProbs g;
   g.p.assign(classes.size(), 0.f);
@@ -26,66 +103,13 @@ GlyphProbs probs_of(const CharResult& c, const std::string& classes) {
   return g;
 }
 
-struct Run {
-  std::vector<CharResult>* chars;
-  size_t begin, end;
-  std::vector<GlyphProbs> probs;
-  size_t listed;  // the fewest alternatives any of its glyphs lists
-};
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_letter(char c) {
-  return c >= 'A' && c <= 'Z';
+// Only the listed alternatives are candidates: top_k capped at the fewest any glyph lists.
+DecodeConfig capped_to_listed(DecodeConfig dc, size_t listed) {
+  dc.top_k = int(std::min<size_t>(size_t(std::max(dc.top_k, 1)), std::max<size_t>(listed, 1)));
+  return dc;
 }
 
-// Re-reads a glyph as the best listed class of the wanted kind. Only a close call is overturned: the class must be
-// among the listed alternatives (the best of a kind overall is listed whenever any of that kind is, since the
-// list holds the top classes).
-void prefer_kind(CharResult& ch, bool letters) {
-  for (const Alternative& a : ch.alternatives)
-    if (letters ? is_letter(a.label) : is_digit(a.label)) {
-      ch.label = a.label;
-      ch.confidence = a.prob;
-      return;
-    }
-}
-
-// The letter/digit context: a word of 2+ class glyphs reads its glyphs as its majority kind; a one-glyph word as
-// the majority of its line's one-glyph words when there are enough of them. Ties decide nothing.
-void apply_kind_context(PageResult& page, int min_singles) {
-  for (auto& line : page.lines) {
-    int single_letters = 0, single_digits = 0;
-    for (const auto& w : line.words) {
-      int n = 0;
-      char only = 0;
-      for (const auto& c : w.chars)
-        if (is_letter(c.label) || is_digit(c.label)) {
-          ++n;
-          only = c.label;
-        }
-      if (n == 1) (is_letter(only) ? single_letters : single_digits)++;
-    }
-    for (auto& w : line.words) {
-      int letters = 0, digits = 0;
-      for (const auto& c : w.chars) {
-        letters += is_letter(c.label);
-        digits += is_digit(c.label);
-      }
-      bool want_letters;
-      if (letters + digits >= 2) {
-        if (letters == digits) continue;
-        want_letters = letters > digits;
-      } else if (single_letters + single_digits >= min_singles && single_letters != single_digits) {
-        want_letters = single_letters > single_digits;
-      } else {
-        continue;
-      }
-      for (auto& c : w.chars) prefer_kind(c, want_letters);  // punctuation lists no class of either kind
-    }
-  }
-}
+// ---- Cells read cut or whole ----
 
 // The word's chars with the other reading taken for each cell whose bit is set in `mask`.
 std::vector<CharResult> with_readings(const WordResult& word, unsigned mask) {
@@ -123,152 +147,220 @@ void swap_readings(WordResult& word, unsigned mask) {
   }
   word.chars = std::move(chars);
 }
-}  // namespace
 
-size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+// The decoder's score of `chars` read as a word (classifier log-probs plus the weighted prior) when it decodes to a
+// lexicon word of at least sure_word_min glyphs, else -inf.
+float lexicon_score(const std::vector<CharResult>& chars, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  if (chars.size() < cfg.sure_word_min) return -INFINITY;
+  std::vector<GlyphProbs> probs;
+  size_t listed = chars[0].alternatives.size();
+  for (const auto& c : chars) {
+    probs.push_back(probs_of(c, decoder.classes()));
+    listed = std::min(listed, c.alternatives.size());
+  }
+  const DecodeConfig rc = capped_to_listed(cfg.decode, listed);
+  const DecodeResult d = decoder.decode(probs, rc);
+  if (!(decoder.log_terms(d.text, rc).lexicon > -INFINITY)) return -INFINITY;
+  double score = rc.lm_weight * decoder.log_prior(d.text, rc);
+  for (size_t i = 0; i < probs.size(); ++i) score += std::log(double(probs[i].p[size_t(d.classes[i])]));
+  return float(score);
+}
+
+// Cells the reader could have read cut or whole: the other readings win when only they decode to a lexicon word
+// long enough to be sure of (sure_word_min), the reader's own reading does not, and the word is all classes.
+// Returns whether the word changed. At most 3 cells, so at most 7 combinations to decode.
+bool take_word_reading(WordResult& word, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
   const std::string& classes = decoder.classes();
-  auto is_class = [&](const CharResult& c) {
-    return !c.alternatives.empty() && classes.find(c.alternatives[0].label) != std::string::npos;
-  };
-  if (cfg.context) apply_kind_context(page, cfg.context_min_singles);
-  if (!(cfg.decode.lm_weight > 0)) return 0;
+  const size_t cells = word.other_readings.size();
+  if (cells == 0 || cells > 3 || word.chars.size() < cfg.sure_word_min || !all_classes(word.chars, classes) ||
+      lexicon_score(word.chars, decoder, cfg) > -INFINITY)
+    return false;
+  unsigned best_mask = 0;
+  float best = -INFINITY;
+  for (unsigned mask = 1; mask < (1u << cells); ++mask) {
+    const std::vector<CharResult> chars = with_readings(word, mask);
+    if (!all_classes(chars, classes)) continue;
+    const float score = lexicon_score(chars, decoder, cfg);
+    if (score > best) {
+      best = score;
+      best_mask = mask;
+    }
+  }
+  if (best_mask == 0) return false;
+  swap_readings(word, best_mask);
+  return true;
+}
+
+size_t take_word_readings(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  if (!cfg.decode.use_lexicon || decoder.lexicon().empty()) return 0;
   size_t changed = 0;
-  // Cells the reader could have read cut or whole: the other reading wins when only it decodes to a lexicon word
-  // long enough to be sure of (sure_word_min), the reader's own reading does not, and the word is all classes.
-  auto lexicon_score = [&](const std::vector<CharResult>& chars) {
-    if (chars.size() < cfg.sure_word_min) return -INFINITY;
-    std::vector<GlyphProbs> probs;
-    size_t listed = chars[0].alternatives.size();
-    for (const auto& c : chars) {
-      probs.push_back(probs_of(c, classes));
-      listed = std::min(listed, c.alternatives.size());
-    }
-    DecodeConfig rc = cfg.decode;
-    rc.top_k = int(std::min<size_t>(size_t(std::max(rc.top_k, 1)), std::max<size_t>(listed, 1)));
-    const DecodeResult d = decoder.decode(probs, rc);
-    if (!(decoder.log_terms(d.text, rc)[0] > -INFINITY)) return -INFINITY;
-    double score = rc.lm_weight * decoder.log_prior(d.text, rc);
-    for (size_t i = 0; i < probs.size(); ++i) score += std::log(double(probs[i].p[size_t(d.classes[i])]));
-    return float(score);
-  };
-  if (cfg.decode.use_lexicon && !decoder.lexicon().empty())
-    for (auto& line : page.lines)
-      for (auto& word : line.words) {
-        const size_t cells = word.other_readings.size();
-        if (cells == 0 || cells > 3 || word.chars.size() < cfg.sure_word_min ||
-            !std::all_of(word.chars.begin(), word.chars.end(), is_class) || lexicon_score(word.chars) > -INFINITY)
-          continue;
-        unsigned best_mask = 0;
-        float best = -INFINITY;
-        for (unsigned mask = 1; mask < (1u << cells); ++mask) {
-          const std::vector<CharResult> chars = with_readings(word, mask);
-          if (!std::all_of(chars.begin(), chars.end(), is_class)) continue;
-          const float score = lexicon_score(chars);
-          if (score > best) {
-            best = score;
-            best_mask = mask;
-          }
-        }
-        if (best_mask != 0) {
-          swap_readings(word, best_mask);
-          ++changed;
-        }
-      }
+  for (auto& line : page.lines)
+    for (auto& word : line.words) changed += take_word_reading(word, decoder, cfg);
+  return changed;
+}
 
+// ---- Runs and lone glyphs ----
+
+// A maximal run of class glyphs within a word, long enough to decode.
+struct Run {
+  std::vector<CharResult>* chars;
+  size_t begin, end;
+  std::vector<GlyphProbs> probs;
+  size_t listed;  // the fewest alternatives any of its glyphs lists
+};
+
+struct LoneGlyph {
+  CharResult* c;
+  bool in_list;  // its line is a list of lone glyphs of one kind
+};
+
+struct Tokens {
   std::vector<Run> runs;
-  std::vector<std::pair<CharResult*, bool>> lone_glyphs;  // with: its line is a list of one kind
-  for (auto& line : page.lines) {
-    std::vector<CharResult*> lone;  // glyphs in runs too short to decode
-    for (auto& word : line.words) {
-      auto& chars = word.chars;
-      for (size_t i = 0; i < chars.size();) {
-        if (!is_class(chars[i])) {
-          ++i;
-          continue;
-        }
-        size_t j = i;
-        while (j < chars.size() && is_class(chars[j])) ++j;
-        if (j - i >= std::max<size_t>(cfg.min_glyphs, 1)) {
-          Run r{&chars, i, j, {}, chars[i].alternatives.size()};
-          for (size_t k = i; k < j; ++k) {
-            r.probs.push_back(probs_of(chars[k], classes));
-            r.listed = std::min(r.listed, chars[k].alternatives.size());
-          }
-          runs.push_back(std::move(r));
-        } else {
-          for (size_t k = i; k < j; ++k) lone.push_back(&chars[k]);
-        }
-        i = j;
-      }
-    }
-    // Lone glyphs: the reader's line rule only on a list of one kind, else the top class.
-    size_t letters = 0, digits = 0;
-    for (const CharResult* c : lone) {
-      letters += is_letter(c->alternatives[0].label);
-      digits += is_digit(c->alternatives[0].label);
-    }
-    const bool list = lone.size() >= cfg.list_min && std::min(letters, digits) <= 1;
-    for (CharResult* c : lone) lone_glyphs.emplace_back(c, list);
-  }
+  std::vector<LoneGlyph> lone;
+};
 
+Run run_of(std::vector<CharResult>& chars, size_t begin, size_t end, const std::string& classes) {
+  Run r{&chars, begin, end, {}, chars[begin].alternatives.size()};
+  for (size_t k = begin; k < end; ++k) {
+    r.probs.push_back(probs_of(chars[k], classes));
+    r.listed = std::min(r.listed, chars[k].alternatives.size());
+  }
+  return r;
+}
+
+// A list of one kind: at least list_min lone glyphs, all but at most one letters, or all but one digits (by the
+// classifier's top class).
+bool is_list_of_one_kind(const std::vector<CharResult*>& lone, size_t list_min) {
+  size_t letters = 0, digits = 0;
+  for (const CharResult* c : lone) {
+    letters += is_letter(c->alternatives[0].label);
+    digits += is_digit(c->alternatives[0].label);
+  }
+  return lone.size() >= list_min && std::min(letters, digits) <= 1;
+}
+
+// The word's maximal runs of class glyphs (punctuation splits them: "1." decodes "1"): those of at least
+// min_glyphs go to `out`, the glyphs of shorter ones to `lone`.
+void collect_word(std::vector<CharResult>& chars, const std::string& classes, size_t min_glyphs, Tokens& out,
+                  std::vector<CharResult*>& lone) {
+  for (size_t i = 0; i < chars.size();) {
+    if (!is_class(chars[i], classes)) {
+      ++i;
+      continue;
+    }
+    const size_t begin = i;
+    while (i < chars.size() && is_class(chars[i], classes)) ++i;
+    if (i - begin >= min_glyphs)
+      out.runs.push_back(run_of(chars, begin, i, classes));
+    else
+      for (size_t k = begin; k < i; ++k) lone.push_back(&chars[k]);
+  }
+}
+
+// The line's runs and lone glyphs; the lone glyphs keep the reader's line rule only on a list of one kind.
+void collect_line(LineResult& line, const std::string& classes, const PageDecodeConfig& cfg, Tokens& out) {
+  std::vector<CharResult*> lone;
+  for (auto& word : line.words) collect_word(word.chars, classes, std::max<size_t>(cfg.min_glyphs, 1), out, lone);
+  const bool list = is_list_of_one_kind(lone, cfg.list_min);
+  for (CharResult* c : lone) out.lone.push_back({c, list});
+}
+
+// ---- Decoding rounds ----
+
+std::vector<DecodeResult> decode_runs(const std::vector<Run>& runs, const WordDecoder& decoder,
+                                      const DecodeConfig& dc) {
+  std::vector<DecodeResult> out;
+  for (const Run& run : runs) out.push_back(decoder.decode(run.probs, capped_to_listed(dc, run.listed)));
+  return out;
+}
+
+// Whether the page reads as text: at least text_min_share of its runs decode to a lexicon word or a number.
+bool is_text(const std::vector<DecodeResult>& out, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  size_t words = 0;
+  for (const auto& r : out) {
+    const PriorLogTerms t = decoder.log_terms(r.text, cfg.decode);
+    words += t.lexicon > -INFINITY || t.number > -INFINITY;
+  }
+  return double(words) >= double(cfg.text_min_share) * double(out.size());
+}
+
+// A page that is not text: every run takes the classifier's top classes, except those that decode to a lexicon
+// word of at least sure_word_min glyphs.
+void keep_only_long_words(std::vector<DecodeResult>& out, const std::vector<Run>& runs, const WordDecoder& decoder,
+                          const DecodeConfig& dc, size_t sure_word_min) {
+  DecodeConfig none = dc;
+  none.lm_weight = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const bool long_word =
+        out[i].text.size() >= sure_word_min && decoder.log_terms(out[i].text, dc).lexicon > -INFINITY;
+    if (!long_word) out[i] = decoder.decode(runs[i].probs, none);
+  }
+}
+
+// One token's share of each term at weights w (the E step, hard on the decoded text): w_t P_t(s) / sum_u w_u P_u(s),
+// all zero when no term allows s.
+PriorLogTerms term_shares(const PriorWeights& w, const PriorLogTerms& t) {
+  const PriorLogTerms l = weighted_log_terms(w, t);
+  const double m = l.fold(-INFINITY, [](double a, double b) { return std::max(a, b); });
+  if (m == -INFINITY) return {};
+  const PriorLogTerms e = l.map([m](double x) { return std::exp(x - m); });
+  const double z = e.sum();
+  return e.map([z](double x) { return x / z; });
+}
+
+// The M step: each term's weight is its share of the page's decoded runs, with adapt_strength pseudo-runs at the
+// configured weights `w0`.
+PriorWeights adapted_weights(const std::vector<DecodeResult>& out, const WordDecoder& decoder, const DecodeConfig& dc,
+                             const PriorWeights& w0, const PageDecodeConfig& cfg) {
+  PriorLogTerms share{0, 0, 0, 0};
+  for (const auto& r : out)
+    share = share.zip(term_shares(dc.weights, decoder.log_terms(r.text, dc)), [](double a, double b) { return a + b; });
+  const double a = cfg.adapt_strength, n = double(out.size());
+  const float w0_sum = w0.sum();
+  return share.zip(w0, [&](double s, float w) { return float((s + a * w / w0_sum) / (n + a)); });
+}
+
+struct PageReading {
+  std::vector<DecodeResult> runs;  // one per run
+  bool text = true;                // the page reads as text (else lone glyphs take their top class too)
+};
+
+// Decodes the runs, tests whether the page is text (which needs a word list: without one, every page is), and then
+// for adapt_rounds rounds moves the prior's weights toward the page's own mix of token kinds and decodes again.
+PageReading read_runs(const std::vector<Run>& runs, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
   DecodeConfig dc = cfg.decode;
-  const std::array<float, 4> w0{dc.w_lexicon, dc.w_ngram, dc.w_number, dc.w_random};
-  const float w0_sum = w0[0] + w0[1] + w0[2] + w0[3];
-  std::vector<DecodeResult> out(runs.size());
-  bool text = true;
-  for (int round = 0;; ++round) {
-    for (size_t i = 0; i < runs.size(); ++i) {
-      DecodeConfig rc = dc;
-      rc.top_k = int(std::min<size_t>(size_t(std::max(rc.top_k, 1)), std::max<size_t>(runs[i].listed, 1)));
-      out[i] = decoder.decode(runs[i].probs, rc);
-    }
-    // The test needs a word list: without one (--no-lexicon) every page counts as text.
-    if (round == 0 && runs.size() >= cfg.text_min_runs && dc.use_lexicon && !decoder.lexicon().empty()) {
-      size_t words = 0;
-      for (const auto& r : out) {
-        const std::array<double, 4> t = decoder.log_terms(r.text, cfg.decode);
-        words += t[0] > -INFINITY || t[2] > -INFINITY;
-      }
-      text = double(words) >= double(cfg.text_min_share) * double(runs.size());
-      if (!text) {
-        DecodeConfig none = dc;
-        none.lm_weight = 0;
-        for (size_t i = 0; i < runs.size(); ++i) {
-          const bool long_word =
-              out[i].text.size() >= cfg.sure_word_min && decoder.log_terms(out[i].text, dc)[0] > -INFINITY;
-          if (!long_word) out[i] = decoder.decode(runs[i].probs, none);
-        }
-        break;
-      }
-    }
-    if (round >= cfg.adapt_rounds || runs.empty() || !(w0_sum > 0)) break;
-    // Each token's share per term: w_t P_t(s) / sum_u w_u P_u(s), at this round's weights.
-    const std::array<float, 4> wr{dc.w_lexicon, dc.w_ngram, dc.w_number, dc.w_random};
-    std::array<double, 4> share{0, 0, 0, 0};
-    for (const auto& r : out) {
-      const std::array<double, 4> t = decoder.log_terms(r.text, cfg.decode);
-      std::array<double, 4> l{};
-      double m = -INFINITY;
-      for (size_t k = 0; k < 4; ++k) {
-        l[k] = wr[k] > 0 ? std::log(double(wr[k])) + t[k] : -INFINITY;
-        m = std::max(m, l[k]);
-      }
-      if (m == -INFINITY) continue;
-      double z = 0;
-      for (size_t k = 0; k < 4; ++k) z += std::exp(l[k] - m);
-      for (size_t k = 0; k < 4; ++k) share[k] += std::exp(l[k] - m) / z;
-    }
-    const double a = cfg.adapt_strength, n = double(runs.size());
-    float* w[4] = {&dc.w_lexicon, &dc.w_ngram, &dc.w_number, &dc.w_random};
-    for (size_t k = 0; k < 4; ++k) *w[k] = float((share[k] + a * w0[k] / w0_sum) / (n + a));
+  PageReading r{decode_runs(runs, decoder, dc)};
+  if (runs.size() >= cfg.text_min_runs && dc.use_lexicon && !decoder.lexicon().empty() &&
+      !is_text(r.runs, decoder, cfg)) {
+    keep_only_long_words(r.runs, runs, decoder, dc, cfg.sure_word_min);
+    r.text = false;
+    return r;
   }
+  const PriorWeights w0 = dc.weights;
+  for (int round = 0; round < cfg.adapt_rounds && !runs.empty() && w0.sum() > 0; ++round) {
+    dc.weights = adapted_weights(r.runs, decoder, dc, w0, cfg);
+    r.runs = decode_runs(runs, decoder, dc);
+  }
+  return r;
+}
 
-  for (auto [c, list] : lone_glyphs)
-    if ((!list || !text) && c->label != c->alternatives[0].label) {
-      c->label = c->alternatives[0].label;
-      c->confidence = c->alternatives[0].prob;
-      ++changed;
-    }
+// ---- Writing back ----
+
+// Lone glyphs outside a list of one kind (or on a page that is not text) take the classifier's top class.
+size_t write_lone_glyphs(const std::vector<LoneGlyph>& lone, bool text) {
+  size_t changed = 0;
+  for (const LoneGlyph& g : lone) {
+    const Alternative& top = g.c->alternatives[0];
+    if ((g.in_list && text) || g.c->label == top.label) continue;
+    g.c->label = top.label;
+    g.c->confidence = top.prob;
+    ++changed;
+  }
+  return changed;
+}
+
+size_t write_runs(const std::vector<Run>& runs, const std::vector<DecodeResult>& out) {
+  size_t changed = 0;
   for (size_t i = 0; i < runs.size(); ++i) {
     auto& chars = *runs[i].chars;
     bool differs = false;
@@ -280,6 +372,19 @@ size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecod
     }
     changed += differs;
   }
+  return changed;
+}
+}  // namespace
+
+size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  if (cfg.context) apply_kind_context(page, cfg.context_min_singles);
+  if (!(cfg.decode.lm_weight > 0)) return 0;
+  size_t changed = take_word_readings(page, decoder, cfg);
+  Tokens tokens;
+  for (auto& line : page.lines) collect_line(line, decoder.classes(), cfg, tokens);
+  const PageReading reading = read_runs(tokens.runs, decoder, cfg);
+  changed += write_lone_glyphs(tokens.lone, reading.text);
+  changed += write_runs(tokens.runs, reading.runs);
   return changed;
 }
 
