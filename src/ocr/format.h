@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "scrawl/ocr/reader.h"
+#include "scrawl/ocr/page_result.h"
 
 namespace scrawl {
 

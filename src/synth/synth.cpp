@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "scrawl/image/codec.h"
+#include "scrawl/util/chars.h"
 #include "scrawl/util/files.h"
 #include "scrawl/util/words.h"
 
@@ -204,7 +205,7 @@ std::string random_word(SynthWords mode, const std::vector<std::string>& dict, c
   const std::string& av = maker.available();
   std::string digits;
   for (char c : av)
-    if (c >= '0' && c <= '9') digits += c;
+    if (is_digit(c)) digits += c;
   double p_dict = mode == SynthWords::kDictionary ? 0.8 : mode == SynthWords::kMixed ? 0.5 : 0.0;
   double p_num = mode == SynthWords::kDictionary ? 0.2 : mode == SynthWords::kMixed ? 0.25 : 0.0;
   if (dict.empty()) p_dict = 0;
