@@ -336,3 +336,38 @@ TEST(LineModel, ConvToSequenceToCtcGradientsMatchNumericalDifferences) {
   }
   EXPECT_LT(worst, 3e-2);
 }
+
+TEST(LineModel, ReadsLinesOfAnyWidth) {
+  // The same parameters read a 16- and a 40-column line: frames follow the width (stride 2 halves it), and the
+  // first frames of a line do not depend on how much line follows beyond the receptive field... checked exactly
+  // on a line that is the 16-column one padded with paper.
+  scrawl::InputSpec in;
+  in.shape = Shape{1, 8, 16};
+  scrawl::Model m("conv3x3x4s2p1,relu,seq,tconv3x6,relu,tconv1x5", in, "_ABCD");
+  m.init_params(9);
+  const size_t params = m.param_count();
+  Tensor x16 = random_logits(1, 1, 8 * 16, 2, 1.f);
+  x16.shape = in.shape;
+  const Tensor y16 = m.forward(x16);
+  EXPECT_EQ(y16.shape, (Shape{5, 1, 8}));
+  m.set_input_width(40);
+  EXPECT_EQ(m.param_count(), params);
+  EXPECT_EQ(m.input().shape, (Shape{1, 8, 40}));
+  Tensor x40(1, Shape{1, 8, 40});
+  x40.fill(0.f);
+  for (int r = 0; r < 8; ++r)
+    for (int c = 0; c < 16; ++c) x40.sample(0)[r * 40 + c] = x16.sample(0)[r * 16 + c];
+  const Tensor& y40 = m.forward(x40);
+  ASSERT_EQ(y40.shape, (Shape{5, 1, 20}));
+  // Frames 0..5 see only columns 0..15 (receptive field: 2 tconv3 layers = +-2 frames = +-4 columns, conv +-1).
+  for (int k = 0; k < 5; ++k)
+    for (int t = 0; t < 6; ++t) EXPECT_NEAR(y40.sample(0)[k * 20 + t], y16.sample(0)[k * 8 + t], 1e-5) << k << "," << t;
+  // A model whose parameters depend on the width refuses, and stays usable.
+  scrawl::InputSpec glyph;
+  scrawl::Model fc("conv3x3x2,flatten,fc3", glyph, "abc");
+  EXPECT_THROW(fc.set_input_width(20), std::runtime_error);
+  EXPECT_EQ(fc.input().shape, (Shape{1, 28, 28}));
+  Tensor g(1, glyph.shape);
+  g.fill(0.5f);
+  EXPECT_EQ(fc.forward(g).shape, (Shape{3, 1, 1}));
+}

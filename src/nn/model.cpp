@@ -48,6 +48,25 @@ void Model::init_params(uint64_t seed, const std::string& init) {
   }
 }
 
+void Model::set_input_width(int width) {
+  if (width == input_.shape.w) return;
+  if (width <= 0) throw std::runtime_error("input width must be positive, got " + std::to_string(width));
+  // Try the new width on fresh layers first, so a model whose parameters depend on the width (a dense layer after
+  // a flatten) is refused unchanged.
+  const Shape wider{input_.shape.c, input_.shape.h, width};
+  Shape s = wider;
+  std::vector<std::unique_ptr<Layer>> trial = parse_arch(arch_);
+  for (size_t i = 0; i < trial.size(); ++i) {
+    s = trial[i]->setup(s);
+    if (trial[i]->param_count() != layers_[i]->param_count())
+      throw std::runtime_error("architecture '" + arch_ + "' cannot change its input width: layer " + trial[i]->spec() +
+                               " has as many parameters as its input is wide");
+  }
+  s = wider;
+  for (auto& l : layers_) s = l->setup(s);
+  input_.shape = wider;
+}
+
 Model Model::clone() const {
   Model m(arch_, input_, classes_);
   m.params_ = params_;

@@ -29,6 +29,9 @@ class Model {
   // Initializes every layer: Xavier, or He before a ReLU when init is "auto"; "zero" gives all zeros.
   void init_params(uint64_t seed, const std::string& init = "auto");
   Model clone() const;
+  // Sets up every layer for inputs `width` columns wide (a line recognizer reads lines of any width); the
+  // parameters stay as they are. Throws, leaving the model unchanged, when a layer's parameter count would change.
+  void set_input_width(int width);
 
   // Runs all layers; activations are cached for backward. Returns the logits (N, classes).
   const Tensor& forward(const Tensor& x, const Pass& pass = {});
