@@ -19,9 +19,7 @@ TemporalConv::TemporalConv(int kernel, int outputs) : k_(kernel), out_(outputs) 
 Shape TemporalConv::setup(Shape in) {
   if (in.h != 1) throw std::runtime_error("tconv: input must be a sequence (F, 1, T); put 'seq' before it");
   in_ = in.c;
-  frames_ = in.w;
-  col_.assign(size_t(in_) * size_t(k_) * size_t(frames_), 0.f);
-  dcol_.assign(col_.size(), 0.f);
+  frames_ = in.w;  // the window buffers are sized by forward: setting up for a probe width costs nothing
   return Shape{out_, 1, frames_};
 }
 
@@ -66,6 +64,8 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
     if (int(pass.frames->size()) != x.n) throw std::runtime_error("tconv: one frame count per sample needed");
     for (int i = 0; i < x.n; ++i) valid_[size_t(i)] = std::clamp((*pass.frames)[size_t(i)], 0, frames_);
   }
+  col_.resize(size_t(in_) * size_t(k_) * size_t(frames_));
+  dcol_.resize(col_.size());
   const CMapRM W(w_, out_, in_ * k_);
   for (int i = 0; i < x.n; ++i) {
     windows(x.sample(i), valid_[size_t(i)]);

@@ -1,0 +1,37 @@
+// Batches for line training: synthesized lines padded to one width, their frame counts at the model's output
+// resolution (so CTC and the sequence layers ignore the padding), and their labels as line-model classes.
+#pragma once
+#include <random>
+#include <string>
+#include <vector>
+
+#include "scrawl/nn/model.h"
+#include "scrawl/nn/optim.h"
+#include "scrawl/nn/tensor.h"
+#include "scrawl/train/line_synth.h"
+
+namespace scrawl {
+
+// A line model's classes: the blank first, then the glyph classes, then the word space.
+std::string line_classes(const std::string& glyph_classes);
+
+struct LineBatch {
+  Tensor x;                              // (n, 1, height, width): lines left-aligned, padded with paper (0)
+  std::vector<int> frames;               // real output frames of each line
+  std::vector<std::vector<int>> labels;  // class indices into the line classes (never the blank)
+  std::vector<std::string> texts;
+};
+
+// `n` lines from `glyphs`, padded to a multiple of `stride` columns (the model's input columns per output frame).
+LineBatch make_line_batch(const Dataset& glyphs, const LineSynthConfig& cfg, const std::string& classes, int n,
+                          int stride, std::mt19937& rng);
+
+// Input columns per output frame of a sequence model (its width reduction): the frames a copy of its layers gives
+// for 1,024 columns. Throws when the columns do not divide evenly into frames.
+int frame_stride(const Model& model);
+
+// One CTC training step on a batch: forward at the batch's width, loss, backward, optimizer step. Returns the
+// batch's mean loss (impossible lines, too narrow for their text, count 0). `rng` drives dropout.
+double line_train_step(Model& model, Optimizer& opt, const LineBatch& batch, std::mt19937& rng);
+
+}  // namespace scrawl
