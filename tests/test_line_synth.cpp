@@ -144,3 +144,38 @@ TEST(LineTraining, OneBatchIsLearned) {
   EXPECT_LT(losses.back(), 0.5 * losses.front()) << losses.front() << " -> " << losses.back();
   EXPECT_EQ(w1, w2);
 }
+
+#include "scrawl/nn/model_io.h"
+#include "scrawl/train/line_trainer.h"
+
+TEST(LineTraining, ResumedRunEndsWithTheBytesOfAnUninterruptedOne) {
+  scrawl::LineTrainConfig cfg;
+  cfg.arch = "conv3x3x4s2p1,relu,conv3x3x4s2p1,relu,seq,tconv3x8,relu,tconv1x38";
+  cfg.epochs = 3;
+  cfg.steps = 3;
+  cfg.batch = 4;
+  cfg.valid_lines = 6;
+  cfg.seed = 5;
+  cfg.synth.max_words = 2;
+  cfg.synth.max_letters = 3;
+  const scrawl::Dataset& glyphs = test_glyphs();
+  scrawl::test::TempDir dir;
+  const auto whole = scrawl::train_line_model(glyphs, glyphs, cfg, false, nullptr);
+  ASSERT_EQ(whole.state.history.size(), 3u);
+  EXPECT_GT(whole.state.history[0].valid_acc, -10.0);  // a CER, not NaN
+  scrawl::Model untrained(cfg.arch, whole.model.input(), whole.model.classes());
+  untrained.init_params(cfg.seed);
+  EXPECT_NE(untrained.params(), whole.model.params()) << "training moved nothing";
+  // The same run stopped after epoch 2, then resumed from its checkpoint.
+  cfg.checkpoint = (dir / "ck");
+  std::filesystem::create_directories(cfg.checkpoint);
+  cfg.epochs = 2;
+  scrawl::train_line_model(glyphs, glyphs, cfg, false, nullptr);
+  cfg.epochs = 3;
+  const auto resumed = scrawl::train_line_model(glyphs, glyphs, cfg, true, nullptr);
+  EXPECT_EQ(scrawl::serialize_model(resumed.model), scrawl::serialize_model(whole.model));
+  EXPECT_EQ(resumed.state.history.back().valid_loss, whole.state.history.back().valid_loss);
+  // A checkpoint of another run is refused.
+  cfg.seed = 6;
+  EXPECT_THROW(scrawl::train_line_model(glyphs, glyphs, cfg, true, nullptr), std::runtime_error);
+}

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "scrawl/util/edit_distance.h"
+
 namespace scrawl {
 
 namespace {
@@ -55,18 +57,7 @@ int count_lines(std::string_view normalized) {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   const std::vector<char32_t> x = decode_utf8(a), y = decode_utf8(b);
-  // Two rows of the DP table: prev[j] = distance(x[0..i), y[0..j)).
-  std::vector<size_t> prev(y.size() + 1), cur(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      const size_t sub = prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1);
-      cur[j] = std::min({sub, prev[j] + 1, cur[j - 1] + 1});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[y.size()];
+  return levenshtein(x, y);
 }
 
 double cer(size_t edits, size_t gt_len, size_t pred_len) {

@@ -1,0 +1,133 @@
+#include "scrawl/train/line_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "scrawl/nn/ctc.h"
+#include "scrawl/nn/optim.h"
+#include "scrawl/train/checkpoint.h"
+#include "scrawl/train/line_batch.h"
+#include "scrawl/util/edit_distance.h"
+
+namespace scrawl {
+
+namespace {
+// What a checkpoint must match to be resumed: everything that changes the random stream or the model.
+nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, const Dataset& valid) {
+  const LineSynthConfig& s = cfg.synth;
+  return {{"kind", "line"},
+          {"arch", cfg.arch},
+          {"steps", cfg.steps},
+          {"batch", cfg.batch},
+          {"lr", cfg.lr},
+          {"seed", cfg.seed},
+          {"valid_lines", cfg.valid_lines},
+          {"train_glyphs", train.size()},
+          {"valid_glyphs", valid.size()},
+          {"classes", train.classes},
+          {"gaps", {s.gap_min, s.gap_max, s.word_gap_min, s.word_gap_max}},
+          {"words", {s.min_words, s.max_words, s.min_letters, s.max_letters}}};
+}
+
+std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
+                                          int stride) {
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 104729 + 3));  // apart from training's stream
+  std::vector<LineBatch> out;
+  for (int done = 0; done < cfg.valid_lines; done += cfg.batch)
+    out.push_back(make_line_batch(valid, cfg.synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
+  return out;
+}
+
+std::string text_of(const std::vector<int>& labels, const std::string& classes) {
+  std::string s;
+  for (int k : labels) s += classes[size_t(k)];
+  return s;
+}
+}  // namespace
+
+LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches) {
+  LineEval e;
+  size_t lines = 0;
+  for (const auto& b : batches) {
+    model.set_input_width(b.x.shape.w);
+    Pass pass;
+    pass.frames = &b.frames;
+    const Tensor& logits = model.forward(b.x, pass);
+    CtcLoss ctc;
+    ctc.zero_infinity = true;
+    e.loss += ctc.forward(logits, b.frames, b.labels) * b.x.n;
+    lines += size_t(b.x.n);
+    for (int i = 0; i < b.x.n; ++i) {
+      const std::string got = text_of(ctc_greedy_decode(logits, i, b.frames[size_t(i)]), model.classes());
+      e.edits += levenshtein(got, b.texts[size_t(i)]);
+      e.chars += b.texts[size_t(i)].size();
+    }
+  }
+  if (lines) e.loss /= double(lines);
+  return e;
+}
+
+LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, const LineTrainConfig& cfg, bool resume,
+                                 std::FILE* log) {
+  if (train.classes != valid.classes) throw std::runtime_error("line training: train and valid classes differ");
+  if (cfg.epochs <= 0 || cfg.steps <= 0 || cfg.batch <= 0) throw std::runtime_error("line training: empty run");
+  const std::string classes = line_classes(train.classes);
+  InputSpec in;
+  in.shape = Shape{1, cfg.synth.normalize.height, 256};
+  in.normalization = "line";
+  LineTrainResult r{Model(cfg.arch, in, classes), {}};
+  r.model.init_params(cfg.seed);
+  Adam adam;
+  adam.lr = cfg.lr;
+  const nlohmann::json run = run_identity(cfg, train, valid);
+  if (resume) {
+    if (cfg.checkpoint.empty()) throw std::runtime_error("line training: resume needs a checkpoint folder");
+    load_checkpoint(cfg.checkpoint, r.model, adam, r.state, run);
+  }
+  const int stride = frame_stride(r.model);
+  const std::vector<LineBatch> valid_set = validation_batches(valid, cfg, classes, stride);
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 7919 + 17));
+  if (!r.state.rng.empty()) {  // resuming: continue the exact random stream
+    std::istringstream s(r.state.rng);
+    s >> rng;
+  }
+  for (int epoch = r.state.epochs_done + 1; epoch <= cfg.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    double loss = 0;
+    for (int step = 0; step < cfg.steps; ++step) {
+      const LineBatch b = make_line_batch(train, cfg.synth, classes, cfg.batch, stride, rng);
+      const double l = line_train_step(r.model, adam, b, rng);
+      if (!std::isfinite(l)) throw TrainingDiverged("line training: loss is not finite", epoch, r.state.epochs_done);
+      loss += l;
+    }
+    const LineEval v = evaluate_lines(r.model, valid_set);
+    EpochStats st;
+    st.epoch = epoch;
+    st.train_loss = loss / cfg.steps;
+    st.valid_loss = v.loss;
+    st.valid_acc = 1.0 - v.cer();
+    st.lr = cfg.lr;
+    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.state.history.push_back(st);
+    r.state.epochs_done = epoch;
+    if (v.cer() < r.state.best_loss) {  // best_loss holds the best validation CER for line models
+      r.state.best_loss = v.cer();
+      r.state.best_epoch = epoch;
+      if (cfg.keep_best) r.state.best_params.assign(r.model.params().begin(), r.model.params().end());
+    }
+    std::ostringstream s;
+    s << rng;
+    r.state.rng = s.str();
+    if (!cfg.checkpoint.empty()) save_checkpoint(cfg.checkpoint, r.model, adam, r.state, run);
+    if (log)
+      std::fprintf(log, "epoch %3d  loss %.4f  valid loss %.4f  valid CER %.2f%%  %.1f s\n", epoch, st.train_loss,
+                   st.valid_loss, 100 * v.cer(), st.seconds);
+  }
+  if (cfg.keep_best && !r.state.best_params.empty())
+    std::copy(r.state.best_params.begin(), r.state.best_params.end(), r.model.params().begin());
+  return r;
+}
+
+}  // namespace scrawl
