@@ -109,3 +109,26 @@ TEST(Cli, TrainsFromCourseMatFile) {
   EXPECT_EQ(j["n"], 1300);
   EXPECT_GT(j["accuracy"].get<double>(), 1.5 / 26) << "better than chance after 3 epochs";
 }
+
+TEST(Cli, TrainLineWritesALineModelAndResumesByteIdentically) {
+  TempDir dir;
+  const std::string args = "-q train-line --train " + emnist("train300") + " --valid " + emnist("valid") +
+                           " --arch conv3x3x4s2p1,relu,conv3x3x4s2p1,relu,seq,tconv3x8,relu,tconv1x38 --steps 3"
+                           " --batch 4 --valid-lines 4 --seed 2 --threads 1";
+  const auto whole = run_scrawl(args + " --epochs 2 --out " + (dir / "a.scrawl") + " --curves " + (dir / "c.csv"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_EQ(count_lines(slurp(dir / "c.csv")), 3);
+  const auto first = run_scrawl(args + " --epochs 1 --checkpoint " + (dir / "ck") + " --out " + (dir / "b1.scrawl"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto resumed = run_scrawl(args + " --epochs 2 --resume " + (dir / "ck") + " --out " + (dir / "b.scrawl"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const std::string a = slurp(dir / "a.scrawl");
+  EXPECT_FALSE(a.empty());
+  EXPECT_TRUE(a == slurp(dir / "b.scrawl")) << "resumed line model differs from the uninterrupted one";
+  // Bad input: one line naming the problem, exit 1, no model.
+  const auto bad = run_scrawl("train-line --train " + (dir / "missing") + " --valid " + emnist("valid") + " --out " +
+                              (dir / "x.scrawl"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("missing"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.scrawl"));
+}

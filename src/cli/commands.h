@@ -13,6 +13,7 @@ struct Globals {
 Globals& globals();
 
 void add_train(CLI::App& app);
+void add_train_line(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_study(CLI::App& app);
 void add_read(CLI::App& app);

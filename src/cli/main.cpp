@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", globals().quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", globals().verbose, "Print more detail on stderr");
   add_train(app);
+  add_train_line(app);
   add_eval(app);
   add_study(app);
   add_read(app);

@@ -127,6 +127,11 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
   }
   if (cfg.keep_best && !r.state.best_params.empty())
     std::copy(r.state.best_params.begin(), r.state.best_params.end(), r.model.params().begin());
+  nlohmann::json trained = run;
+  trained["epochs"] = r.state.epochs_done;
+  trained["best_epoch"] = r.state.best_epoch;
+  trained["keep_best"] = cfg.keep_best;
+  r.model.meta_json = nlohmann::json{{"trained", trained}}.dump();
   return r;
 }
 

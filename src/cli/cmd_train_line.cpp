@@ -1,0 +1,69 @@
+// scrawl train-line: train a line recognizer (CTC) on lines synthesized from a labelled glyph set.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "commands.h"
+#include "scrawl/data/dataset.h"
+#include "scrawl/nn/model_io.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/train/line_trainer.h"
+
+namespace scrawl::cli {
+
+namespace {
+struct TrainLineOptions {
+  std::string train, valid, out, checkpoint, resume, curves;
+  int threads = 0;
+  LineTrainConfig cfg;
+};
+}  // namespace
+
+void add_train_line(CLI::App& app) {
+  auto opt = std::make_shared<TrainLineOptions>();
+  auto* cmd = app.add_subcommand(
+      "train-line", "Train a line recognizer with CTC on lines synthesized from labelled glyphs, and save the model");
+  cmd->add_option("--train", opt->train, "Glyphs the training lines are drawn from (IDX prefix or .mat)")->required();
+  cmd->add_option("--valid", opt->valid, "Glyphs the validation lines are drawn from (other writers)")->required();
+  cmd->add_option("--arch", opt->cfg.arch,
+                  "Layers: convolutions, seq, tconvKxC; the last gives blank + classes + space")
+      ->capture_default_str();
+  cmd->add_option("--epochs", opt->cfg.epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", opt->cfg.steps, "Batches per epoch (each of freshly synthesized lines)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", opt->cfg.batch, "Lines per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", opt->cfg.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--valid-lines", opt->cfg.valid_lines, "Validation lines read after every epoch")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--gap", opt->cfg.synth.gap_min, "Smallest letter gap, in character heights (negative: overlap)")
+      ->capture_default_str();
+  cmd->add_option("--max-gap", opt->cfg.synth.gap_max, "Largest letter gap, in character heights")
+      ->capture_default_str();
+  cmd->add_option("--seed", opt->cfg.seed, "Seed for init, lines and batch order")->capture_default_str();
+  cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_flag("--keep-best", opt->cfg.keep_best, "End with the parameters of the epoch with the lowest valid CER");
+  cmd->add_option("--checkpoint", opt->checkpoint, "Folder for a checkpoint written atomically after every epoch");
+  cmd->add_option("--resume", opt->resume, "Continue an interrupted run from its checkpoint folder");
+  cmd->add_option("--curves", opt->curves, "Write per-epoch losses and 1 - valid CER to this CSV file");
+  cmd->add_option("--out", opt->out, "Model file to write")->required();
+  cmd->callback([opt] {
+    if (!opt->checkpoint.empty() && !opt->resume.empty() && opt->checkpoint != opt->resume)
+      throw CLI::ValidationError("--resume", "resumes into its own folder; drop --checkpoint or give the same folder");
+    const auto out_dir = std::filesystem::absolute(opt->out).parent_path();
+    if (!std::filesystem::is_directory(out_dir))
+      throw std::runtime_error(opt->out + ": cannot write (folder " + out_dir.string() + " does not exist)");
+    set_threads(opt->threads);
+    const Dataset train = load_dataset(opt->train, "train"), valid = load_dataset(opt->valid, "valid");
+    LineTrainConfig cfg = opt->cfg;
+    cfg.progress = !globals().quiet;
+    cfg.checkpoint = opt->resume.empty() ? opt->checkpoint : opt->resume;
+    if (!cfg.checkpoint.empty()) std::filesystem::create_directories(cfg.checkpoint);
+    LineTrainResult r = train_line_model(train, valid, cfg, !opt->resume.empty(), globals().quiet ? nullptr : stdout);
+    save_model(r.model, opt->out);
+    if (!opt->curves.empty()) write_curves_csv(opt->curves, r.state.history);
+  });
+}
+
+}  // namespace scrawl::cli
