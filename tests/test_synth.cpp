@@ -256,6 +256,11 @@ TEST(SynthCli, BadInput) {
   EXPECT_EQ(test::run_scrawl("synth --out " + (tmp / "o")).exit_code, 2);  // no --glyphs, no --font hershey
   EXPECT_EQ(test::run_scrawl("synth --font hershey --out " + (tmp / "o") + " --words nonsense").exit_code, 2);
   EXPECT_EQ(test::run_scrawl("synth --font hershey --out " + (tmp / "o") + " --pages 0").exit_code, 2);
+  EXPECT_EQ(test::run_scrawl("synth --font hershey --out " + (tmp / "o") + " --gap -0.25").exit_code, 2);
+  EXPECT_EQ(test::run_scrawl("synth --font hershey --out " + (tmp / "o") + " --gap -0.25:x").exit_code, 2);
+  r = test::run_scrawl("synth --font hershey --out " + (tmp / "o") + " --gap 0.3:0.1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("letter gaps"), std::string::npos) << r.err;
   // A fixed text character that no glyph exists for: exit 1.
   r = test::run_scrawl("synth --font hershey --out " + (tmp / "o") + " --text 'HELLO, WORLD'");
   EXPECT_EQ(r.exit_code, 1);
@@ -283,4 +288,34 @@ TEST(Synth, BundledExampleIsReproducible) {
   cv::absdiff(made, shipped, diff);
   const cv::Scalar mean = cv::mean(diff);
   EXPECT_LT(mean[0] + mean[1] + mean[2], 1.5);
+}
+
+TEST(Synth, NegativeGapsMakeNeighboursOverlap) {
+  // --gap -0.25:-0.1: every pair of neighbours in a word is drawn overlapping (the next glyph starts before the
+  // previous one ends), yet in order; the default gaps keep neighbours apart.
+  auto overlaps = [](const SynthPage& page, size_t* pairs) {
+    size_t n = 0;
+    *pairs = 0;
+    for (size_t i = 1; i < page.glyphs.size(); ++i) {
+      const auto &a = page.glyphs[i - 1], &b = page.glyphs[i];
+      if (a.line != b.line || a.word != b.word) continue;
+      ++*pairs;
+      EXPECT_GT(b.rect.x, a.rect.x);
+      n += b.rect.x < a.rect.x + a.rect.width;
+    }
+    return n;
+  };
+  SynthConfig touching;
+  touching.gap_min = -0.25;
+  touching.gap_max = -0.1;
+  size_t pairs = 0;
+  const size_t over = overlaps(synth_page(touching, &emnist_test(), 3), &pairs);
+  ASSERT_GT(pairs, 20u);
+  EXPECT_GT(over, pairs * 9 / 10);
+  const size_t apart = overlaps(synth_page(SynthConfig{}, &emnist_test(), 3), &pairs);
+  EXPECT_LT(apart, pairs / 10);
+  SynthConfig bad;
+  bad.gap_min = 0.3;
+  bad.gap_max = 0.1;
+  EXPECT_THROW(synth_page(bad, &emnist_test(), 1), std::runtime_error);
 }

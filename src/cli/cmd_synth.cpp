@@ -37,6 +37,7 @@ struct SynthCliOptions {
   SynthConfig cfg;  // page size, heights, skew, format and boxes are bound to it: its defaults are the command's
   std::string glyphs, out, text, dict;
   std::string words = name_of(kWordModes, cfg.words), font = name_of(kFonts, cfg.font);
+  std::string gap;  // --gap MIN:MAX, parsed into cfg.gap_min, cfg.gap_max
   int pages = 1;
   uint64_t seed = 1;
 };
@@ -82,11 +83,27 @@ void add_synth(CLI::App& app) {
       ->check(CLI::Range(8, 2000));
   cmd->add_option("--max-skew", opt->cfg.max_skew_deg, "Largest page rotation in degrees")
       ->check(CLI::Range(0.0, 45.0));
+  cmd->add_option(
+      "--gap", opt->gap,
+      "Letter gaps MIN:MAX in cap heights, e.g. -0.25:0.05 for touching letters (default: each page's own)");
   cmd->add_flag("--boxes", opt->cfg.boxes, "Also write page_000.json: each glyph's box, sample, line and word");
   cmd->callback([opt] {
     if (opt->font == "glyphs" && opt->glyphs.empty())
       throw CLI::ValidationError("--glyphs", "is required unless --font hershey");
     SynthConfig cfg = opt->cfg;
+    if (!opt->gap.empty()) {
+      const size_t colon = opt->gap.find(':');
+      try {
+        if (colon == std::string::npos) throw std::invalid_argument("no colon");
+        size_t used = 0;
+        cfg.gap_min = std::stod(opt->gap.substr(0, colon), &used);
+        if (used != colon) throw std::invalid_argument("junk");
+        cfg.gap_max = std::stod(opt->gap.substr(colon + 1), &used);
+        if (used != opt->gap.size() - colon - 1) throw std::invalid_argument("junk");
+      } catch (const std::exception&) {
+        throw CLI::ValidationError("--gap", "expected MIN:MAX, e.g. -0.25:0.05, got '" + opt->gap + "'");
+      }
+    }
     if (cfg.max_char_h < cfg.min_char_h)
       throw CLI::ValidationError("--max-char-height", "must be at least --min-char-height");
     cfg.words = value_of(kWordModes, opt->words);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
@@ -87,6 +88,7 @@ struct Hand {
   double slant = 0;   // shear: x += slant * (distance above the glyph centre)
   double xscale = 1;  // glyph width factor
   double gap = 0.15;  // letter gap as a fraction of h
+  double gap_min = std::numeric_limits<double>::quiet_NaN(), gap_max = gap_min;  // SynthConfig's range, if set
   int hershey_face = cv::FONT_HERSHEY_SIMPLEX;
   double stroke = 0.1;  // Hershey stroke width as a fraction of the cap height
 };
@@ -233,7 +235,14 @@ PlacedWord lay_out_word(const std::string& word, const Hand& hand, const GlyphMa
   PlacedWord pw;
   int x = 0;
   for (char c : word) {
-    if (!pw.glyphs.empty()) x += static_cast<int>(std::lround(hand.h * hand.gap * uni(rng, 0.7, 1.3)));
+    if (!pw.glyphs.empty()) {
+      if (std::isnan(hand.gap_min)) {
+        x += static_cast<int>(std::lround(hand.h * hand.gap * uni(rng, 0.7, 1.3)));
+      } else {  // a set range: overlapping neighbours, but each glyph still starts right of the one before
+        x += static_cast<int>(std::lround(hand.h * uni(rng, hand.gap_min, hand.gap_max)));
+        x = std::max(x, pw.offsets.back() + 1);
+      }
+    }
     pw.glyphs.push_back(maker.make(c, hand, rng));
     pw.offsets.push_back(x);
     x += pw.glyphs.back().ink.cols;
@@ -323,6 +332,9 @@ void check_page_config(const SynthConfig& cfg) {
     throw std::runtime_error("synth: page size must be 200..10000 pixels a side");
   if (cfg.min_char_h < 8 || cfg.max_char_h < cfg.min_char_h)
     throw std::runtime_error("synth: character height range must satisfy 8 <= min <= max");
+  if (std::isnan(cfg.gap_min) != std::isnan(cfg.gap_max) ||
+      (!std::isnan(cfg.gap_min) && !(cfg.gap_min >= -0.5 && cfg.gap_min <= cfg.gap_max && cfg.gap_max <= 2)))
+    throw std::runtime_error("synth: letter gaps must satisfy -0.5 <= min <= max <= 2 (cap heights)");
 }
 
 void check_fixed_text(const SynthConfig& cfg, const GlyphMaker& maker) {
@@ -358,6 +370,8 @@ PagePlan plan_page(const SynthConfig& cfg, Rng& rng) {
   hand.slant = uni(rng, -0.15, 0.15);
   hand.xscale = uni(rng, 0.85, 1.15);
   hand.gap = uni(rng, 0.12, 0.32);
+  hand.gap_min = cfg.gap_min;
+  hand.gap_max = cfg.gap_max;
   hand.hershey_face = chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
   hand.stroke = uni(rng, 0.12, 0.18);
   p.skew = uni(rng, -cfg.max_skew_deg, cfg.max_skew_deg);

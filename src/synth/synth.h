@@ -5,6 +5,7 @@
 // Every random choice comes from the seed: the same options and seed give byte-identical files.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct SynthConfig {
   std::string dict_path = "/usr/share/dict/words";  // for kDictionary/kMixed; a built-in list if missing
   std::string format = "png";                       // png, jpg, bmp or tif
   bool boxes = false;  // synth_pages also writes DIR/page_000.json: every glyph's box, line and word (for scoring)
+  // Letter gaps in cap heights, drawn for every gap from [gap_min, gap_max]; negative gaps overlap neighbours'
+  // ink (touching letters: fast writing, bold pens, tight spacing). Unset (NaN): each page draws its writer's own
+  // gap, 0.12-0.32, varied +-30% per letter.
+  double gap_min = std::numeric_limits<double>::quiet_NaN(), gap_max = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One glyph drawn on the page.
