@@ -247,7 +247,8 @@ TEST(TemporalConv, PaddedFramesComputeWhatTheLineAloneComputes) {
   scrawl::TemporalConv alone(3, 2), padded(3, 2);
   alone.setup(Shape{3, 1, 4});
   padded.setup(Shape{3, 1, 7});
-  std::vector<float> w(alone.param_count()), dw1(w.size(), 0.f), dw2(w.size(), 0.f);
+  const size_t np = alone.param_count();
+  std::vector<float> w(np, 0.f), dw1(np, 0.f), dw2(np, 0.f);
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   for (auto& v : w) v = u(rng);
