@@ -124,6 +124,7 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
     if (log)
       std::fprintf(log, "epoch %3d  loss %.4f  valid loss %.4f  valid CER %.2f%%  %.1f s\n", epoch, st.train_loss,
                    st.valid_loss, 100 * v.cer(), st.seconds);
+    if (log) std::fflush(log);  // one line per epoch, also when stdout is a file or a pipe
   }
   if (cfg.keep_best && !r.state.best_params.empty())
     std::copy(r.state.best_params.begin(), r.state.best_params.end(), r.model.params().begin());
