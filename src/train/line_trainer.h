@@ -27,7 +27,6 @@ struct LineTrainConfig {
   uint64_t seed = 1;
   int valid_lines = 100;   // read at the end of every epoch
   bool keep_best = false;  // end with the parameters of the epoch with the lowest validation CER
-  bool progress = true;
   std::string checkpoint;  // folder: state saved after every epoch
   LineSynthConfig synth;
 };
