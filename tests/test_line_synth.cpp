@@ -51,6 +51,21 @@ TEST(NormalizeLine, ThinAndBoldPensComeOutAlike) {
   EXPECT_NEAR(a / b, 1.0, 0.35);
 }
 
+TEST(LineCharHeight, MedianOfCharacterSizedPiecesIgnoringSpecks) {
+  // Pieces 40, 44 and 50 px tall, a 6 px period and a 3 px speck: the median of the three tall ones, 44.
+  cv::Mat ink = cv::Mat::zeros(100, 300, CV_8U);
+  cv::rectangle(ink, cv::Rect(10, 20, 8, 40), 255, cv::FILLED);
+  cv::rectangle(ink, cv::Rect(40, 16, 8, 44), 255, cv::FILLED);
+  cv::rectangle(ink, cv::Rect(70, 10, 8, 50), 255, cv::FILLED);
+  cv::rectangle(ink, cv::Rect(100, 54, 6, 6), 255, cv::FILLED);
+  cv::rectangle(ink, cv::Rect(130, 30, 3, 3), 255, cv::FILLED);
+  EXPECT_DOUBLE_EQ(scrawl::line_char_height(ink), 44);
+  // With every piece voting the median is the middle of five heights: 40.
+  EXPECT_DOUBLE_EQ(scrawl::line_char_height(ink, 0), 40);
+  EXPECT_DOUBLE_EQ(scrawl::line_char_height(cv::Mat::zeros(10, 10, CV_8U)), 0);
+  EXPECT_THROW(scrawl::line_char_height(cv::Mat::zeros(10, 10, CV_32F)), std::invalid_argument);
+}
+
 TEST(LineSynth, SameSeedSameLineAndTextMatchesTheGlyphs) {
   scrawl::LineSynthConfig cfg;
   std::mt19937 a(7), b(7), c(8);

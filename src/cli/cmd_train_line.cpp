@@ -34,6 +34,9 @@ void add_train_line(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch", opt->cfg.batch, "Lines per batch")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--lr", opt->cfg.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--schedule", opt->cfg.schedule, "Learning rate: constant, or cosine (to 0 over the run, per step)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine"}));
   cmd->add_option("--valid-lines", opt->cfg.valid_lines, "Validation lines read after every epoch")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -4,10 +4,27 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
+#include <vector>
 
 #include "scrawl/glyph/normalize.h"
 
 namespace scrawl {
+
+double line_char_height(const cv::Mat& ink, double min_share) {
+  if (ink.type() != CV_8U) throw std::invalid_argument("line_char_height: expected a CV_8U ink mask");
+  if (ink.empty()) return 0;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8);
+  int tallest = 0;
+  for (int i = 1; i < n; ++i) tallest = std::max(tallest, stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  std::vector<int> heights;
+  for (int i = 1; i < n; ++i)
+    if (stats.at<int>(i, cv::CC_STAT_HEIGHT) >= min_share * tallest)
+      heights.push_back(stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  if (heights.empty()) return 0;
+  std::nth_element(heights.begin(), heights.begin() + long(heights.size() / 2), heights.end());
+  return heights[heights.size() / 2];
+}
 
 cv::Mat normalize_line(const cv::Mat& ink_in, double char_height, const LineNormalizeConfig& cfg) {
   if (!(char_height > 0)) throw std::invalid_argument("normalize_line: character height must be positive");

@@ -15,6 +15,13 @@ struct LineNormalizeConfig {
   double blur_sigma = 0.5;  // in output pixels: EMNIST's grey edges
 };
 
+// The character height normalize_line should be told for a line's ink (CV_8U, nonzero = ink): the median height
+// of its character-sized connected pieces (8-connected, at least `min_share` of the tallest piece's height, so
+// periods, specks and detached strokes do not vote). Touching letters make one piece, as tall as the letters
+// and their baseline's wander. The reader and line training both call this on the ink they have, so the model
+// is told heights the same way in both. 0 for an inkless mask.
+double line_char_height(const cv::Mat& ink, double min_share = 0.5);
+
 // CV_32F, `height` rows, ink high (peak 1), from a binary line crop (CV_8U, nonzero = ink) whose characters are
 // `char_height` pixels tall. The width follows the scale: about crop width * char_px / char_height + 2 pad.
 // An empty crop gives a blank strip of 2 pad columns.

@@ -34,7 +34,6 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
   if (glyphs.size() == 0) throw std::runtime_error("synth_line: no glyphs to draw from");
   SynthLine line;
   const int char_px = uniform_int(rng, cfg.char_px_min, cfg.char_px_max);
-  line.char_height = char_px;
   const double level = uniform(rng, cfg.threshold_min, cfg.threshold_max);
 
   // Lay the glyphs out left to right: each drawn at its own height and baseline offset, then the gap after it.
@@ -84,7 +83,11 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
   const cv::Matx23d shear(1, -slant, slant * canvas.rows / 2.0, 0, 1, 0);
   cv::warpAffine(canvas, canvas, shear, canvas.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
   line.ink = canvas > level;
-  line.image = normalize_line(line.ink, char_px, cfg.normalize);
+  // Told the height the reader would estimate from this ink, not the size it was drawn at (touching letters
+  // make one piece taller than any of them).
+  line.char_height = line_char_height(line.ink);
+  if (!(line.char_height > 0)) line.char_height = char_px;
+  line.image = normalize_line(line.ink, line.char_height, cfg.normalize);
   return line;
 }
 

@@ -31,7 +31,7 @@ struct SynthLine {
   cv::Mat image;           // normalized: CV_32F, normalize.height rows, ink high
   std::string text;        // the glyphs' labels, words separated by single spaces
   cv::Mat ink;             // the binary line before normalization (CV_8U, 255 = ink), for inspection and tests
-  double char_height = 0;  // of `ink`, in pixels
+  double char_height = 0;  // of `ink`, in pixels: line_char_height(ink), what normalization was told
 };
 
 // One line from `glyphs` (upright, ink high, labels into glyphs.classes). Throws on an empty glyph set.

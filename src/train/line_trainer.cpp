@@ -22,6 +22,9 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
           {"steps", cfg.steps},
           {"batch", cfg.batch},
           {"lr", cfg.lr},
+          {"schedule", cfg.schedule},
+          // A cosine schedule's rate at a step depends on the run's length; a constant one's does not.
+          {"scheduled_epochs", cfg.schedule == "constant" ? 0 : cfg.epochs},
           {"seed", cfg.seed},
           {"valid_lines", cfg.valid_lines},
           {"train_glyphs", train.size()},
@@ -38,6 +41,12 @@ std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainC
   for (int done = 0; done < cfg.valid_lines; done += cfg.batch)
     out.push_back(make_line_batch(valid, cfg.synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
   return out;
+}
+
+float step_lr(const LineTrainConfig& cfg, long step) {
+  if (cfg.schedule == "constant") return cfg.lr;
+  const double t = double(step) / (double(cfg.epochs) * cfg.steps);
+  return float(cfg.lr * 0.5 * (1 + std::cos(3.14159265358979 * t)));
 }
 
 std::string text_of(const std::vector<int>& labels, const std::string& classes) {
@@ -73,6 +82,8 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
                                  std::FILE* log) {
   if (train.classes != valid.classes) throw std::runtime_error("line training: train and valid classes differ");
   if (cfg.epochs <= 0 || cfg.steps <= 0 || cfg.batch <= 0) throw std::runtime_error("line training: empty run");
+  if (cfg.schedule != "constant" && cfg.schedule != "cosine")
+    throw std::runtime_error("line training: unknown schedule '" + cfg.schedule + "' (expected constant or cosine)");
   const std::string classes = line_classes(train.classes);
   InputSpec in;
   in.shape = Shape{1, cfg.synth.normalize.height, 256};
@@ -97,6 +108,7 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
     const auto t0 = std::chrono::steady_clock::now();
     double loss = 0;
     for (int step = 0; step < cfg.steps; ++step) {
+      adam.lr = step_lr(cfg, long(epoch - 1) * cfg.steps + step);
       const LineBatch b = make_line_batch(train, cfg.synth, classes, cfg.batch, stride, rng);
       const double l = line_train_step(r.model, adam, b, rng);
       if (!std::isfinite(l)) throw TrainingDiverged("line training: loss is not finite", epoch, r.state.epochs_done);
@@ -108,7 +120,7 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
     st.train_loss = loss / cfg.steps;
     st.valid_loss = v.loss;
     st.valid_acc = 1.0 - v.cer();
-    st.lr = cfg.lr;
+    st.lr = adam.lr;
     st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.state.history.push_back(st);
     r.state.epochs_done = epoch;

@@ -24,6 +24,8 @@ struct LineTrainConfig {
   int steps = 200;  // batches per epoch
   int batch = 16;
   float lr = 1e-3f;
+  // constant, or cosine: the rate falls along half a cosine from lr to 0 over all epochs x steps, step by step.
+  std::string schedule = "constant";
   uint64_t seed = 1;
   int valid_lines = 100;   // read at the end of every epoch
   bool keep_best = false;  // end with the parameters of the epoch with the lowest validation CER
