@@ -27,12 +27,14 @@
 #endif
 
 #include "scrawl/data/dataset.h"
+#include "scrawl/nn/ctc.h"
 #include "scrawl/nn/dense.h"
 #include "scrawl/nn/model.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/optim.h"
 #include "scrawl/nn/softmax_xent.h"
 #include "scrawl/nn/threads.h"
+#include "scrawl/train/line_trainer.h"
 #include "scrawl/train/trainer.h"
 
 namespace {
@@ -417,6 +419,54 @@ void BM_CnnTrainStep(benchmark::State& state) {
   state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_CnnTrainStep)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->MinTime(2.0)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// ---------------------------------------------------------------------------------------------------------
+// The line recognizer's training step (issue 14): train-line's default architecture on a batch of 16 lines,
+// 32 x 512 (128 frames), random ink and random 24-character labels, CTC loss, Adam. bench/line_torch.py is the
+// same network, shapes and loss (torch.nn.CTCLoss) in PyTorch.
+constexpr int kLineBatch = 16, kLineWidth = 512, kLineLabel = 24;
+
+void BM_LineTrainStep(benchmark::State& state) {
+  set_threads(static_cast<int>(state.range(0)));
+  scrawl::InputSpec in;
+  in.shape = Shape{1, 32, kLineWidth};
+  in.normalization = "line";
+  Model model(scrawl::LineTrainConfig{}.arch, in, "_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ");
+  model.init_params(1);
+  const int frames = kLineWidth / scrawl::frame_stride(model);
+  std::mt19937 rng(19);
+  std::uniform_real_distribution<float> px(0.f, 1.f);
+  std::uniform_int_distribution<int> cls(1, model.num_classes() - 1);
+  Tensor x(kLineBatch, in.shape);
+  for (auto& v : x.data) v = px(rng);
+  std::vector<std::vector<int>> labels(kLineBatch);
+  for (auto& l : labels)
+    for (int i = 0; i < kLineLabel; ++i) l.push_back(cls(rng));
+  const std::vector<int> lengths(kLineBatch, frames);
+  auto opt = scrawl::make_optimizer("adam", 1e-3f);
+  scrawl::Pass pass{true, &rng};
+  pass.frames = &lengths;
+  scrawl::CtcLoss ctc;
+  ctc.zero_infinity = true;
+  Tensor d;
+  auto step = [&] {
+    benchmark::DoNotOptimize(ctc.forward(model.forward(x, pass), lengths, labels));
+    ctc.backward(d);
+    model.zero_grad();
+    model.backward(d);
+    opt->step(model.params().data(), model.grads().data(), model.param_count());
+  };
+  step();  // warm-up: first allocations
+  for (auto _ : state) step();
+  state.counters["lines/s"] = benchmark::Counter(kLineBatch, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_LineTrainStep)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)

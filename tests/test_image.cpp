@@ -239,6 +239,60 @@ TEST(Segment, PeriodOnAShortLineKeepsItsLineOrder) {
   EXPECT_EQ(no.back().punct, '.');
 }
 
+// Share of the line ink's pixels that land on dark page pixels through ink_to_page (page coordinates x scale).
+double ink_on_page(const scrawl::Line& l, const cv::Mat& page, double scale) {
+  size_t on = 0, all = 0;
+  for (int y = 0; y < l.ink.rows; ++y)
+    for (int x = 0; x < l.ink.cols; ++x) {
+      if (!l.ink.at<uint8_t>(y, x)) continue;
+      ++all;
+      const cv::Matx23d& m = l.ink_to_page;
+      const int px = int(std::lround((m(0, 0) * x + m(0, 1) * y + m(0, 2)) / scale));
+      const int py = int(std::lround((m(1, 0) * x + m(1, 1) * y + m(1, 2)) / scale));
+      if (px < 0 || py < 0 || px >= page.cols || py >= page.rows) continue;
+      cv::Mat around = page(cv::Rect(px, py, 1, 1) + cv::Size(2, 2) - cv::Point(1, 1) & cv::Rect({}, page.size()));
+      double lo;
+      cv::minMaxLoc(around, &lo);
+      on += lo < 128;
+    }
+  return all ? double(on) / double(all) : 0.0;
+}
+
+TEST(Segment, LineInkIsLevelMapsBackAndLeavesPeriodsOut) {
+  const cv::Mat page = rotate(text_page({"HELLO WORLD", "NO."}), 6.0);
+  scrawl::SegmentConfig cfg;
+  EXPECT_TRUE(scrawl::segment(page, cfg).lines.at(0).ink.empty());  // off unless asked for
+  cfg.line_ink = true;
+  const auto layout = scrawl::segment(page, cfg);
+  ASSERT_EQ(layout.lines.size(), 2u);
+  for (const auto& l : layout.lines) {
+    ASSERT_EQ(l.ink.type(), CV_8U);
+    // Level: the rotated line's ink is no taller than a character and a bit (6 degrees over ~1000 px would add
+    // some 100 px).
+    EXPECT_LT(cv::boundingRect(l.ink).height, 1.4 * layout.char_height);
+    EXPECT_GT(ink_on_page(l, page, 1.0), 0.97);
+  }
+  cv::Mat labels;
+  EXPECT_EQ(cv::connectedComponents(layout.lines[1].ink, labels) - 1, 2);  // N and O; the period is not line ink
+  // At another working scale the map takes the page coordinates along.
+  const auto scaled = scrawl::segment(page, cfg, 2.0);
+  ASSERT_EQ(scaled.lines.size(), 2u);
+  EXPECT_GT(ink_on_page(scaled.lines[0], page, 2.0), 0.97);
+}
+
+TEST(Segment, LineInkKeepsAWordOfTouchingLetters) {
+  // Letters joined by a bar through their middle: one component 9 character heights wide. The glyph path drops
+  // it as page furniture (over 6 heights); the line recognizer's ink keeps it.
+  cv::Mat page = text_page({"TOUCHING", "A B"});
+  cv::rectangle(page, cv::Rect(5 * 40, 8 * 40 - 22, 360, 6), cv::Scalar(0), cv::FILLED);
+  scrawl::SegmentConfig cfg;
+  cfg.line_ink = true;
+  const auto layout = scrawl::segment(page, cfg);
+  ASSERT_EQ(layout.lines.size(), 2u);
+  EXPECT_GT(cv::boundingRect(layout.lines[0].ink).width, 8 * layout.char_height);
+  EXPECT_EQ(scrawl::segment(page).lines.size(), 1u);
+}
+
 TEST(Segment, BrokenCharacterPiecesAreMerged) {
   // An "E" drawn as a spine and three separate bars: one glyph.
   cv::Mat page(300, 600, CV_8U, cv::Scalar(255));

@@ -42,6 +42,26 @@ TEST(NormalizeLine, CharactersSpanTheirShareOfTheStrip) {
   EXPECT_THROW(scrawl::normalize_line(ink, 0), std::invalid_argument);
 }
 
+TEST(NormalizeLine, ColumnsMapBackToTheInk) {
+  // The same frame, now offset in a wider crop: the strip's first and last inked columns must show the frame's
+  // left and right edges (x 40 and 339 of the crop); one output column spans 60/24 = 2.5 ink columns.
+  cv::Mat ink = cv::Mat::zeros(80, 400, CV_8U);
+  cv::rectangle(ink, cv::Rect(40, 10, 300, 60), 255, cv::FILLED);
+  cv::rectangle(ink, cv::Rect(47, 17, 286, 46), 0, cv::FILLED);
+  scrawl::LineColumns cols;
+  const cv::Mat n = scrawl::normalize_line(ink, 60, {}, &cols);
+  EXPECT_NEAR(cols.ink_per_column, 2.5, 0.05);
+  const cv::Rect bb = cv::boundingRect(n > 0.5f);
+  EXPECT_NEAR(cols.ink_x(bb.x), 40, 3);
+  EXPECT_NEAR(cols.ink_x(bb.x + bb.width - 1), 339, 3);
+  // A line too tall for the strip is squeezed: the columns still land on the frame's edges.
+  scrawl::LineColumns squeezed;
+  const cv::Mat m = scrawl::normalize_line(ink, 20, {}, &squeezed);
+  const cv::Rect mb = cv::boundingRect(m > 0.5f);
+  EXPECT_NEAR(squeezed.ink_x(mb.x), 40, 4);
+  EXPECT_NEAR(squeezed.ink_x(mb.x + mb.width - 1), 339, 4);
+}
+
 TEST(NormalizeLine, ThinAndBoldPensComeOutAlike) {
   cv::Mat thin = cv::Mat::zeros(100, 200, CV_8U), bold = thin.clone();
   cv::line(thin, {20, 20}, {20, 80}, 255, 2);

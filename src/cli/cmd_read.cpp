@@ -24,6 +24,7 @@ namespace {
 struct ReadOptions {
   std::vector<std::string> images;
   std::string model, format = "txt", annotate;
+  std::string recognizer = "glyph", line_model;
   int jobs = 1;
   std::string lexicon;  // contextual decoding: word list (default kDefaultLexiconPath)
   bool no_lexicon = false;
@@ -39,6 +40,12 @@ struct PageOutcome {
 void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("images", opt.images, "Image files (JPEG, PNG, TIFF, BMP, ...)")->required();
   cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
+  cmd.add_option("--recognizer", opt.recognizer,
+                 "What reads the text: glyph (the classifier on cut-out characters) or line (a line model on whole "
+                 "lines: letters that touch need no cutting)")
+      ->check(CLI::IsMember({"glyph", "line"}))
+      ->capture_default_str();
+  cmd.add_option("--line-model", opt.line_model, "Line model file for --recognizer line (default: the shipped one)");
   cmd.add_option("--format", opt.format, "Output: txt (text only), json, tsv (like Tesseract) or hocr")
       ->check(CLI::IsMember({"txt", "json", "tsv", "hocr"}));
   cmd.add_option("--annotate", opt.annotate, "Write the (single) image with boxes and labels drawn to this PNG");
@@ -72,7 +79,17 @@ Reader make_reader(const ReadOptions& opt) {
       }
     }
   }
-  return Reader(std::move(model), std::move(decoder), cfg);
+  if (opt.recognizer == "line") cfg.recognizer = Recognizer::kLine;
+  Reader reader(std::move(model), std::move(decoder), cfg);
+  if (cfg.recognizer == Recognizer::kLine) {
+    const std::string path = opt.line_model.empty() ? default_line_model_path() : opt.line_model;
+    try {
+      reader.set_line_model(load_model(path));
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(path + ": " + e.what());
+    }
+  }
+  return reader;
 }
 
 // Reads every image, `jobs` pages at a time (a clone of the reader per extra thread). Progress on stderr for

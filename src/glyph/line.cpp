@@ -26,10 +26,14 @@ double line_char_height(const cv::Mat& ink, double min_share) {
   return heights[heights.size() / 2];
 }
 
-cv::Mat normalize_line(const cv::Mat& ink_in, double char_height, const LineNormalizeConfig& cfg) {
+cv::Mat normalize_line(const cv::Mat& ink_in, double char_height, const LineNormalizeConfig& cfg,
+                       LineColumns* columns) {
   if (!(char_height > 0)) throw std::invalid_argument("normalize_line: character height must be positive");
   if (ink_in.type() != CV_8U) throw std::invalid_argument("normalize_line: expected a CV_8U ink mask");
-  if (ink_in.empty() || cv::countNonZero(ink_in) == 0) return cv::Mat::zeros(cfg.height, 2 * cfg.pad, CV_32F);
+  if (ink_in.empty() || cv::countNonZero(ink_in) == 0) {
+    if (columns) *columns = LineColumns{-double(cfg.pad), 1.0};
+    return cv::Mat::zeros(cfg.height, 2 * cfg.pad, CV_32F);
+  }
   const cv::Rect bb = cv::boundingRect(ink_in);
   const cv::Mat ink = ink_in(bb);
   // Scale so a character is char_px tall; strokes are matched at 4x the output scale, then area-averaged down
@@ -45,17 +49,27 @@ cv::Mat normalize_line(const cv::Mat& ink_in, double char_height, const LineNorm
   const int grow = int(std::ceil(cfg.stroke * cfg.char_px * kWork));
   cv::copyMakeBorder(bin, bin, grow, grow, grow, grow, cv::BORDER_CONSTANT, 0);
   match_stroke_width(bin, cfg.stroke * cfg.char_px * kWork);
-  bin = bin(cv::boundingRect(bin)).clone();
+  const cv::Rect kept = cv::boundingRect(bin);
+  bin = bin(kept).clone();
   // Centre the ink's rows in the strip; a line taller than the strip (a tall flourish) is scaled down to fit.
   const int rows = cfg.height * kWork, pad = cfg.pad * kWork;
   cv::Mat g;
   bin.convertTo(g, CV_32F, 1.0 / 255);
+  const int kept_cols = g.cols;
   if (g.rows > rows) cv::resize(g, g, cv::Size(std::max(1, g.cols * rows / g.rows), rows), 0, 0, cv::INTER_AREA);
   cv::Mat canvas = cv::Mat::zeros(rows, g.cols + 2 * pad, CV_32F);
   g.copyTo(canvas(cv::Rect(pad, (rows - g.rows) / 2, g.cols, g.rows)));
   cv::GaussianBlur(canvas, canvas, cv::Size(0, 0), cfg.blur_sigma * kWork);
   cv::Mat out;
   cv::resize(canvas, out, cv::Size(std::max(1, (canvas.cols + kWork / 2) / kWork), cfg.height), 0, 0, cv::INTER_AREA);
+  if (columns) {
+    // Back through each step, in continuous coordinates: the area-average down, the fit-to-height squeeze, the
+    // crop after thickening (less its border), and the scaling of the ink's box.
+    const double down = double(canvas.cols) / out.cols, squeeze = double(g.cols) / kept_cols;
+    const double ink_per_big = double(bb.width) / big_size.width;
+    columns->ink_per_column = down / squeeze * ink_per_big;
+    columns->ink_x0 = bb.x + (kept.x - grow - pad / squeeze) * ink_per_big;
+  }
   double mx;
   cv::minMaxLoc(out, nullptr, &mx);
   if (mx > 0) out /= mx;

@@ -22,9 +22,18 @@ struct LineNormalizeConfig {
 // is told heights the same way in both. 0 for an inkless mask.
 double line_char_height(const cv::Mat& ink, double min_share = 0.5);
 
+// Where a normalized line's columns came from: output column u (its centre at u + 0.5) shows ink column
+// ink_x0 + (u + 0.5) * ink_per_column of the crop. So the line reader maps a character's frames back to the page.
+struct LineColumns {
+  double ink_x0 = 0;
+  double ink_per_column = 1;
+  double ink_x(double u) const { return ink_x0 + (u + 0.5) * ink_per_column; }
+};
+
 // CV_32F, `height` rows, ink high (peak 1), from a binary line crop (CV_8U, nonzero = ink) whose characters are
 // `char_height` pixels tall. The width follows the scale: about crop width * char_px / char_height + 2 pad.
-// An empty crop gives a blank strip of 2 pad columns.
-cv::Mat normalize_line(const cv::Mat& ink, double char_height, const LineNormalizeConfig& cfg = {});
+// An empty crop gives a blank strip of 2 pad columns. `columns`, when given, gets the column mapping.
+cv::Mat normalize_line(const cv::Mat& ink, double char_height, const LineNormalizeConfig& cfg = {},
+                       LineColumns* columns = nullptr);
 
 }  // namespace scrawl

@@ -28,6 +28,11 @@ struct Word {
 struct Line {
   cv::Rect box;
   std::vector<Word> words;
+  // With SegmentConfig::line_ink, what a line recognizer reads: the line's own ink (its character pieces, periods
+  // left out), rotated level, CV_8U 255 = ink, at the segmenter's working scale; and the map from its pixel
+  // coordinates (x, y, 1) to the original image's.
+  cv::Mat ink;
+  cv::Matx23d ink_to_page{1, 0, 0, 0, 1, 0};
 };
 
 struct PageLayout {

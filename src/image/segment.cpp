@@ -191,8 +191,8 @@ Pieces sort_components(const Components& cc, double char_h, const SegmentConfig&
     p.box = cc.box(i);
     p.labels = {i};
     p.area = cc.stats.at<int>(i, cv::CC_STAT_AREA);
-    if (p.box.height > cfg.max_char_height * char_h || p.box.width > cfg.max_char_height * cfg.max_char_aspect * char_h)
-      continue;
+    const double max_width = cfg.line_ink ? cfg.line_max_width : cfg.max_char_height * cfg.max_char_aspect;
+    if (p.box.height > cfg.max_char_height * char_h || p.box.width > max_width * char_h) continue;
     if (p.box.width < cfg.min_speck * sw && p.box.height < cfg.min_speck * sw) continue;
     if (p.area < cfg.min_speck_area * sw * sw) continue;
     (p.box.height >= cfg.min_char_height * char_h ? out.mains : out.smalls).push_back(std::move(p));
@@ -456,6 +456,44 @@ Line words_of(const std::vector<Piece>& ps, double char_h, const GlyphMaker& gly
   return line;
 }
 
+// The line's own ink, rotated level: every non-punctuation piece's components, cut from the page through the
+// rotation that undoes the skew (Line::ink), and the map from its pixels back to original coordinates.
+void add_line_ink(const std::vector<Piece>& ps, const Components& cc, const Deskew& d, double scale,
+                  const SegmentConfig& cfg, Line& line) {
+  std::vector<uint8_t> mine(size_t(cc.count), 0);
+  cv::Rect src;
+  double x0 = 1e18, x1 = -1e18, y0 = 1e18, y1 = -1e18;  // deskewed extent of the pieces' boxes
+  for (const auto& p : ps) {
+    if (p.punct) continue;
+    for (int l : p.labels) mine[size_t(l)] = 1;
+    src = src.empty() ? p.box : (src | p.box);
+    for (const cv::Point c : {p.box.tl(), p.box.br(), cv::Point(p.box.x, p.box.y + p.box.height),
+                              cv::Point(p.box.x + p.box.width, p.box.y)}) {
+      x0 = std::min(x0, d.x(c.x, c.y));
+      x1 = std::max(x1, d.x(c.x, c.y));
+      y0 = std::min(y0, d.y(c.x, c.y));
+      y1 = std::max(y1, d.y(c.x, c.y));
+    }
+  }
+  if (src.empty()) return;
+  cv::Mat crop = cv::Mat::zeros(src.size(), CV_8U);
+  for (int y = 0; y < src.height; ++y) {
+    const int* l = cc.labels.ptr<int>(src.y + y) + src.x;
+    uint8_t* c = crop.ptr<uint8_t>(y);
+    for (int x = 0; x < src.width; ++x) c[x] = mine[size_t(l[x])] ? 255 : 0;
+  }
+  // Pixel (u, v) of the level ink is the deskewed point (X0 + u, Y0 + v), which the rotation by the skew puts at
+  // (X0 + u) c - (Y0 + v) s, (X0 + u) s + (Y0 + v) c on the page.
+  const int m = cfg.line_ink_margin;
+  const double X0 = std::floor(x0) - m, Y0 = std::floor(y0) - m;
+  const cv::Size size(int(std::ceil(x1 - X0)) + m, int(std::ceil(y1 - Y0)) + m);
+  const cv::Matx23d to_work(d.c, -d.s, X0 * d.c - Y0 * d.s, d.s, d.c, X0 * d.s + Y0 * d.c);
+  const cv::Matx23d to_crop(d.c, -d.s, to_work(0, 2) - src.x, d.s, d.c, to_work(1, 2) - src.y);
+  cv::warpAffine(crop, line.ink, to_crop, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+  cv::threshold(line.ink, line.ink, 127, 255, cv::THRESH_BINARY);
+  line.ink_to_page = to_work * scale;
+}
+
 }  // namespace
 
 // Wide-spaced handwriting blurs the single jump above: letter gaps spread up towards the word gaps, so no
@@ -533,7 +571,9 @@ PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double sca
   const GlyphMaker glyph{cc.labels, scale, cfg.normalize};
   for (auto& L : lines) {
     make_cells(L.pieces, cc.labels, d, char_h, cfg);
-    if (!L.pieces.empty()) page.lines.push_back(words_of(L.pieces, char_h, glyph, cfg));
+    if (L.pieces.empty()) continue;
+    page.lines.push_back(words_of(L.pieces, char_h, glyph, cfg));
+    if (cfg.line_ink) add_line_ink(L.pieces, cc, d, scale, cfg, page.lines.back());
   }
   return page;
 }

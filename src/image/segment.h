@@ -57,6 +57,14 @@ struct SegmentConfig {
   double join_narrow = 0.9;     // ... when each is at most this wide (x typical char width) ...
   double join_width = 1.3;      // ... and both together at most this wide
 
+  // Line recognizer input (Line::ink): off for the glyph path, which never reads it.
+  bool line_ink = false;
+  // With line_ink, components up to this wide (x char height) stay: a word of touching letters is one component.
+  // (The glyph path drops anything over max_char_height x max_char_aspect, 6 char heights, as page furniture.) 40:
+  // a line of some 50 touching letters; a printed rule is too thin to be a main piece and is dropped as a small.
+  double line_max_width = 40;
+  int line_ink_margin = 2;  // paper kept around the ink (working pixels): the line's edges are not cut
+
   // Words (see word_breaks).
   double space_ratio = 1.8;  // a word gap is at least this many times the widest letter gap on its line
   double min_space = 0.4;    // ... and at least this wide (x char height)

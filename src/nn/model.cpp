@@ -106,4 +106,14 @@ void Model::zero_grad() {
   std::fill(grads_.begin(), grads_.end(), 0.f);
 }
 
+int frame_stride(const Model& model) {
+  // Set up a copy of the layers for a probe width (no parameters are touched), and see how many frames it gives.
+  constexpr int kProbe = 1024;
+  Shape s{model.input().shape.c, model.input().shape.h, kProbe};
+  for (const auto& l : parse_arch(model.arch())) s = l->setup(s);
+  if (s.h != 1 || s.w <= 0 || kProbe % s.w != 0)
+    throw std::runtime_error("model '" + model.arch() + "' does not map columns to frames evenly");
+  return kProbe / s.w;
+}
+
 }  // namespace scrawl

@@ -69,6 +69,10 @@ class Model {
   std::vector<Tensor> dacts_;  // dacts_[i] = gradient w.r.t. acts_[i]
 };
 
+// Input columns per output frame of a sequence model (its width reduction): the frames a copy of its layers gives
+// for 1,024 columns. Throws when the columns do not divide evenly into frames.
+int frame_stride(const Model& model);
+
 // Splits "a,b,c" and builds each layer token; throws on an unknown token with the token named.
 std::vector<std::unique_ptr<Layer>> parse_arch(const std::string& arch);
 std::unique_ptr<Layer> make_layer(const std::string& token);

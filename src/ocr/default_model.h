@@ -8,5 +8,8 @@ namespace scrawl {
 // under the install prefix, or beside the running binary's prefix) or in the source tree it was built from.
 // Throws listing the places searched if none exists.
 std::string default_model_path();
+// The shipped line model (line.scrawl, for --recognizer line), looked for the same way; $SCRAWL_LINE_MODEL
+// overrides it.
+std::string default_line_model_path();
 
 }  // namespace scrawl

@@ -71,7 +71,13 @@ Reader::Reader(Model model, WordDecoder decoder, ReadConfig cfg)
              "") {}
 
 Reader Reader::clone() const {
-  return Reader(classifier_.clone(), decoder_, cfg_, warning_);
+  Reader r(classifier_.clone(), decoder_, cfg_, warning_);
+  if (line_) r.line_ = std::make_unique<LineRecognizer>(line_->clone());
+  return r;
+}
+
+void Reader::set_line_model(Model model) {
+  line_ = std::make_unique<LineRecognizer>(std::move(model), cfg_.top_k);
 }
 
 PageResult Reader::read(const std::string& path) {
@@ -92,8 +98,16 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
   if (gray.type() != CV_8U || gray.empty()) throw std::runtime_error("unsupported image type");
   if (gray_percentile(gray, cfg_.paper_percentile) < cfg_.dark_page)
     throw std::runtime_error("image is all dark: no paper to read");
-  PageResult r = recognize(segment(gray, cfg_.segment, scale));
-  decode_page(r, *decoder_, cfg_.decode);
+  PageResult r;
+  if (cfg_.recognizer == Recognizer::kLine) {
+    if (!line_) throw std::runtime_error("the line recognizer was asked for, but no line model is loaded");
+    SegmentConfig seg = cfg_.segment;
+    seg.line_ink = true;
+    r = recognize_lines(segment(gray, seg, scale));
+  } else {
+    r = recognize(segment(gray, cfg_.segment, scale));
+    decode_page(r, *decoder_, cfg_.decode);
+  }
   r.path = name;
   r.size = cv::Size(int(gray.cols * scale), int(gray.rows * scale));
   return r;
@@ -139,6 +153,52 @@ std::vector<Prediction> Reader::classify_cells(const PageLayout& layout) {
         if (!g.punct)
           for (const auto& q : g.parts) norms.push_back(q.norm);
   return classifier_.classify(norms);
+}
+
+namespace {
+// Puts a period the segmenter found (the line model never sees them: Line::ink leaves them out) after the last
+// character left of it, in that character's word; before everything when nothing is left of it.
+void insert_punct(LineResult& line, const Glyph& g) {
+  const CharResult c = punct_char(g);
+  const int centre = g.box.x + g.box.width / 2;
+  if (line.words.empty()) {
+    line.words.push_back(WordResult{g.box, {c}, {}});
+    return;
+  }
+  WordResult* word = &line.words.front();
+  size_t at = 0;
+  for (auto& w : line.words)
+    for (size_t i = 0; i < w.chars.size(); ++i)
+      if (w.chars[i].box.x + w.chars[i].box.width / 2 < centre) word = &w, at = i + 1;
+  word->chars.insert(word->chars.begin() + long(at), c);
+  word->box |= g.box;
+}
+}  // namespace
+
+PageResult Reader::recognize_lines(const PageLayout& layout) {
+  CtcDecodeConfig ctc;
+  ctc.beam = cfg_.line_beam;
+  ctc.prior = cfg_.decode.decode;
+  const cv::Rect page(cv::Point(0, 0), layout.size);
+  PageResult r;
+  r.size = layout.size;
+  r.skew_degrees = layout.skew_degrees;
+  for (const auto& l : layout.lines) {
+    LineResult lr;
+    lr.box = l.box;
+    lr.words = line_->read(l, decoder_.get(), ctc);
+    for (const auto& w : l.words)
+      for (const auto& g : w.glyphs)
+        if (g.punct) insert_punct(lr, g);
+    if (lr.words.empty()) continue;  // ink the model reads as nothing (a stray mark) is no line of text
+    for (auto& w : lr.words) {
+      if (!page.empty()) w.box &= page;
+      for (auto& c : w.chars)
+        if (!page.empty()) c.box &= page;
+    }
+    r.lines.push_back(std::move(lr));
+  }
+  return r;
 }
 
 PageResult Reader::recognize(const PageLayout& layout) {

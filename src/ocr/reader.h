@@ -13,12 +13,20 @@
 #include "scrawl/ocr/classifier.h"
 #include "scrawl/ocr/decode.h"
 #include "scrawl/ocr/decode_page.h"
+#include "scrawl/ocr/line_reader.h"
 #include "scrawl/ocr/page_result.h"
 
 namespace scrawl {
 
+// What reads the text: the glyph classifier on the segmenter's character cells (cut where letters touch), or a
+// line model (ocr/line_reader) on whole lines, which needs no cuts.
+enum class Recognizer { kGlyph, kLine };
+
 struct ReadConfig {
   LoadConfig load;
+  Recognizer recognizer = Recognizer::kGlyph;
+  // Line path: texts the CTC prefix beam search keeps per frame (ctc_decode's default).
+  int line_beam = CtcDecodeConfig{}.beam;
   SegmentConfig segment;
   int top_k = 3;  // alternatives kept per glyph (what the word decoder may choose among)
   // A cell the segmenter proposes to cut into touching characters is cut when
@@ -66,6 +74,10 @@ class Reader {
   // An independent reader for another thread (the model caches activations, so threads cannot share one; the
   // word decoder is read-only and shared).
   Reader clone() const;
+  // The line model the line path reads with (Recognizer::kLine); throws std::invalid_argument when `model` is not
+  // a line model.
+  void set_line_model(Model model);
+  bool has_line_model() const { return line_ != nullptr; }
   const ReadConfig& config() const { return cfg_; }
   const WordDecoder& decoder() const { return *decoder_; }
   // Why reading is narrower than asked ("" when it is not): the default word list could not be loaded.
@@ -75,6 +87,8 @@ class Reader {
   Reader(Classifier classifier, std::shared_ptr<const WordDecoder> decoder, ReadConfig cfg, std::string warning);
   // One batch over the layout: every cell whole, then every proposed part, in reading order.
   std::vector<Prediction> classify_cells(const PageLayout& layout);
+  // The line path: every line read whole by the line model, periods put back where the segmenter found them.
+  PageResult recognize_lines(const PageLayout& layout);
   bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
   bool keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const;
   double log_confidence(const Prediction& p) const;
@@ -84,6 +98,7 @@ class Reader {
   std::shared_ptr<const WordDecoder> decoder_;
   ReadConfig cfg_;
   std::string warning_;
+  std::unique_ptr<LineRecognizer> line_;
 };
 
 }  // namespace scrawl

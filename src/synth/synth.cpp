@@ -380,8 +380,10 @@ PagePlan plan_page(const SynthConfig& cfg, Rng& rng) {
   p.mx = static_cast<int>(W * uni(rng, 0.04, 0.08) + H / 2.0 * std::sin(skew_rad));
   p.my = static_cast<int>(H * uni(rng, 0.04, 0.08) + W / 2.0 * std::sin(skew_rad));
   p.pitch_ratio = uni(rng, 1.6, 2.1);
-  // Word gaps stay well above letter gaps, as in careful block printing.
+  // Word gaps stay well above letter gaps, as in careful block printing: also above twice the widest gap of a
+  // --gap range (wide-spaced letters are still one word; touching ranges, below 0.35, never reach this).
   p.word_gap_ratio = std::max(uni(rng, 0.7, 1.1), 2.5 * hand.gap);
+  if (!std::isnan(hand.gap_max)) p.word_gap_ratio = std::max(p.word_gap_ratio, 2 * hand.gap_max);
   return p;
 }
 

@@ -41,16 +41,6 @@ LineBatch make_line_batch(const Dataset& glyphs, const LineSynthConfig& cfg, con
   return b;
 }
 
-int frame_stride(const Model& model) {
-  // Set up a copy of the layers for a probe width (no parameters are touched), and see how many frames it gives.
-  constexpr int kProbe = 1024;
-  Shape s{model.input().shape.c, model.input().shape.h, kProbe};
-  for (const auto& l : parse_arch(model.arch())) s = l->setup(s);
-  if (s.h != 1 || s.w <= 0 || kProbe % s.w != 0)
-    throw std::runtime_error("model '" + model.arch() + "' does not map columns to frames evenly");
-  return kProbe / s.w;
-}
-
 double line_train_step(Model& model, Optimizer& opt, const LineBatch& batch, std::mt19937& rng) {
   model.set_input_width(batch.x.shape.w);
   Pass pass;

@@ -26,10 +26,6 @@ struct LineBatch {
 LineBatch make_line_batch(const Dataset& glyphs, const LineSynthConfig& cfg, const std::string& classes, int n,
                           int stride, std::mt19937& rng);
 
-// Input columns per output frame of a sequence model (its width reduction): the frames a copy of its layers gives
-// for 1,024 columns. Throws when the columns do not divide evenly into frames.
-int frame_stride(const Model& model);
-
 // One CTC training step on a batch: forward at the batch's width, loss, backward, optimizer step. Returns the
 // batch's mean loss (impossible lines, too narrow for their text, count 0). `rng` drives dropout.
 double line_train_step(Model& model, Optimizer& opt, const LineBatch& batch, std::mt19937& rng);

@@ -53,11 +53,12 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
       x += uniform(rng, cfg.word_gap_min, cfg.word_gap_max) * char_px;
     }
     const int letters = uniform_int(rng, cfg.min_letters, cfg.max_letters);
+    const double word_px = char_px * (1 + uniform(rng, -1, 1) * cfg.word_size_jitter);
     for (int l = 0; l < letters; ++l) {
       if (l > 0) x += uniform(rng, cfg.gap_min, cfg.gap_max) * char_px;
       const int i = uniform_int(rng, 0, glyphs.size() - 1);
       line.text += glyphs.classes[size_t(glyphs.labels[size_t(i)])];
-      const int h = std::max(4, int(std::lround(char_px * (1 + uniform(rng, -1, 1) * cfg.size_jitter))));
+      const int h = std::max(4, int(std::lround(word_px * (1 + uniform(rng, -1, 1) * cfg.size_jitter))));
       cv::Mat img = scaled_glyph(glyphs, i, h, level);
       // Bottom-aligned on a slowly wandering baseline.
       const int y = int(std::lround(-h + drift * std::sin(drift_phase + x / (8.0 * char_px))));
@@ -67,7 +68,7 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
       x += img.cols;
     }
   }
-  // Draw them onto one canvas (overlapping ink adds up), slant it, binarize.
+  // Draw them onto one canvas (overlapping ink adds up), slant and tilt it, binarize.
   int left = 0, right = 1;
   for (const auto& p : placed) {
     left = std::min(left, p.x);
@@ -80,8 +81,16 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
     cv::max(roi, p.img, roi);
   }
   const double slant = uniform(rng, -cfg.slant_max, cfg.slant_max);
-  const cv::Matx23d shear(1, -slant, slant * canvas.rows / 2.0, 0, 1, 0);
-  cv::warpAffine(canvas, canvas, shear, canvas.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  const cv::Matx33d shear(1, -slant, slant * canvas.rows / 2.0, 0, 1, 0, 0, 0, 1);
+  const double angle = uniform(rng, -cfg.rotate_max, cfg.rotate_max);
+  const cv::Matx23d r = cv::getRotationMatrix2D(cv::Point2f(canvas.cols / 2.f, canvas.rows / 2.f), angle, 1.0);
+  const cv::Matx33d tilt(r(0, 0), r(0, 1), r(0, 2), r(1, 0), r(1, 1), r(1, 2), 0, 0, 1);
+  const cv::Matx33d m = tilt * shear;
+  // The tilt lifts the line's ends by up to half its width x sin(angle): room for that above and below.
+  const int lift = int(std::ceil(canvas.cols / 2.0 * std::sin(std::abs(angle) * std::numbers::pi / 180)));
+  cv::Matx23d warp(m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2) + lift);
+  cv::warpAffine(canvas, canvas, warp, cv::Size(canvas.cols, canvas.rows + 2 * lift), cv::INTER_LINEAR,
+                 cv::BORDER_CONSTANT, 0);
   line.ink = canvas > level;
   // Told the height the reader would estimate from this ink, not the size it was drawn at (touching letters
   // make one piece taller than any of them).

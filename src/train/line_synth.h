@@ -21,8 +21,12 @@ struct LineSynthConfig {
   double word_gap_min = 0.6, word_gap_max = 1.6;
   int char_px_min = 18, char_px_max = 60;  // drawn character height in pixels before normalization
   double size_jitter = 0.12;               // each glyph's height varies by up to this share
-  double baseline_drift = 0.1;             // the baseline wanders up to this many character heights over the line
-  double slant_max = 0.2;                  // shear (x shift per row, in rows), either way
+  // ... and each word's by up to this share on top: writers print some words larger (the shared photo 04_deep
+  // has one word 1.4x the next on its line).
+  double word_size_jitter = 0.2;
+  double baseline_drift = 0.15;  // the baseline wanders up to this many character heights over the line
+  double slant_max = 0.2;        // shear (x shift per row, in rows), either way
+  double rotate_max = 2.0;       // degrees either way: a line tilted against its page, which deskewing leaves
   double threshold_min = 0.35, threshold_max = 0.65;  // binarization level of the drawn ink
   LineNormalizeConfig normalize;
 };

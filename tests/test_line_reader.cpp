@@ -1,0 +1,127 @@
+// The line path of the reader: characters' frames back to boxes on the page (by hand-made alignments whose
+// answer is known), the checks on what counts as a line model, and a whole page through the Reader with an
+// untrained line model (the plumbing; accuracy is measured with the shipped model in test_read_pages).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "scrawl/ocr/line_reader.h"
+#include "scrawl/ocr/reader.h"
+
+namespace {
+
+const std::string kClasses = "_ABC ";  // blank, three glyph classes, the space
+
+// Frames x classes log-probabilities: every frame blank (0.96) except where `peaks` say.
+std::vector<float> posteriors(int frames, const std::vector<std::pair<int, std::vector<float>>>& peaks) {
+  const int K = int(kClasses.size());
+  std::vector<float> lp(size_t(frames) * K);
+  for (int t = 0; t < frames; ++t)
+    for (int k = 0; k < K; ++k) lp[size_t(t) * K + k] = std::log(k == 0 ? 0.96f : 0.01f);
+  for (const auto& [t, p] : peaks)
+    for (int k = 0; k < K; ++k) lp[size_t(t) * K + k] = std::log(p[size_t(k)]);
+  return lp;
+}
+
+TEST(WordsOfAlignment, FramesMapToTheInkUnderThemAndToThePage) {
+  // Three letters in the line ink at x 20-49, 90-119 and 200-229 (rows 10-49), a word space before the third.
+  // One strip column shows 2.5 ink columns and a frame is 4 strip columns, so frame t covers ink x [10t, 10t+10):
+  // the letters peak at frames 3, 10 and 21. The page is the ink scaled by 2 and moved by (100, 50).
+  scrawl::Line line;
+  line.ink = cv::Mat::zeros(60, 400, CV_8U);
+  for (int x : {20, 90, 200}) cv::rectangle(line.ink, cv::Rect(x, 10, 30, 40), 255, cv::FILLED);
+  line.ink_to_page = cv::Matx23d(2, 0, 100, 0, 2, 50);
+  scrawl::LineColumns cols{0.0, 2.5};
+  scrawl::CtcDecodeResult d;
+  d.text = "AB C";
+  d.chars = {{'A', 3, 0.7f}, {'B', 10, 0.8f}, {' ', 15, 0.9f}, {'C', 21, 0.6f}};
+  const auto lp = posteriors(40, {{3, {0.03f, 0.7f, 0.2f, 0.05f, 0.02f}}});
+  const auto words = scrawl::words_of_alignment(d, lp, kClasses, 4, cols, line, 3);
+  ASSERT_EQ(words.size(), 2u);
+  ASSERT_EQ(words[0].chars.size(), 2u);
+  ASSERT_EQ(words[1].chars.size(), 1u);
+  EXPECT_EQ(words[0].chars[0].box, cv::Rect(140, 70, 60, 80));
+  EXPECT_EQ(words[0].chars[1].box, cv::Rect(280, 70, 60, 80));
+  EXPECT_EQ(words[1].chars[0].box, cv::Rect(500, 70, 60, 80));
+  EXPECT_EQ(words[0].box, cv::Rect(140, 70, 200, 80));
+  EXPECT_EQ(words[0].text(), "AB");
+  EXPECT_FLOAT_EQ(words[0].chars[0].confidence, 0.7f);
+  // Alternatives at A's peak frame: A, then B (0.2), then C (0.05); never the blank or the space.
+  ASSERT_EQ(words[0].chars[0].alternatives.size(), 3u);
+  EXPECT_EQ(words[0].chars[0].alternatives[1].label, 'B');
+  EXPECT_NEAR(words[0].chars[0].alternatives[1].prob, 0.2f, 1e-6);
+  EXPECT_EQ(words[0].chars[0].alternatives[2].label, 'C');
+}
+
+TEST(WordsOfAlignment, TouchingLettersSplitHalfwayBetweenPeaks) {
+  // One solid bar 0-99 read as two letters peaking at frames 2 and 7: the cut is halfway, after frame 4.5 + 0.5,
+  // at ink x 50. Rotating the ink by 90 degrees on the page turns the boxes with it.
+  scrawl::Line line;
+  line.ink = cv::Mat::zeros(20, 100, CV_8U);
+  cv::rectangle(line.ink, cv::Rect(0, 5, 100, 10), 255, cv::FILLED);
+  line.ink_to_page = cv::Matx23d(0, -1, 300, 1, 0, 0);  // (x, y) -> (300 - y, x)
+  scrawl::CtcDecodeResult d;
+  d.text = "AB";
+  d.chars = {{'A', 2, 0.9f}, {'B', 7, 0.9f}};
+  const auto words = scrawl::words_of_alignment(d, posteriors(10, {}), kClasses, 4, {0.0, 2.5}, line, 1);
+  ASSERT_EQ(words.size(), 1u);
+  ASSERT_EQ(words[0].chars.size(), 2u);
+  EXPECT_EQ(words[0].chars[0].box, cv::Rect(285, 0, 10, 50));
+  EXPECT_EQ(words[0].chars[1].box, cv::Rect(285, 50, 10, 50));
+  EXPECT_EQ(words[0].chars[0].alternatives.size(), 1u);
+}
+
+TEST(WordsOfAlignment, NothingReadIsNoWords) {
+  scrawl::Line line;
+  line.ink = cv::Mat::zeros(20, 100, CV_8U);
+  EXPECT_TRUE(scrawl::words_of_alignment({}, posteriors(10, {}), kClasses, 4, {}, line, 3).empty());
+}
+
+scrawl::Model untrained_line_model() {
+  scrawl::InputSpec in;
+  in.shape = scrawl::Shape{1, 32, 64};
+  in.normalization = "line";
+  scrawl::Model m("conv3x3x8,relu,pool2,conv3x3x8,relu,pool2,seq,tconv3x38", in,
+                  "_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ");
+  m.init_params(3);
+  return m;
+}
+
+TEST(LineRecognizer, RefusesModelsThatAreNotLineModels) {
+  scrawl::Model glyph("fc36", scrawl::InputSpec{}, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  EXPECT_THROW(scrawl::LineRecognizer{std::move(glyph)}, std::invalid_argument);
+  scrawl::LineRecognizer ok(untrained_line_model());
+  EXPECT_EQ(ok.glyph_classes(), "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+}
+
+TEST(LineRecognizer, AnUntrainedModelReadsAPageIntoBoxesOnIt) {
+  // Whatever an untrained model reads, every box lies on the page and on its line, and a clone reads the same.
+  cv::Mat page(400, 1400, CV_8U, cv::Scalar(235));
+  cv::putText(page, "HELLO WORLD.", cv::Point(40, 120), cv::FONT_HERSHEY_SIMPLEX, 40 / 22.0, cv::Scalar(30), 4);
+  cv::putText(page, "SECOND LINE", cv::Point(40, 260), cv::FONT_HERSHEY_SIMPLEX, 40 / 22.0, cv::Scalar(30), 4);
+  scrawl::Model glyph("fc36", scrawl::InputSpec{}, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  glyph.init_params(1);
+  scrawl::ReadConfig cfg;
+  cfg.recognizer = scrawl::Recognizer::kLine;
+  scrawl::Reader reader(std::move(glyph), scrawl::WordDecoder("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), cfg);
+  EXPECT_THROW(reader.read_image(page), std::runtime_error);  // no line model yet
+  reader.set_line_model(untrained_line_model());
+  const scrawl::PageResult r = reader.read_image(page);
+  const cv::Rect all({}, page.size());
+  bool period = false;
+  for (const auto& l : r.lines)
+    for (const auto& w : l.words) {
+      EXPECT_EQ(w.box & all, w.box);
+      for (const auto& c : w.chars) {
+        EXPECT_EQ(c.box & all, c.box);
+        EXPECT_EQ(c.box & w.box, c.box);
+        period |= c.label == '.';
+      }
+    }
+  EXPECT_TRUE(period);  // put back from the segmenter: the line model never sees periods
+  scrawl::Reader twin = reader.clone();
+  EXPECT_EQ(scrawl::to_text(twin.read_image(page)), scrawl::to_text(r));
+}
+
+}  // namespace
