@@ -8,12 +8,14 @@ Sets (synthesized pages go to a temporary folder that is removed at the end, nev
   mixed       20 pages of `scrawl synth`'s default mix (seed 81)
   touching    20 pages whose letters touch or overlap: --gap -0.25:0.05 (seed 301)
   wide        20 pages of widely spaced letters: --gap 0.35:0.6, word gaps at least twice that (seed 401)
-All seeds are held out: none was used to tune the reader or to choose the line model.
+All seeds are held out: none was used to tune the reader or to choose the line model (--seed-shift 1000 gives
+other pages, on which auto's thresholds were chosen).
 
 Per set and recognizer: pooled glyph CER (spaces ignored), text CER (spaces kept: words split or joined count),
 lines whose count matches the ground truth, and the read time of the whole set (2 pages at a time).
 
-  bench/line_eval.py --build build [--line-model FILE] [--sets touching,photos] [--extra-line ARGS]
+  bench/line_eval.py --build build [--line-model FILE] [--sets touching,photos] [--recognizers glyph,line,auto]
+                     [--extra-line ARGS] [--seed-shift N]
 """
 import argparse
 import glob
@@ -62,7 +64,9 @@ def main():
     ap.add_argument("--line-model", default="", help="line model (default: the shipped models/line.scrawl)")
     ap.add_argument("--pages", type=int, default=20)
     ap.add_argument("--sets", default="photos," + ",".join(SETS), help="comma-separated subset")
-    ap.add_argument("--recognizers", default="glyph,line")
+    ap.add_argument("--recognizers", default="glyph,line,auto")
+    ap.add_argument("--seed-shift", type=int, default=0,
+                    help="added to every seed: 1000 gives the tuning pages (auto's threshold was set there)")
     ap.add_argument("--extra-line", default="", help="more `scrawl read` arguments for the line rows")
     a = ap.parse_args()
     scrawl = os.path.join(a.build, "scrawl")
@@ -77,12 +81,12 @@ def main():
                 args, seed = SETS[name]
                 out = os.path.join(tmp, name)
                 run([scrawl, "synth", "--glyphs", os.path.join(data, "emnist36", "emnist36-test"), "--out", out,
-                     "--pages", str(a.pages), "--seed", str(seed), "-q"] + args)
+                     "--pages", str(a.pages), "--seed", str(seed + a.seed_shift), "-q"] + args)
                 images = sorted(glob.glob(os.path.join(out, "page_*.png")))
             gts = [os.path.splitext(p)[0] + ".txt" for p in images]
             for rec in a.recognizers.split(","):
                 extra = ["--recognizer", rec]
-                if rec == "line":
+                if rec != "glyph":
                     if a.line_model:
                         extra += ["--line-model", a.line_model]
                     extra += shlex.split(a.extra_line)

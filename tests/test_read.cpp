@@ -62,6 +62,19 @@ struct Fixture : ::testing::Test {
   }
 };
 
+TEST_F(Fixture, AGlyphModelIsNoLineModel) {
+  // --recognizer line with a glyph model as its line model: one line naming the file and the problem, no output.
+  const std::string page = dir / "page.png";
+  write(page, encode(text_page({"HELLO"}), ".png"));
+  const auto r = read("--recognizer line --line-model " + model + " " + page);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "scrawl: " + model + ": not a line model (its input normalization is 'emnist', expected 'line')\n");
+  const auto missing = read("--recognizer auto --line-model " + (dir / "none.scrawl") + " " + page);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("none.scrawl"), std::string::npos) << missing.err;
+}
+
 TEST_F(Fixture, EmptyFile) {
   write(dir / "empty.png", "");
   expect_bad(dir / "empty.png", "empty");

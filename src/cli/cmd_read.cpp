@@ -41,9 +41,9 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("images", opt.images, "Image files (JPEG, PNG, TIFF, BMP, ...)")->required();
   cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
   cmd.add_option("--recognizer", opt.recognizer,
-                 "What reads the text: glyph (the classifier on cut-out characters) or line (a line model on whole "
-                 "lines: letters that touch need no cutting)")
-      ->check(CLI::IsMember({"glyph", "line"}))
+                 "What reads the text: glyph (the classifier on cut-out characters), line (a line model on whole "
+                 "lines: letters that touch need no cutting) or auto (glyph, and line on lines whose letters touch)")
+      ->check(CLI::IsMember({"glyph", "line", "auto"}))
       ->capture_default_str();
   cmd.add_option("--line-model", opt.line_model, "Line model file for --recognizer line (default: the shipped one)");
   cmd.add_option("--format", opt.format, "Output: txt (text only), json, tsv (like Tesseract) or hocr")
@@ -80,8 +80,9 @@ Reader make_reader(const ReadOptions& opt) {
     }
   }
   if (opt.recognizer == "line") cfg.recognizer = Recognizer::kLine;
+  if (opt.recognizer == "auto") cfg.recognizer = Recognizer::kAuto;
   Reader reader(std::move(model), std::move(decoder), cfg);
-  if (cfg.recognizer == Recognizer::kLine) {
+  if (cfg.recognizer != Recognizer::kGlyph) {
     const std::string path = opt.line_model.empty() ? default_line_model_path() : opt.line_model;
     try {
       reader.set_line_model(load_model(path));

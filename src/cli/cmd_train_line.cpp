@@ -60,6 +60,7 @@ void add_train_line(CLI::App& app) {
     set_threads(opt->threads);
     const Dataset train = load_dataset(opt->train, "train"), valid = load_dataset(opt->valid, "valid");
     LineTrainConfig cfg = opt->cfg;
+    cfg.progress = !globals().quiet;
     cfg.checkpoint = opt->resume.empty() ? opt->checkpoint : opt->resume;
     if (!cfg.checkpoint.empty()) std::filesystem::create_directories(cfg.checkpoint);
     LineTrainResult r = train_line_model(train, valid, cfg, !opt->resume.empty(), globals().quiet ? nullptr : stdout);

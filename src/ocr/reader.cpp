@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <stdexcept>
 
 namespace scrawl {
@@ -104,6 +105,33 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
     SegmentConfig seg = cfg_.segment;
     seg.line_ink = true;
     r = recognize_lines(segment(gray, seg, scale));
+  } else if (cfg_.recognizer == Recognizer::kAuto && line_) {
+    SegmentConfig seg = cfg_.segment;
+    seg.line_ink = true;
+    const PageLayout layout = segment(gray, seg, scale);
+    // The glyph path reads and decodes the lines whose letters stand apart; the line model the others.
+    PageResult glyph = recognize(layout);
+    CtcDecodeConfig ctc;
+    ctc.beam = cfg_.line_beam;
+    ctc.prior = cfg_.decode.decode;
+    const cv::Rect page(cv::Point(0, 0), layout.size);
+    std::vector<std::optional<LineResult>> by_line(layout.lines.size());
+    PageResult apart = glyph;
+    apart.lines.clear();
+    for (size_t i = 0; i < layout.lines.size(); ++i) {
+      if (letters_touch(layout.lines[i])) by_line[i] = read_line(layout.lines[i], ctc, page);
+      if (!by_line[i]) apart.lines.push_back(std::move(glyph.lines[i]));
+    }
+    decode_page(apart, *decoder_, cfg_.decode);
+    r = apart;
+    r.lines.clear();
+    size_t next = 0;
+    for (auto& l : by_line) {
+      if (!l)
+        r.lines.push_back(std::move(apart.lines[next++]));
+      else if (!l->words.empty())
+        r.lines.push_back(std::move(*l));
+    }
   } else {
     r = recognize(segment(gray, cfg_.segment, scale));
     decode_page(r, *decoder_, cfg_.decode);
@@ -175,6 +203,39 @@ void insert_punct(LineResult& line, const Glyph& g) {
 }
 }  // namespace
 
+LineResult Reader::read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page) {
+  LineResult lr;
+  lr.box = l.box;
+  lr.words = line_->read(l, decoder_.get(), ctc);
+  for (const auto& w : l.words)
+    for (const auto& g : w.glyphs)
+      if (g.punct) insert_punct(lr, g);
+  for (auto& w : lr.words) {
+    if (!page.empty()) w.box &= page;
+    for (auto& c : w.chars)
+      if (!page.empty()) c.box &= page;
+  }
+  return lr;
+}
+
+bool Reader::letters_touch(const Line& l) const {
+  std::vector<int> heights;
+  for (const auto& w : l.words)
+    for (const auto& g : w.glyphs)
+      if (!g.punct) heights.push_back(g.box.height);
+  if (heights.empty()) return false;
+  std::nth_element(heights.begin(), heights.begin() + long(heights.size() / 2), heights.end());
+  const double wide = cfg_.auto_wide * heights[heights.size() / 2];
+  double all = 0, touching = 0;
+  for (const auto& w : l.words)
+    for (const auto& g : w.glyphs)
+      if (!g.punct) {
+        all += g.box.width;
+        if (g.box.width > wide) touching += g.box.width;
+      }
+  return all > 0 && touching >= cfg_.auto_touching_share * all;
+}
+
 PageResult Reader::recognize_lines(const PageLayout& layout) {
   CtcDecodeConfig ctc;
   ctc.beam = cfg_.line_beam;
@@ -184,19 +245,8 @@ PageResult Reader::recognize_lines(const PageLayout& layout) {
   r.size = layout.size;
   r.skew_degrees = layout.skew_degrees;
   for (const auto& l : layout.lines) {
-    LineResult lr;
-    lr.box = l.box;
-    lr.words = line_->read(l, decoder_.get(), ctc);
-    for (const auto& w : l.words)
-      for (const auto& g : w.glyphs)
-        if (g.punct) insert_punct(lr, g);
-    if (lr.words.empty()) continue;  // ink the model reads as nothing (a stray mark) is no line of text
-    for (auto& w : lr.words) {
-      if (!page.empty()) w.box &= page;
-      for (auto& c : w.chars)
-        if (!page.empty()) c.box &= page;
-    }
-    r.lines.push_back(std::move(lr));
+    LineResult lr = read_line(l, ctc, page);
+    if (!lr.words.empty()) r.lines.push_back(std::move(lr));  // ink the model reads as nothing is no text line
   }
   return r;
 }

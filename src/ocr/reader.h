@@ -18,15 +18,22 @@
 
 namespace scrawl {
 
-// What reads the text: the glyph classifier on the segmenter's character cells (cut where letters touch), or a
-// line model (ocr/line_reader) on whole lines, which needs no cuts.
-enum class Recognizer { kGlyph, kLine };
+// What reads the text: the glyph classifier on the segmenter's character cells (cut where letters touch), a
+// line model (ocr/line_reader) on whole lines, which needs no cuts, or auto: the glyph path, except on lines
+// where letters touch (see auto_touching_share), which the line model reads.
+enum class Recognizer { kGlyph, kLine, kAuto };
 
 struct ReadConfig {
   LoadConfig load;
   Recognizer recognizer = Recognizer::kGlyph;
   // Line path: texts the CTC prefix beam search keeps per frame (ctc_decode's default).
   int line_beam = CtcDecodeConfig{}.beam;
+  // Auto: a line goes to the line model when at least this share of its cells' width is in cells wider than
+  // auto_wide x the line's median cell height (a W or an M is about 1.0-1.3 heights wide, so such a cell holds
+  // touching letters). 0.2 and 1.6 set on the tuning pages (bench/line_eval.py --seed-shift 1000): at 0.35 a
+  // tenth of the touching lines stayed on the glyph path; at 0.2 the mixed and random pages read as before.
+  double auto_touching_share = 0.2;
+  double auto_wide = 1.6;
   SegmentConfig segment;
   int top_k = 3;  // alternatives kept per glyph (what the word decoder may choose among)
   // A cell the segmenter proposes to cut into touching characters is cut when
@@ -89,6 +96,8 @@ class Reader {
   std::vector<Prediction> classify_cells(const PageLayout& layout);
   // The line path: every line read whole by the line model, periods put back where the segmenter found them.
   PageResult recognize_lines(const PageLayout& layout);
+  LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
+  bool letters_touch(const Line& l) const;
   bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
   bool keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const;
   double log_confidence(const Prediction& p) const;

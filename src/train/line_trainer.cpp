@@ -1,5 +1,7 @@
 #include "scrawl/train/line_trainer.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -104,6 +106,7 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
     std::istringstream s(r.state.rng);
     s >> rng;
   }
+  const bool bar = cfg.progress && isatty(STDERR_FILENO);
   for (int epoch = r.state.epochs_done + 1; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     double loss = 0;
@@ -113,7 +116,15 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
       const double l = line_train_step(r.model, adam, b, rng);
       if (!std::isfinite(l)) throw TrainingDiverged("line training: loss is not finite", epoch, r.state.epochs_done);
       loss += l;
+      if (bar && (step % 8 == 0 || step == cfg.steps - 1)) {
+        constexpr int kWidth = 30;
+        const int filled = kWidth * (step + 1) / cfg.steps;
+        std::fprintf(stderr, "\r  epoch %d [%.*s%*s] %d/%d steps, loss %.4f", epoch, filled,
+                     "##############################", kWidth - filled, "", step + 1, cfg.steps, loss / (step + 1));
+        std::fflush(stderr);
+      }
     }
+    if (bar) std::fprintf(stderr, "\r\033[K");
     const LineEval v = evaluate_lines(r.model, valid_set);
     EpochStats st;
     st.epoch = epoch;

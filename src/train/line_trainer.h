@@ -30,6 +30,7 @@ struct LineTrainConfig {
   int valid_lines = 100;   // read at the end of every epoch
   bool keep_best = false;  // end with the parameters of the epoch with the lowest validation CER
   std::string checkpoint;  // folder: state saved after every epoch
+  bool progress = true;    // progress bar on stderr (only when it is a terminal), as glyph training draws
   LineSynthConfig synth;
 };
 
