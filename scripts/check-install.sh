@@ -22,6 +22,10 @@ if objdump -d --no-show-raw-insn "$prefix"/lib/libscrawl_*.a "$prefix/bin/scrawl
 fi
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs scrawl >/dev/null
 "$prefix/bin/scrawl" --version
+# The installed line model is found beside the installed binary (--recognizer line reads with it).
+test -f "$prefix/share/scrawl/models/line.scrawl"
+line_text=$("$prefix/bin/scrawl" read --recognizer line examples/page.png)
+[[ -n "$line_text" ]] || { echo "check-install: the installed line model read no text" >&2; exit 1; }
 # TIFF goes through the imgcodecs plugin: the installed binary must find the installed plugin.
 "$prefix/bin/scrawl" synth --font hershey --text "TIFF OK" --format tif --pages 1 --out "$prefix/tif" -q
 tif_text=$("$prefix/bin/scrawl" read "$prefix/tif/page_000.tif" --no-lexicon)

@@ -111,9 +111,7 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
     const PageLayout layout = segment(gray, seg, scale);
     // The glyph path reads and decodes the lines whose letters stand apart; the line model the others.
     PageResult glyph = recognize(layout);
-    CtcDecodeConfig ctc;
-    ctc.beam = cfg_.line_beam;
-    ctc.prior = cfg_.decode.decode;
+    const CtcDecodeConfig ctc = ctc_config();
     const cv::Rect page(cv::Point(0, 0), layout.size);
     std::vector<std::optional<LineResult>> by_line(layout.lines.size());
     PageResult apart = glyph;
@@ -218,6 +216,13 @@ LineResult Reader::read_line(const Line& l, const CtcDecodeConfig& ctc, const cv
   return lr;
 }
 
+CtcDecodeConfig Reader::ctc_config() const {
+  CtcDecodeConfig ctc;
+  ctc.beam = cfg_.line_beam;
+  ctc.prior = cfg_.decode.decode;  // the glyph path's word prior, so --no-lexicon and --lm-weight apply
+  return ctc;
+}
+
 bool Reader::letters_touch(const Line& l) const {
   std::vector<int> heights;
   for (const auto& w : l.words)
@@ -237,9 +242,7 @@ bool Reader::letters_touch(const Line& l) const {
 }
 
 PageResult Reader::recognize_lines(const PageLayout& layout) {
-  CtcDecodeConfig ctc;
-  ctc.beam = cfg_.line_beam;
-  ctc.prior = cfg_.decode.decode;
+  const CtcDecodeConfig ctc = ctc_config();
   const cv::Rect page(cv::Point(0, 0), layout.size);
   PageResult r;
   r.size = layout.size;

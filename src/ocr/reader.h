@@ -98,6 +98,7 @@ class Reader {
   PageResult recognize_lines(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
   bool letters_touch(const Line& l) const;
+  CtcDecodeConfig ctc_config() const;
   bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
   bool keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const;
   double log_confidence(const Prediction& p) const;
