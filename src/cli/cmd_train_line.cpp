@@ -44,6 +44,12 @@ void add_train_line(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-gap", opt->cfg.synth.gap_max, "Largest letter gap, in character heights")
       ->capture_default_str();
+  cmd->add_option("--min-word-gap", opt->cfg.synth.word_gap_min, "Smallest word gap, in character heights")
+      ->capture_default_str();
+  cmd->add_option("--max-word-gap", opt->cfg.synth.word_gap_max, "Largest word gap, in character heights")
+      ->capture_default_str();
+  cmd->add_option("--init", opt->cfg.init,
+                  "Start from this line model's parameters (fine-tuning); same --arch and classes");
   cmd->add_option("--seed", opt->cfg.seed, "Seed for init, lines and batch order")->capture_default_str();
   cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)")->capture_default_str();
   cmd->add_flag("--keep-best", opt->cfg.keep_best, "End with the parameters of the epoch with the lowest valid CER");

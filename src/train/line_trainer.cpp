@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "scrawl/nn/ctc.h"
+#include "scrawl/nn/model_io.h"
 #include "scrawl/nn/optim.h"
 #include "scrawl/train/checkpoint.h"
 #include "scrawl/train/line_batch.h"
@@ -28,6 +29,7 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
           // A cosine schedule's rate at a step depends on the run's length; a constant one's does not.
           {"scheduled_epochs", cfg.schedule == "constant" ? 0 : cfg.epochs},
           {"seed", cfg.seed},
+          {"init", cfg.init},
           {"valid_lines", cfg.valid_lines},
           {"train_glyphs", train.size()},
           {"valid_glyphs", valid.size()},
@@ -92,6 +94,14 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
   in.normalization = "line";
   LineTrainResult r{Model(cfg.arch, in, classes), {}};
   r.model.init_params(cfg.seed);
+  if (!cfg.init.empty()) {
+    const Model start = load_model(cfg.init);
+    if (start.arch() != cfg.arch || start.classes() != classes || start.input().shape.h != in.shape.h ||
+        start.param_count() != r.model.param_count())
+      throw std::runtime_error(cfg.init + ": not a line model of this run's architecture, classes and height ('" +
+                               start.arch() + "')");
+    std::copy(start.params().begin(), start.params().end(), r.model.params().begin());
+  }
   Adam adam;
   adam.lr = cfg.lr;
   const nlohmann::json run = run_identity(cfg, train, valid);

@@ -30,7 +30,10 @@ struct LineTrainConfig {
   int valid_lines = 100;   // read at the end of every epoch
   bool keep_best = false;  // end with the parameters of the epoch with the lowest validation CER
   std::string checkpoint;  // folder: state saved after every epoch
-  bool progress = true;    // progress bar on stderr (only when it is a terminal), as glyph training draws
+  // A line model file to start from instead of a fresh initialization (fine-tuning with other lines or a lower
+  // rate); its architecture, classes and strip height must be this run's.
+  std::string init;
+  bool progress = true;  // progress bar on stderr (only when it is a terminal), as glyph training draws
   LineSynthConfig synth;
 };
 
