@@ -45,7 +45,8 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
                  "lines: letters that touch need no cutting) or auto (glyph, and line on lines whose letters touch)")
       ->check(CLI::IsMember({"glyph", "line", "auto"}))
       ->capture_default_str();
-  cmd.add_option("--line-model", opt.line_model, "Line model file for --recognizer line (default: the shipped one)");
+  cmd.add_option("--line-model", opt.line_model,
+                 "Line model file for --recognizer line or auto (default: the shipped models/line.scrawl)");
   cmd.add_option("--format", opt.format, "Output: txt (text only), json, tsv (like Tesseract) or hocr")
       ->check(CLI::IsMember({"txt", "json", "tsv", "hocr"}));
   cmd.add_option("--annotate", opt.annotate, "Write the (single) image with boxes and labels drawn to this PNG");
