@@ -106,6 +106,11 @@ TEST(LineRecognizer, AnUntrainedModelReadsAPageIntoBoxesOnIt) {
   cfg.recognizer = scrawl::Recognizer::kLine;
   scrawl::Reader reader(std::move(glyph), scrawl::WordDecoder("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), cfg);
   EXPECT_THROW(reader.read_image(page), std::runtime_error);  // no line model yet
+  scrawl::ReadConfig auto_cfg = cfg;
+  auto_cfg.recognizer = scrawl::Recognizer::kAuto;
+  scrawl::Model glyph2("fc36", scrawl::InputSpec{}, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  scrawl::Reader auto_reader(std::move(glyph2), scrawl::WordDecoder("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), auto_cfg);
+  EXPECT_THROW(auto_reader.read_image(page), std::runtime_error);
   reader.set_line_model(untrained_line_model());
   const scrawl::PageResult r = reader.read_image(page);
   const cv::Rect all({}, page.size());

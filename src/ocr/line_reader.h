@@ -38,14 +38,11 @@ class LineRecognizer {
   // The glyph classes the model writes (its classes less the blank and the space).
   std::string glyph_classes() const;
 
-  // Per-frame natural-log class probabilities of the last read (frames x classes, row-major), for tests and tools.
-  const std::vector<float>& last_log_probs() const { return log_probs_; }
-
  private:
   Model model_;
   int top_k_;
-  int stride_;  // input columns per output frame
-  std::vector<float> log_probs_;
+  int stride_;                    // input columns per output frame
+  std::vector<float> log_probs_;  // the last line's frames x classes natural logs (kept to reuse the buffer)
 };
 
 }  // namespace scrawl

@@ -105,31 +105,11 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
     SegmentConfig seg = cfg_.segment;
     seg.line_ink = true;
     r = recognize_lines(segment(gray, seg, scale));
-  } else if (cfg_.recognizer == Recognizer::kAuto && line_) {
+  } else if (cfg_.recognizer == Recognizer::kAuto) {
+    if (!line_) throw std::runtime_error("the auto recognizer was asked for, but no line model is loaded");
     SegmentConfig seg = cfg_.segment;
     seg.line_ink = true;
-    const PageLayout layout = segment(gray, seg, scale);
-    // The glyph path reads and decodes the lines whose letters stand apart; the line model the others.
-    PageResult glyph = recognize(layout);
-    const CtcDecodeConfig ctc = ctc_config();
-    const cv::Rect page(cv::Point(0, 0), layout.size);
-    std::vector<std::optional<LineResult>> by_line(layout.lines.size());
-    PageResult apart = glyph;
-    apart.lines.clear();
-    for (size_t i = 0; i < layout.lines.size(); ++i) {
-      if (letters_touch(layout.lines[i])) by_line[i] = read_line(layout.lines[i], ctc, page);
-      if (!by_line[i]) apart.lines.push_back(std::move(glyph.lines[i]));
-    }
-    decode_page(apart, *decoder_, cfg_.decode);
-    r = apart;
-    r.lines.clear();
-    size_t next = 0;
-    for (auto& l : by_line) {
-      if (!l)
-        r.lines.push_back(std::move(apart.lines[next++]));
-      else if (!l->words.empty())
-        r.lines.push_back(std::move(*l));
-    }
+    r = recognize_auto(segment(gray, seg, scale));
   } else {
     r = recognize(segment(gray, cfg_.segment, scale));
     decode_page(r, *decoder_, cfg_.decode);
@@ -239,6 +219,33 @@ bool Reader::letters_touch(const Line& l) const {
         if (g.box.width > wide) touching += g.box.width;
       }
   return all > 0 && touching >= cfg_.auto_touching_share * all;
+}
+
+PageResult Reader::recognize_auto(const PageLayout& layout) {
+  // The glyph path reads and decodes the lines whose letters stand apart; the line model the others.
+  std::vector<LineResult> glyph = recognize(layout).lines;
+  const CtcDecodeConfig ctc = ctc_config();
+  const cv::Rect page(cv::Point(0, 0), layout.size);
+  std::vector<std::optional<LineResult>> by_line(layout.lines.size());
+  PageResult r;
+  r.size = layout.size;
+  r.skew_degrees = layout.skew_degrees;
+  for (size_t i = 0; i < layout.lines.size(); ++i) {
+    if (letters_touch(layout.lines[i])) by_line[i] = read_line(layout.lines[i], ctc, page);
+    if (!by_line[i]) r.lines.push_back(std::move(glyph[i]));
+  }
+  decode_page(r, *decoder_, cfg_.decode);
+  // Back into reading order; a touching line the model reads as nothing is dropped, as on the line path.
+  std::vector<LineResult> apart = std::move(r.lines);
+  r.lines.clear();
+  size_t next = 0;
+  for (auto& l : by_line) {
+    if (!l)
+      r.lines.push_back(std::move(apart[next++]));
+    else if (!l->words.empty())
+      r.lines.push_back(std::move(*l));
+  }
+  return r;
 }
 
 PageResult Reader::recognize_lines(const PageLayout& layout) {

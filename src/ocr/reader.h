@@ -30,8 +30,9 @@ struct ReadConfig {
   int line_beam = CtcDecodeConfig{}.beam;
   // Auto: a line goes to the line model when at least this share of its cells' width is in cells wider than
   // auto_wide x the line's median cell height (a W or an M is about 1.0-1.3 heights wide, so such a cell holds
-  // touching letters). 0.2 and 1.6 set on the tuning pages (bench/line_eval.py --seed-shift 1000): at 0.35 a
-  // tenth of the touching lines stayed on the glyph path; at 0.2 the mixed and random pages read as before.
+  // touching letters). 0.2 and 1.6 set on the tuning pages (bench/line_eval.py --seed-shift 1000, 10 pages): at
+  // 0.35 the touching pages read 25.3% against the line model's 22.5% (touching lines left on the glyph path), at
+  // 0.2 22.4%, while the mixed pages read 3.73% at both, as on the glyph path.
   double auto_touching_share = 0.2;
   double auto_wide = 1.6;
   SegmentConfig segment;
@@ -96,6 +97,8 @@ class Reader {
   std::vector<Prediction> classify_cells(const PageLayout& layout);
   // The line path: every line read whole by the line model, periods put back where the segmenter found them.
   PageResult recognize_lines(const PageLayout& layout);
+  // Auto: the glyph path (with word decoding) on lines whose letters stand apart, the line model on the others.
+  PageResult recognize_auto(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
   bool letters_touch(const Line& l) const;
   CtcDecodeConfig ctc_config() const;
