@@ -19,6 +19,9 @@ using Names = std::vector<std::pair<std::string, T>>;
 const Names<SynthWords> kWordModes = {
     {"dictionary", SynthWords::kDictionary}, {"random", SynthWords::kRandom}, {"mixed", SynthWords::kMixed}};
 const Names<SynthFont> kFonts = {{"glyphs", SynthFont::kGlyphs}, {"hershey", SynthFont::kHershey}};
+const Names<SynthForm> kForms = {{"none", SynthForm::kNone}, {"box", SynthForm::kBox},
+                                 {"comb", SynthForm::kComb}, {"ruled", SynthForm::kRuled},
+                                 {"grid", SynthForm::kGrid}, {"mixed", SynthForm::kMixed}};
 
 template <class T>
 std::string name_of(const Names<T>& names, T value) {
@@ -36,7 +39,8 @@ T value_of(const Names<T>& names, const std::string& name) {
 struct SynthCliOptions {
   SynthConfig cfg;  // page size, heights, skew, format and boxes are bound to it: its defaults are the command's
   std::string glyphs, out, text, dict;
-  std::string words = name_of(kWordModes, cfg.words), font = name_of(kFonts, cfg.font);
+  std::string words = name_of(kWordModes, cfg.words), font = name_of(kFonts, cfg.font),
+              form = name_of(kForms, cfg.form);
   std::string gap;  // --gap MIN:MAX, parsed into cfg.gap_min, cfg.gap_max
   int pages = 1;
   uint64_t seed = 1;
@@ -86,7 +90,13 @@ void add_synth(CLI::App& app) {
   cmd->add_option(
       "--gap", opt->gap,
       "Letter gaps MIN:MAX in cap heights, e.g. -0.25:0.05 for touching letters (default: each page's own)");
-  cmd->add_flag("--boxes", opt->cfg.boxes, "Also write page_000.json: each glyph's box, sample, line and word");
+  cmd->add_option(
+         "--form", opt->form,
+         "Form pages: writing in framed boxes, comb fields (a letter per box), on ruled lines, in table grids, "
+         "or mixed; one field per line of ground truth (default none: free lines)")
+      ->check(CLI::IsMember(kForms));
+  cmd->add_flag("--boxes", opt->cfg.boxes,
+                "Also write page_000.json: each glyph's box, sample, line and word (and the form's fields)");
   cmd->callback([opt] {
     if (opt->font == "glyphs" && opt->glyphs.empty())
       throw CLI::ValidationError("--glyphs", "is required unless --font hershey");
@@ -108,6 +118,9 @@ void add_synth(CLI::App& app) {
       throw CLI::ValidationError("--max-char-height", "must be at least --min-char-height");
     cfg.words = value_of(kWordModes, opt->words);
     cfg.font = value_of(kFonts, opt->font);
+    cfg.form = value_of(kForms, opt->form);
+    if (cfg.form != SynthForm::kNone && !opt->text.empty())
+      throw CLI::ValidationError("--text", "cannot be combined with --form (form fields draw their own words)");
     if (!opt->dict.empty()) cfg.dict_path = opt->dict;
     if (!opt->text.empty()) {
       cfg.text = split_lines(opt->text);

@@ -251,8 +251,16 @@ PlacedWord lay_out_word(const std::string& word, const Hand& hand, const GlyphMa
   return pw;
 }
 
-// Paper, light, ink colour, blur and sensor noise around an ink coverage map (CV_32F, [0,1]).
-cv::Mat render_photo(const cv::Mat& ink, Rng& rng) {
+// Printed rulings under the writing (form pages): coverage map (CV_32F, [0,1]) and its colour, drawn by the caller
+// so that pages without rulings draw exactly the random numbers they always did.
+struct PrintLayer {
+  cv::Mat cover;
+  cv::Vec3d bgr;
+};
+
+// Paper, light, ink colour, blur and sensor noise around an ink coverage map (CV_32F, [0,1]), over the printed
+// rulings when there are any.
+cv::Mat render_photo(const cv::Mat& ink, const PrintLayer& print, Rng& rng) {
   const cv::Size size = ink.size();
   const int W = size.width, H = size.height;
   // Paper colour (BGR): warm white.
@@ -307,9 +315,14 @@ cv::Mat render_photo(const cv::Mat& ink, Rng& rng) {
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x) {
       const float a = alpha.at<float>(y, x), pm = paper_mod.at<float>(y, x), l = light.at<float>(y, x);
-      img.at<cv::Vec3f>(y, x) = cv::Vec3f(static_cast<float>((pb * pm * (1 - a) + ib * a) * l),
-                                          static_cast<float>((pg * pm * (1 - a) + ig * a) * l),
-                                          static_cast<float>((pr * pm * (1 - a) + ir * a) * l));
+      double b = pb * pm, g = pg * pm, r = pr * pm;  // the paper, then the print on it, then the ink on both
+      if (!print.cover.empty()) {
+        const double p = print.cover.at<float>(y, x);
+        b = b * (1 - p) + print.bgr[0] * p, g = g * (1 - p) + print.bgr[1] * p, r = r * (1 - p) + print.bgr[2] * p;
+      }
+      img.at<cv::Vec3f>(y, x) =
+          cv::Vec3f(static_cast<float>((b * (1 - a) + ib * a) * l), static_cast<float>((g * (1 - a) + ig * a) * l),
+                    static_cast<float>((r * (1 - a) + ir * a) * l));
     }
   const double sigma = uni(rng, 0.5, 1.5);
   cv::GaussianBlur(img, img, cv::Size(0, 0), sigma);
@@ -338,6 +351,8 @@ void check_page_config(const SynthConfig& cfg) {
 }
 
 void check_fixed_text(const SynthConfig& cfg, const GlyphMaker& maker) {
+  if (!cfg.text.empty() && cfg.form != SynthForm::kNone)
+    throw std::runtime_error("synth: a fixed text cannot be combined with a form (form fields draw their own words)");
   for (const auto& line : cfg.text)
     for (char c : line)
       if (c != ' ' && !maker.has(c))
@@ -374,7 +389,8 @@ PagePlan plan_page(const SynthConfig& cfg, Rng& rng) {
   hand.gap_max = cfg.gap_max;
   hand.hershey_face = chance(rng, 0.5) ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
   hand.stroke = uni(rng, 0.12, 0.18);
-  p.skew = uni(rng, -cfg.max_skew_deg, cfg.max_skew_deg);
+  const double max_skew = cfg.form == SynthForm::kNone ? cfg.max_skew_deg : std::min(cfg.max_skew_deg, kFormMaxSkew);
+  p.skew = uni(rng, -max_skew, max_skew);
   const double skew_rad = std::abs(cfg.max_skew_deg) * CV_PI / 180;
   // Margins leave room for the skew to turn the text block without cutting corners off.
   p.mx = static_cast<int>(W * uni(rng, 0.04, 0.08) + H / 2.0 * std::sin(skew_rad));
@@ -464,6 +480,9 @@ struct Drawing {
   cv::Mat ink;  // CV_32F coverage, page size
   std::vector<PlacedGlyph> glyphs;
   std::string text;
+  cv::Mat print;                   // form pages: the rulings' coverage (CV_32F, page size); empty otherwise
+  cv::Vec3d print_bgr;             // ... and their colour
+  std::vector<SynthField> fields;  // form pages: each field in the drawing frame
 };
 
 // Where a text line runs and where its next word goes.
@@ -521,7 +540,8 @@ std::vector<std::string> write_fixed_line(Drawing& d, LinePen& pen, const FixedL
 Drawing write_lines(const SynthConfig& cfg, const PagePlan& plan, const std::vector<FixedLine>& fixed, int n_lines,
                     const std::vector<std::string>& dict, const GlyphMaker& maker, Rng& rng) {
   const double h = plan.hand.h;
-  Drawing d{cv::Mat::zeros(cfg.height, cfg.width, CV_32F), {}, ""};
+  Drawing d;
+  d.ink = cv::Mat::zeros(cfg.height, cfg.width, CV_32F);
   const double block_h = 1.2 * h + (n_lines - 1) * plan.pitch_ratio * h;
   const double top = plan.my + uni(rng, 0, std::max(0.0, (cfg.height - 2 * plan.my - block_h) * 0.5));
   int written = 0;
@@ -541,6 +561,243 @@ Drawing write_lines(const SynthConfig& cfg, const PagePlan& plan, const std::vec
   return d;
 }
 
+// ---- Form pages: printed fields with writing in them. ----
+
+// Rulings: 1-4 px thick, thinner for small writing (each field its own).
+struct Ruling {
+  int thick = 1;
+};
+
+Ruling plan_ruling(double h, Rng& rng) {
+  return {uni_int(rng, 1, std::clamp(static_cast<int>(std::lround(h / 15)), 1, 4))};
+}
+
+// The form's print colour (BGR): black, grey or a drop-out colour (blue, green, red) that forms are printed in so
+// that scanners can filter it out.
+cv::Vec3d print_colour(Rng& rng) {
+  const int colour = uni_int(rng, 0, 4);
+  const double v = uni(rng, 0, 1);
+  if (colour == 0) return {20 + 40 * v, 20 + 40 * v, 20 + 40 * v};
+  if (colour == 1) return {90 + 50 * v, 90 + 50 * v, 90 + 50 * v};
+  if (colour == 2) return {200 + 40 * v, 140 + 40 * v, 60 + 40 * v};
+  if (colour == 3) return {90 + 40 * v, 170 + 30 * v, 60 + 40 * v};
+  return {70 + 40 * v, 70 + 40 * v, 200 + 40 * v};
+}
+
+void rule(Drawing& d, cv::Point a, cv::Point b, const Ruling& r) {
+  cv::line(d.print, a, b, cv::Scalar(1.0), r.thick, cv::LINE_8);
+}
+
+// A scan breaks thin rulings here and there: a few short gaps along a drawn segment.
+void break_ruling(Drawing& d, cv::Point a, cv::Point b, const Ruling& r, Rng& rng) {
+  if (!chance(rng, 0.3)) return;
+  const int n = uni_int(rng, 1, 3);
+  const double len = std::hypot(b.x - a.x, b.y - a.y);
+  for (int i = 0; i < n && len > 20; ++i) {
+    const double t = uni(rng, 0.1, 0.9), gap = uni(rng, 1, 3) / len;
+    const cv::Point p(int(a.x + (b.x - a.x) * t), int(a.y + (b.y - a.y) * t));
+    const cv::Point q(int(a.x + (b.x - a.x) * (t + gap)), int(a.y + (b.y - a.y) * (t + gap)));
+    cv::line(d.print, p, q, cv::Scalar(0.0), r.thick + 2, cv::LINE_8);
+  }
+}
+
+void frame(Drawing& d, const cv::Rect& f, const Ruling& r, Rng& rng) {
+  const cv::Point tl = f.tl(), tr(f.x + f.width, f.y), bl(f.x, f.y + f.height), br = f.br();
+  for (auto [a, b] : {std::pair{tl, tr}, std::pair{bl, br}, std::pair{tl, bl}, std::pair{tr, br}}) {
+    rule(d, a, b, r);
+    break_ruling(d, a, b, r, rng);
+  }
+}
+
+// Draws a word's glyphs with their baseline at `base_y` from x, ending the field's text line.
+void write_words(Drawing& d, const std::vector<PlacedWord>& words, const std::vector<int>& gaps, int x, double base_y,
+                 int line, double h, Rng& rng) {
+  LinePen pen;
+  pen.base_y = base_y;
+  pen.slope = uni(rng, -0.002, 0.002);
+  pen.x0 = pen.x = x;
+  pen.line = line;
+  for (size_t i = 0; i < words.size(); ++i) {
+    pen.x += gaps[i];
+    paste_word(d, pen, words[i], static_cast<int>(i), h, rng);
+  }
+}
+
+// Random words for a field `room` pixels wide: as many as fit, at least one (shortened to fit when needed).
+std::vector<std::string> words_for(double room, int max_words, const PagePlan& plan, const SynthConfig& cfg,
+                                   const std::vector<std::string>& dict, const GlyphMaker& maker,
+                                   std::vector<PlacedWord>& placed, std::vector<int>& gaps, Rng& rng) {
+  std::vector<std::string> words;
+  double used = 0;
+  for (int tries = 0; tries < kWordDrawsPerLine && static_cast<int>(words.size()) < max_words; ++tries) {
+    const std::string w = random_word(cfg.words, dict, maker, rng);
+    PlacedWord pw = lay_out_word(w, plan.hand, maker, rng);
+    const int gap = words.empty() ? 0 : word_gap(plan, rng);
+    if (used + gap + pw.width > room) {
+      if (!words.empty()) break;
+      continue;
+    }
+    used += gap + pw.width;
+    words.push_back(w);
+    placed.push_back(std::move(pw));
+    gaps.push_back(gap);
+  }
+  return words;
+}
+
+void end_field_line(Drawing& d, SynthField& f, const std::vector<std::string>& words, int& line) {
+  if (words.empty()) return;
+  for (size_t k = 0; k < words.size(); ++k) d.text += (k ? " " : "") + words[k];
+  d.text += '\n';
+  f.line = line++;
+}
+
+// A framed field: a line of words inside a box, close to its frame (sometimes over its bottom edge).
+void box_field(Drawing& d, cv::Rect area, const PagePlan& plan, const SynthConfig& cfg,
+               const std::vector<std::string>& dict, const GlyphMaker& maker, int& line, Rng& rng) {
+  const double h = plan.hand.h;
+  const Ruling r = plan_ruling(h, rng);
+  const int fw = static_cast<int>(area.width * uni(rng, 0.5, 1.0)), fh = static_cast<int>(h * uni(rng, 1.5, 2.0));
+  const cv::Rect f(area.x + uni_int(rng, 0, area.width - fw), area.y, fw, fh);
+  frame(d, f, r, rng);
+  SynthField field{"box", f, {}, -1};
+  const double pad = h * uni(rng, 0.1, 0.35);
+  std::vector<PlacedWord> placed;
+  std::vector<int> gaps;
+  const auto words = words_for(fw - 2 * pad, 4, plan, cfg, dict, maker, placed, gaps, rng);
+  write_words(d, placed, gaps, f.x + static_cast<int>(pad), f.y + fh - h * uni(rng, 0.05, 0.35), line, h, rng);
+  end_field_line(d, field, words, line);
+  d.fields.push_back(field);
+}
+
+// A comb: a row of boxes, one glyph each, centred with a writer's jitter (some touch or cross a wall); one empty
+// box between words, and the boxes after the text left empty.
+void comb_field(Drawing& d, cv::Rect area, const PagePlan& plan, const SynthConfig& cfg,
+                const std::vector<std::string>& dict, const GlyphMaker& maker, int& line, Rng& rng) {
+  const double h = plan.hand.h;
+  const Ruling r = plan_ruling(h, rng);
+  const int cw = static_cast<int>(h * uni(rng, 0.95, 1.35)), ch = static_cast<int>(h * uni(rng, 1.3, 1.7));
+  const int n = uni_int(rng, std::min(4, area.width / cw), std::min(16, area.width / cw));
+  if (n < 1) return;
+  const cv::Rect f(area.x + uni_int(rng, 0, area.width - n * cw), area.y, n * cw, ch);
+  SynthField field{"comb", f, {}, -1};
+  rule(d, f.tl(), cv::Point(f.x + f.width, f.y), r);
+  rule(d, cv::Point(f.x, f.y + ch), f.br(), r);
+  for (int i = 0; i <= n; ++i) rule(d, cv::Point(f.x + i * cw, f.y), cv::Point(f.x + i * cw, f.y + ch), r);
+  break_ruling(d, cv::Point(f.x, f.y + ch), f.br(), r, rng);
+  for (int i = 0; i < n; ++i) field.cells.emplace_back(f.x + i * cw, f.y, cw, ch);
+  // The words, letters in consecutive cells, an empty cell between words.
+  std::vector<std::string> words;
+  int cell = 0;
+  for (int tries = 0; tries < kWordDrawsPerLine && cell < n; ++tries) {
+    std::string w = random_word(cfg.words, dict, maker, rng);
+    if (cell + static_cast<int>(w.size()) > n) continue;
+    Hand hand = plan.hand;
+    hand.h = std::min(h, ch * 0.8);
+    for (char c : w) {
+      ShapedGlyph g = maker.make(c, hand, rng);
+      if (g.ink.cols > cw * 1.05)
+        cv::resize(g.ink, g.ink, cv::Size(static_cast<int>(cw * 1.05), g.ink.rows), 0, 0, cv::INTER_AREA);
+      const int gx = f.x + cell * cw + (cw - g.ink.cols) / 2 + static_cast<int>(uni(rng, -0.12, 0.12) * cw);
+      const int gy = f.y + (ch - g.ink.rows) / 2 + static_cast<int>(uni(rng, -0.1, 0.1) * ch);
+      const cv::Rect drawn(gx, gy, g.ink.cols, g.ink.rows), inside = drawn & cv::Rect(0, 0, d.ink.cols, d.ink.rows);
+      if (inside.area() > 0) {
+        cv::Mat dst = d.ink(inside);
+        cv::max(dst, g.ink(cv::Rect(inside.x - gx, inside.y - gy, inside.width, inside.height)), dst);
+      }
+      d.glyphs.push_back({c, g.sample, cv::Rect(), drawn, line, static_cast<int>(words.size())});
+      ++cell;
+    }
+    words.push_back(w);
+    cell += 1 + (chance(rng, 0.2) ? 1 : 0);  // sometimes two empty cells: still one space
+    if (chance(rng, 0.3)) break;             // the rest of the comb left empty
+  }
+  end_field_line(d, field, words, line);
+  d.fields.push_back(field);
+}
+
+// Writing on a printed line: the baseline near the rule, some letters sitting on it, some crossing it.
+void ruled_field(Drawing& d, cv::Rect area, const PagePlan& plan, const SynthConfig& cfg,
+                 const std::vector<std::string>& dict, const GlyphMaker& maker, int& line, Rng& rng) {
+  const double h = plan.hand.h;
+  const Ruling r = plan_ruling(h, rng);
+  const int lw = static_cast<int>(area.width * uni(rng, 0.5, 1.0)), lx = area.x + uni_int(rng, 0, area.width - lw);
+  const int ly = area.y + static_cast<int>(1.35 * h);
+  rule(d, cv::Point(lx, ly), cv::Point(lx + lw, ly), r);
+  break_ruling(d, cv::Point(lx, ly), cv::Point(lx + lw, ly), r, rng);
+  SynthField field{"line", cv::Rect(lx, area.y, lw, ly - area.y), {}, -1};
+  const double lead = h * uni(rng, 0.0, 0.5);
+  std::vector<PlacedWord> placed;
+  std::vector<int> gaps;
+  const auto words = words_for(lw - lead, 6, plan, cfg, dict, maker, placed, gaps, rng);
+  write_words(d, placed, gaps, lx + static_cast<int>(lead), ly + h * uni(rng, -0.12, 0.08), line, h, rng);
+  end_field_line(d, field, words, line);
+  d.fields.push_back(field);
+}
+
+// A table: rows x columns of cells, most holding a short word or number, written row by row.
+void grid_field(Drawing& d, cv::Rect area, int rows, const PagePlan& plan, const SynthConfig& cfg,
+                const std::vector<std::string>& dict, const GlyphMaker& maker, int& line, Rng& rng) {
+  const double h = plan.hand.h;
+  const Ruling r = plan_ruling(h, rng);
+  const int cols = uni_int(rng, 2, 4), rh = static_cast<int>(h * uni(rng, 1.6, 2.0));
+  const int tw = static_cast<int>(area.width * uni(rng, 0.7, 1.0)), tx = area.x + uni_int(rng, 0, area.width - tw);
+  std::vector<int> xs{tx};  // column walls: random proportions
+  std::vector<double> share(static_cast<size_t>(cols));
+  double total = 0;
+  for (auto& v : share) total += v = uni(rng, 0.7, 1.3);
+  for (int c = 0; c < cols; ++c) xs.push_back(xs.back() + static_cast<int>(tw * share[size_t(c)] / total));
+  for (int k = 0; k <= rows; ++k) {
+    const cv::Point a(tx, area.y + k * rh), b(xs.back(), area.y + k * rh);
+    rule(d, a, b, r);
+    break_ruling(d, a, b, r, rng);
+  }
+  for (int x : xs) rule(d, cv::Point(x, area.y), cv::Point(x, area.y + rows * rh), r);
+  for (int k = 0; k < rows; ++k)
+    for (int c = 0; c < cols; ++c) {
+      const cv::Rect cell(xs[size_t(c)], area.y + k * rh, xs[size_t(c) + 1] - xs[size_t(c)], rh);
+      SynthField field{"cell", cell, {}, -1};
+      if (chance(rng, 0.8)) {
+        const double pad = h * uni(rng, 0.15, 0.4);
+        std::vector<PlacedWord> placed;
+        std::vector<int> gaps;
+        const auto words = words_for(cell.width - 2 * pad, 2, plan, cfg, dict, maker, placed, gaps, rng);
+        write_words(d, placed, gaps, cell.x + static_cast<int>(pad), cell.y + rh - h * uni(rng, 0.15, 0.4), line, h,
+                    rng);
+        end_field_line(d, field, words, line);
+      }
+      d.fields.push_back(field);
+    }
+}
+
+// Fields down the page until it is full, each kind as cfg.form says (or drawn per field for kMixed).
+Drawing write_form(const SynthConfig& cfg, const PagePlan& plan, const std::vector<std::string>& dict,
+                   const GlyphMaker& maker, Rng& rng) {
+  const double h = plan.hand.h;
+  Drawing d;
+  d.ink = cv::Mat::zeros(cfg.height, cfg.width, CV_32F);
+  d.print = cv::Mat::zeros(cfg.height, cfg.width, CV_32F);
+  d.print_bgr = print_colour(rng);
+  const int x0 = plan.mx, width = cfg.width - 2 * plan.mx;
+  double y = plan.my;
+  int line = 0;
+  for (;;) {
+    SynthForm kind = cfg.form;
+    if (kind == SynthForm::kMixed) kind = static_cast<SynthForm>(uni_int(rng, 1, 4));
+    const int grid_rows = kind == SynthForm::kGrid ? uni_int(rng, 2, 3) : 0;
+    const double need = kind == SynthForm::kGrid ? grid_rows * 2.0 * h : 2.0 * h;
+    if (y + need > cfg.height - plan.my) break;
+    const cv::Rect area(x0, static_cast<int>(y), width, static_cast<int>(need));
+    if (kind == SynthForm::kBox) box_field(d, area, plan, cfg, dict, maker, line, rng);
+    if (kind == SynthForm::kComb) comb_field(d, area, plan, cfg, dict, maker, line, rng);
+    if (kind == SynthForm::kRuled) ruled_field(d, area, plan, cfg, dict, maker, line, rng);
+    if (kind == SynthForm::kGrid) grid_field(d, area, grid_rows, plan, cfg, dict, maker, line, rng);
+    y += need + h * uni(rng, 0.5, 1.2);
+  }
+  if (d.fields.empty()) throw std::runtime_error("synth: page too small for a form field at this character height");
+  return d;
+}
+
 // Skews the whole sheet, as if the phone was held at an angle: the page's rotation, its turned ink, and every
 // glyph's box on the turned page.
 cv::Mat turn_sheet(Drawing& d, double skew_deg, SynthPage& page) {
@@ -548,15 +805,20 @@ cv::Mat turn_sheet(Drawing& d, double skew_deg, SynthPage& page) {
   const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(W / 2.0f, H / 2.0f), skew_deg, 1.0);
   cv::Mat turned;
   cv::warpAffine(d.ink, turned, m, d.ink.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-  for (PlacedGlyph& g : d.glyphs) {
-    const cv::Rect& r = g.rect;
+  auto turn = [&](const cv::Rect& r) {
     std::vector<cv::Point2f> corners = {{float(r.x), float(r.y)},
                                         {float(r.br().x), float(r.y)},
                                         {float(r.x), float(r.br().y)},
                                         {float(r.br().x), float(r.br().y)}},
                              out;
     cv::transform(corners, out, m);
-    g.box = cv::boundingRect(out) & cv::Rect(0, 0, W, H);
+    return cv::boundingRect(out) & cv::Rect(0, 0, W, H);
+  };
+  for (PlacedGlyph& g : d.glyphs) g.box = turn(g.rect);
+  if (!d.print.empty()) cv::warpAffine(d.print, d.print, m, d.print.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  for (SynthField& f : d.fields) {
+    f.box = turn(f.box);
+    for (auto& c : f.cells) c = turn(c);
   }
   page.rotation = cv::Matx23d(m);
   return turned;
@@ -604,14 +866,20 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
   check_fixed_text(cfg, maker);
   const std::vector<std::string> dict = usable_dictionary(cfg, maker);
   PagePlan plan = plan_page(cfg, rng);
-  const std::vector<FixedLine> fixed = lay_out_fixed_text(cfg, plan, maker, rng);
-  const int n_lines = count_lines(cfg, plan, rng);
-  Drawing drawing = write_lines(cfg, plan, fixed, n_lines, dict, maker, rng);
+  Drawing drawing;
+  if (cfg.form == SynthForm::kNone) {
+    const std::vector<FixedLine> fixed = lay_out_fixed_text(cfg, plan, maker, rng);
+    const int n_lines = count_lines(cfg, plan, rng);
+    drawing = write_lines(cfg, plan, fixed, n_lines, dict, maker, rng);
+  } else {
+    drawing = write_form(cfg, plan, dict, maker, rng);
+  }
   SynthPage page;
   const cv::Mat turned = turn_sheet(drawing, plan.skew, page);
   page.text = std::move(drawing.text);
   page.glyphs = std::move(drawing.glyphs);
-  page.image = render_photo(turned, rng);
+  page.fields = std::move(drawing.fields);
+  page.image = render_photo(turned, {drawing.print, drawing.print_bgr}, rng);
   return page;
 }
 
@@ -645,6 +913,14 @@ std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyp
                                {"rect", box(g.rect)},
                                {"line", g.line},
                                {"word", g.word}});
+      if (cfg.form != SynthForm::kNone) {
+        j["fields"] = nlohmann::json::array();
+        for (const auto& f : page.fields) {
+          nlohmann::json cells = nlohmann::json::array();
+          for (const auto& c : f.cells) cells.push_back(box(c));
+          j["fields"].push_back({{"kind", f.kind}, {"box", box(f.box)}, {"cells", cells}, {"line", f.line}});
+        }
+      }
       write_file_atomic(stem + ".json", j.dump() + "\n");
     }
     write_file_atomic(stem + "." + cfg.format, std::string(buf.begin(), buf.end()));

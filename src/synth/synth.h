@@ -16,6 +16,10 @@ namespace scrawl {
 
 enum class SynthWords { kDictionary, kRandom, kMixed };
 enum class SynthFont { kGlyphs, kHershey };
+// Form pages: handwriting in printed fields instead of free lines. kBox: a framed field; kComb: a row of boxes, one
+// letter per box, an empty box between words; kRuled: writing on a printed line; kGrid: a table, a word or number
+// per cell; kMixed: each field one of these.
+enum class SynthForm { kNone, kBox, kComb, kRuled, kGrid, kMixed };
 
 struct SynthConfig {
   SynthWords words = SynthWords::kMixed;
@@ -31,6 +35,20 @@ struct SynthConfig {
   // ink (touching letters: fast writing, bold pens, tight spacing). Unset (NaN): each page draws its writer's own
   // gap, 0.12-0.32, varied +-30% per letter.
   double gap_min = std::numeric_limits<double>::quiet_NaN(), gap_max = std::numeric_limits<double>::quiet_NaN();
+  // Form pages (see SynthForm): fields stacked down the page, rulings 1-4 px thick in black, grey or a drop-out
+  // colour (blue, green, red), the sheet turned by at most kFormMaxSkew degrees (a scan, not a phone held askew).
+  SynthForm form = SynthForm::kNone;
+};
+
+// A form page's sheet is turned by at most this much (and at most max_skew_deg): scanned forms lie nearly straight.
+constexpr double kFormMaxSkew = 1.0;
+
+// One printed field of a form page, in page pixels (the axis-aligned bounds of its turned frame).
+struct SynthField {
+  std::string kind;             // "box", "comb", "line" (a ruled line) or "cell" (a table cell)
+  cv::Rect box;                 // the frame (a ruled line: the band above the line that the writing fills)
+  std::vector<cv::Rect> cells;  // a comb's boxes, left to right
+  int line = -1;                // its text's line in SynthPage::text (-1: left empty)
 };
 
 // One glyph drawn on the page.
@@ -47,6 +65,7 @@ struct SynthPage {
   std::string text;                 // ground truth: one line per text line, single spaces, '\n' after each line
   std::vector<PlacedGlyph> glyphs;  // in reading order
   cv::Matx23d rotation;             // drawing frame -> page pixels (the whole-sheet skew)
+  std::vector<SynthField> fields;   // form pages: every field, in reading order
 };
 
 // Composes one page. `glyphs` must be set (upright, ink high) for SynthFont::kGlyphs and is ignored for kHershey.
@@ -54,8 +73,8 @@ struct SynthPage {
 SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t seed);
 
 // Writes pages DIR/page_000.png + DIR/page_000.txt ... (page i uses seed mixed with i), each file atomically; with
-// cfg.boxes also DIR/page_000.json: {"rotation": 2x3 rows, "glyphs": [{"ch","sample","box","rect","line","word"}]},
-// boxes as [x, y, width, height].
+// cfg.boxes also DIR/page_000.json: {"rotation": 2x3 rows, "glyphs": [{"ch","sample","box","rect","line","word"}]}
+// and on form pages "fields": [{"kind","box","cells","line"}], boxes as [x, y, width, height].
 // Creates DIR if needed. Returns the image paths written.
 std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
                                      int pages, uint64_t seed);
