@@ -35,12 +35,31 @@ struct Line {
   cv::Matx23d ink_to_page{1, 0, 0, 0, 1, 0};
 };
 
+// A printed field of a form (image/rulings): a framed box, a comb (a box per letter), the band above a ruled line,
+// or a cell of a table.
+enum class FieldKind { kBox, kComb, kLine, kCell };
+inline const char* field_kind_name(FieldKind kind) {
+  constexpr const char* kNames[] = {"box", "comb", "line", "cell"};
+  return kNames[static_cast<int>(kind)];
+}
+
+// A field and the text lines written in it (PageLayout::lines[first_line, first_line + line_count)), boxes in
+// original pixels. A comb's cells are its boxes left to right; its one line holds a glyph per written box, and a
+// run of empty boxes between glyphs is a word space.
+struct Field {
+  FieldKind kind = FieldKind::kBox;
+  cv::Rect box;
+  std::vector<cv::Rect> cells;
+  size_t first_line = 0, line_count = 0;
+};
+
 struct PageLayout {
   cv::Size size;            // original image size
   double stroke_width = 0;  // estimated pen stroke width, original pixels
   double char_height = 0;   // typical character height, original pixels
   double skew_degrees = 0;  // dominant text-line angle (positive: lines fall to the right)
-  std::vector<Line> lines;  // top to bottom
+  std::vector<Line> lines;  // top to bottom (on a form: field by field, in reading order)
+  std::vector<Field> fields;  // form pages: every field found, written or empty, in reading order
 };
 
 }  // namespace scrawl

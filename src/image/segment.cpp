@@ -5,6 +5,8 @@
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
+#include "scrawl/image/form_layout.h"
+
 namespace scrawl {
 
 namespace {
@@ -551,6 +553,12 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
 }
 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale) {
+  const Rulings rulings = find_rulings(ink, cfg.rulings);
+  if (rulings.empty()) return segment_text(ink, cfg, scale);
+  return segment_form(remove_rulings(ink, rulings), rulings, cfg, scale);
+}
+
+PageLayout segment_text(const cv::Mat& ink, const SegmentConfig& cfg, double scale) {
   PageLayout page;
   page.size = cv::Size(int(std::lround(ink.cols * scale)), int(std::lround(ink.rows * scale)));
   const Components cc = find_components(ink);

@@ -7,6 +7,7 @@
 #include "scrawl/glyph/normalize.h"
 #include "scrawl/image/binarize.h"
 #include "scrawl/image/layout.h"
+#include "scrawl/image/rulings.h"
 
 namespace scrawl {
 
@@ -16,6 +17,7 @@ namespace scrawl {
 struct SegmentConfig {
   BinarizeConfig binarize;
   NormalizeConfig normalize;
+  RulingConfig rulings;  // printed rulings are found and removed first (rulings.enabled = false: never)
 
   // Components and the page's character height.
   double char_min_strokes = 3;   // components at least this many stroke widths tall vote on the char height ...
@@ -82,7 +84,10 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_heigh
 
 // Full layout of a grayscale page at working scale; `scale` maps working pixels to original pixels.
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg = {}, double scale = 1.0);
-// Same, starting from an ink mask (CV_8U, 255 = ink) instead of a photo.
+// Same, starting from an ink mask (CV_8U, 255 = ink) instead of a photo. A page with printed rulings is read as a
+// form (image/form_layout.h): rulings removed, each field's writing laid out on its own, in PageLayout::fields.
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0);
+// The layout of ink that holds no rulings (what segment_mask does on a page without them): no fields.
+PageLayout segment_text(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0);
 
 }  // namespace scrawl

@@ -1,0 +1,239 @@
+#include "scrawl/image/form_layout.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+
+#include "scrawl/glyph/normalize.h"
+
+namespace scrawl {
+
+namespace {
+
+cv::Rect to_orig(const cv::Rect& r, double scale) {
+  return cv::Rect(int(std::lround(r.x * scale)), int(std::lround(r.y * scale)), int(std::lround(r.width * scale)),
+                  int(std::lround(r.height * scale)));
+}
+
+struct Components {
+  cv::Mat labels, stats;
+  int count = 0;
+  cv::Rect box(int i) const {
+    return cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                    stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+  }
+  cv::Point2d centre(int i) const {
+    const cv::Rect b = box(i);
+    return {b.x + b.width / 2.0, b.y + b.height / 2.0};
+  }
+};
+
+// The components `ids` drawn into a mask of their bounds grown by `pad` on every side; `origin` is where its (0, 0)
+// lies on the page.
+cv::Mat mask_of(const Components& cc, const std::vector<int>& ids, int pad, cv::Point& origin) {
+  cv::Rect bounds;
+  for (int i : ids) bounds = bounds.empty() ? cc.box(i) : (bounds | cc.box(i));
+  origin = bounds.tl() - cv::Point(pad, pad);
+  cv::Mat m = cv::Mat::zeros(bounds.height + 2 * pad, bounds.width + 2 * pad, CV_8U);
+  for (int i : ids) {
+    const cv::Rect b = cc.box(i);
+    for (int y = b.y; y < b.y + b.height; ++y) {
+      const int* l = cc.labels.ptr<int>(y);
+      uint8_t* o = m.ptr<uint8_t>(y - origin.y);
+      for (int x = b.x; x < b.x + b.width; ++x)
+        if (l[x] == i) o[x - origin.x] = 255;
+    }
+  }
+  return m;
+}
+
+// Moves a layout made from a crop whose (0, 0) is `origin` (mask pixels) to page coordinates.
+void shift(PageLayout& layout, cv::Point origin, double scale) {
+  const cv::Point d(int(std::lround(origin.x * scale)), int(std::lround(origin.y * scale)));
+  for (auto& l : layout.lines) {
+    l.box += d;
+    for (auto& w : l.words) {
+      w.box += d;
+      for (auto& g : w.glyphs) {
+        g.box += d;
+        for (auto& p : g.parts) p.box += d;
+      }
+    }
+    l.ink_to_page(0, 2) += origin.x * scale;
+    l.ink_to_page(1, 2) += origin.y * scale;
+  }
+}
+
+// A comb's one line: the ink of each written box is one glyph; empty boxes end words.
+std::optional<Line> comb_line(const std::vector<std::vector<int>>& per_cell, const Components& cc,
+                              const SegmentConfig& cfg, double scale) {
+  Line line;
+  Word word;
+  std::vector<int> all;
+  auto end_word = [&] {
+    if (word.glyphs.empty()) return;
+    line.box = line.words.empty() ? word.box : (line.box | word.box);
+    line.words.push_back(std::move(word));
+    word = Word{};
+  };
+  for (const auto& ids : per_cell) {
+    if (ids.empty()) {
+      end_word();
+      continue;
+    }
+    cv::Point origin;
+    const cv::Mat crop = mask_of(cc, ids, 0, origin);
+    Glyph g;
+    g.box = to_orig(cv::Rect(origin, crop.size()), scale);
+    g.norm = normalize_glyph(crop, cfg.normalize);
+    word.box = word.glyphs.empty() ? g.box : (word.box | g.box);
+    word.glyphs.push_back(std::move(g));
+    all.insert(all.end(), ids.begin(), ids.end());
+  }
+  end_word();
+  if (line.words.empty()) return std::nullopt;
+  if (cfg.line_ink) {
+    cv::Point origin;
+    line.ink = mask_of(cc, all, cfg.line_ink_margin, origin);
+    line.ink_to_page = cv::Matx23d(scale, 0, origin.x * scale, 0, scale, origin.y * scale);
+  }
+  return line;
+}
+
+// What ends up in reading order: a field with its lines, or a line of free writing.
+struct Block {
+  cv::Rect box;  // original pixels
+  std::vector<Line> lines;
+  std::optional<Field> field;
+};
+
+// Top to bottom; blocks whose middle lies within the first block of a row join that row, left to right.
+void reading_order(std::vector<Block>& blocks) {
+  std::stable_sort(blocks.begin(), blocks.end(), [](const Block& p, const Block& q) { return p.box.y < q.box.y; });
+  for (size_t row = 0; row < blocks.size();) {
+    const int bottom = blocks[row].box.y + blocks[row].box.height;
+    size_t end = row + 1;
+    while (end < blocks.size() && blocks[end].box.y + blocks[end].box.height / 2 < bottom) ++end;
+    std::stable_sort(blocks.begin() + long(row), blocks.begin() + long(end),
+                     [](const Block& p, const Block& q) { return p.box.x < q.box.x; });
+    row = end;
+  }
+}
+
+// Whether a horizontal ruling is a frame's top or bottom edge (not an underline of its own).
+bool frames_a_field(const Ruling& r, const std::vector<FrameField>& fields) {
+  for (const auto& f : fields) {
+    const double xm = f.box.x + f.box.width / 2.0;
+    if (xm < r.a.x || xm > r.b.x) continue;
+    const double y = r.a.y + (xm - r.a.x) * (r.b.y - r.a.y) / std::max(1.0, r.b.x - r.a.x);
+    const double reach = r.thickness + 3;
+    if (std::abs(y - f.box.y) <= reach || std::abs(y - (f.box.y + f.box.height)) <= reach) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const SegmentConfig& cfg, double scale) {
+  Components cc;
+  cv::Mat centroids;
+  cc.count = cv::connectedComponentsWithStats(clean, cc.labels, cc.stats, centroids, 8, CV_32S);
+  const double stroke_w = std::max(1.0, cc.count > 1 ? stroke_width(clean) : 1.0);
+
+  // Each component belongs to the field its middle lies in (a letter spilling over a frame stays whole), and in a
+  // comb to the box its middle lies over. Specks (scanner dust, what is left of a ruling's crossing) are dropped.
+  const std::vector<FrameField>& frames = rulings.fields;
+  std::vector<std::vector<int>> owned(frames.size());
+  std::vector<std::vector<std::vector<int>>> in_cell(frames.size());
+  for (size_t f = 0; f < frames.size(); ++f) in_cell[f].resize(frames[f].cells.size());
+  cv::Mat free_ink = clean.clone();
+  for (int i = 1; i < cc.count; ++i) {
+    const cv::Rect b = cc.box(i);
+    const cv::Point2d c = cc.centre(i);
+    for (size_t f = 0; f < frames.size(); ++f) {
+      const cv::Rect& fb = frames[f].box;
+      if (c.x < fb.x || c.x >= fb.x + fb.width || c.y < fb.y || c.y >= fb.y + fb.height) continue;
+      free_ink(b).setTo(0, cc.labels(b) == i);
+      const bool speck = (b.width < cfg.min_speck * stroke_w && b.height < cfg.min_speck * stroke_w) ||
+                         cc.stats.at<int>(i, cv::CC_STAT_AREA) < cfg.min_speck_area * stroke_w * stroke_w;
+      if (speck) break;
+      owned[f].push_back(i);
+      for (size_t k = 0; k < frames[f].cells.size(); ++k) {
+        const cv::Rect& cell = frames[f].cells[k];
+        if (c.x < cell.x + cell.width || k + 1 == frames[f].cells.size()) {
+          // The box's own ink must be more than a stray tick: a fifth of its height or width.
+          if (std::max(b.height, b.width) >= 0.2 * std::min(cell.height, cell.width)) in_cell[f][k].push_back(i);
+          break;
+        }
+      }
+      break;
+    }
+  }
+
+  std::vector<Block> blocks;
+  for (size_t f = 0; f < frames.size(); ++f) {
+    Block block;
+    const FrameField& frame = frames[f];
+    Field field{frame.kind, to_orig(frame.box, scale), {}, 0, 0};
+    for (const auto& c : frame.cells) field.cells.push_back(to_orig(c, scale));
+    if (frame.kind == FieldKind::kComb) {
+      if (auto line = comb_line(in_cell[f], cc, cfg, scale)) block.lines.push_back(std::move(*line));
+    } else if (!owned[f].empty()) {
+      // Laid out on its own, with room around it: the segmenter judges a piece against the page it is on.
+      int pad = 0;
+      for (int i : owned[f]) pad = std::max({pad, cc.box(i).width, cc.box(i).height});
+      cv::Point origin;
+      PageLayout sub = segment_text(mask_of(cc, owned[f], pad, origin), cfg, scale);
+      shift(sub, origin, scale);
+      block.lines = std::move(sub.lines);
+    }
+    block.box = field.box;
+    block.field = std::move(field);
+    blocks.push_back(std::move(block));
+  }
+
+  // The writing outside the frames, as on any page; a line written on a ruling of its own is a field too.
+  PageLayout rest = segment_text(free_ink, cfg, scale);
+  const double reach = cfg.rulings.underline_reach * rest.char_height;
+  for (auto& line : rest.lines) {
+    Block block;
+    block.box = line.box;
+    const double xm = line.box.x + line.box.width / 2.0, bottom = line.box.y + line.box.height;
+    double best = reach;
+    for (const auto& r : rulings.horizontal) {
+      if (frames_a_field(r, frames)) continue;
+      const double x0 = r.a.x * scale, x1 = r.b.x * scale;
+      const double overlap = std::min<double>(x1, line.box.x + line.box.width) - std::max<double>(x0, line.box.x);
+      if (overlap < 0.5 * line.box.width) continue;
+      const double y = (r.a.y + (xm / scale - r.a.x) * (r.b.y - r.a.y) / std::max(1.0, r.b.x - r.a.x)) * scale;
+      if (std::abs(y - bottom) <= best) {
+        best = std::abs(y - bottom);
+        const int left = int(std::lround(std::min<double>(x0, line.box.x)));
+        const int right = int(std::lround(std::max<double>(x1, line.box.x + line.box.width)));
+        block.field = Field{FieldKind::kLine, cv::Rect(left, line.box.y, right - left, int(std::lround(y)) - line.box.y),
+                            {}, 0, 0};
+      }
+    }
+    block.lines.push_back(std::move(line));
+    blocks.push_back(std::move(block));
+  }
+
+  reading_order(blocks);
+  PageLayout page;
+  page.size = cv::Size(int(std::lround(clean.cols * scale)), int(std::lround(clean.rows * scale)));
+  page.stroke_width = stroke_w * scale;
+  page.char_height = rest.char_height > 0 ? rest.char_height : rulings.char_height * scale;
+  page.skew_degrees = rest.skew_degrees;
+  for (auto& b : blocks) {
+    if (b.field) {
+      b.field->first_line = page.lines.size();
+      b.field->line_count = b.lines.size();
+      page.fields.push_back(*b.field);
+    }
+    for (auto& l : b.lines) page.lines.push_back(std::move(l));
+  }
+  return page;
+}
+
+}  // namespace scrawl

@@ -1,0 +1,361 @@
+#include "scrawl/image/rulings.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <opencv2/imgproc.hpp>
+
+#include "scrawl/glyph/normalize.h"
+
+namespace scrawl {
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// Where the ink holds straight runs at least `len` long along the direction, after growing it `grow` pixels across
+// (a tilted ruling's steps then overlap into one run). CV_8U, in the grown space: a superset of the ruling's ink.
+cv::Mat long_runs(const cv::Mat& ink, int len, bool horizontal, int grow) {
+  cv::Mat grown;  // a new buffer: dilating into a header of `ink` would overwrite the caller's mask
+  if (grow <= 0)
+    grown = ink;
+  else
+    cv::dilate(ink, grown,
+               cv::getStructuringElement(cv::MORPH_RECT,
+                                         horizontal ? cv::Size(1, 2 * grow + 1) : cv::Size(2 * grow + 1, 1)));
+  cv::Mat runs;
+  cv::morphologyEx(grown, runs, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(len, 1) : cv::Size(1, len)));
+  return runs;
+}
+
+// Each component of `runs` as one ruling: the least-squares centre line through the mean position of each of its
+// columns (rows, for vertical ones), and the median count across as its thickness. Only ink in straight runs at
+// least `core` long counts: a letter touching the ruling would otherwise pull its centre and thicken it.
+std::vector<Ruling> fit_rulings(const cv::Mat& runs, const cv::Mat& all_ink, bool horizontal, int core) {
+  cv::Mat ink;
+  cv::morphologyEx(all_ink, ink, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(core, 1) : cv::Size(1, core)));
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(runs, labels, stats, centroids, 8, CV_32S);
+  std::vector<Ruling> out;
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    const int along = horizontal ? box.width : box.height;
+    std::vector<double> count(size_t(along), 0), sum(size_t(along), 0);
+    for (int y = box.y; y < box.y + box.height; ++y) {
+      const int* l = labels.ptr<int>(y);
+      const uint8_t* k = ink.ptr<uint8_t>(y);
+      for (int x = box.x; x < box.x + box.width; ++x)
+        if (l[x] == i && k[x]) {
+          const size_t t = size_t(horizontal ? x - box.x : y - box.y);
+          count[t] += 1;
+          sum[t] += horizontal ? y : x;
+        }
+    }
+    double s = 0, st = 0, sc = 0, stt = 0, stc = 0;  // least squares of the centre c over the position t
+    std::vector<double> across;
+    for (int t = 0; t < along; ++t)
+      if (count[size_t(t)] > 0) {
+        const double c = sum[size_t(t)] / count[size_t(t)];
+        s += 1, st += t, sc += c, stt += double(t) * t, stc += t * c;
+        across.push_back(count[size_t(t)]);
+      }
+    if (s < 2) continue;
+    const double den = s * stt - st * st;
+    const double slope = den > 0 ? (s * stc - st * sc) / den : 0, c0 = (sc - slope * st) / s;
+    const double t0 = 0, t1 = along - 1;
+    Ruling r;
+    r.horizontal = horizontal;
+    r.thickness = std::max(1.0, median(across));
+    const double base = horizontal ? box.x : box.y;
+    r.a = horizontal ? cv::Point2d(base + t0, c0 + slope * t0) : cv::Point2d(c0 + slope * t0, base + t0);
+    r.b = horizontal ? cv::Point2d(base + t1, c0 + slope * t1) : cv::Point2d(c0 + slope * t1, base + t1);
+    out.push_back(r);
+  }
+  return out;
+}
+
+// The ruling's centre across, at position `t` along it (x for horizontal rulings, y for vertical ones).
+double centre_at(const Ruling& r, double t) {
+  if (r.horizontal) {
+    const double dx = r.b.x - r.a.x;
+    return dx > 0 ? r.a.y + (t - r.a.x) * (r.b.y - r.a.y) / dx : r.a.y;
+  }
+  const double dy = r.b.y - r.a.y;
+  return dy > 0 ? r.a.x + (t - r.a.y) * (r.b.x - r.a.x) / dy : r.a.x;
+}
+double start(const Ruling& r) { return r.horizontal ? r.a.x : r.a.y; }
+double end(const Ruling& r) { return r.horizontal ? r.b.x : r.b.y; }
+
+// Pieces of one ruling that the scan broke (or that a crossing stroke split into two components) become one.
+std::vector<Ruling> join_collinear(std::vector<Ruling> rs, double max_gap, double tolerance) {
+  std::sort(rs.begin(), rs.end(), [](const Ruling& p, const Ruling& q) { return start(p) < start(q); });
+  for (bool joined = true; joined;) {
+    joined = false;
+    for (size_t i = 0; i < rs.size() && !joined; ++i)
+      for (size_t j = i + 1; j < rs.size() && !joined; ++j) {
+        const double gap = start(rs[j]) - end(rs[i]);
+        if (gap > max_gap || gap < -(end(rs[j]) - start(rs[j]))) continue;
+        const double at = (end(rs[i]) + start(rs[j])) / 2;
+        if (std::abs(centre_at(rs[i], at) - centre_at(rs[j], at)) > tolerance + std::max(rs[i].thickness, rs[j].thickness))
+          continue;
+        if (end(rs[j]) > end(rs[i])) rs[i].b = rs[j].b;
+        rs[i].thickness = std::max(rs[i].thickness, rs[j].thickness);
+        rs.erase(rs.begin() + long(j));
+        joined = true;
+      }
+  }
+  return rs;
+}
+
+// Draws each ruling's band `extra` pixels wider than its thickness into `mask`.
+void draw_bands(cv::Mat& mask, const std::vector<Ruling>& rs, double extra) {
+  for (const auto& r : rs)
+    cv::line(mask, cv::Point(int(std::lround(r.a.x)), int(std::lround(r.a.y))),
+             cv::Point(int(std::lround(r.b.x)), int(std::lround(r.b.y))), cv::Scalar(255),
+             std::max(1, int(std::lround(r.thickness + extra))), cv::LINE_8);
+}
+
+// Median height of the components that are more than specks and less than half the page: the writing's size.
+double text_height(const cv::Mat& ink, double stroke_w) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  std::vector<double> hs;
+  for (int i = 1; i < n; ++i) {
+    const int h = stats.at<int>(i, cv::CC_STAT_HEIGHT), w = stats.at<int>(i, cv::CC_STAT_WIDTH);
+    if (h >= 3 * stroke_w && h < ink.rows / 2 && w < ink.cols / 2) hs.push_back(h);
+  }
+  return median(hs);
+}
+
+// A row of walls between the same two horizontal rulings.
+struct WallRow {
+  int above = -1, below = -1;
+  std::vector<Ruling> walls;  // left to right
+};
+
+// The nearest ruling below ruling `i` that shares most of its extent, `min_gap` to `max_gap` below it; -1 for none.
+int ruling_below(const std::vector<Ruling>& hs, size_t i, double min_gap, double max_gap) {
+  const Ruling& a = hs[i];
+  int best = -1;
+  double best_gap = max_gap;
+  for (size_t j = 0; j < hs.size(); ++j) {
+    const Ruling& b = hs[j];
+    const double overlap = std::min(a.b.x, b.b.x) - std::max(a.a.x, b.a.x);
+    if (j == i || overlap < 0.5 * std::min(a.b.x - a.a.x, b.b.x - b.a.x)) continue;
+    const double xm = (std::max(a.a.x, b.a.x) + std::min(a.b.x, b.b.x)) / 2;
+    const double gap = centre_at(b, xm) - centre_at(a, xm);
+    if (gap >= min_gap && gap <= best_gap) {
+      best = int(j);
+      best_gap = gap;
+    }
+  }
+  return best;
+}
+
+// The walls standing between two rulings: runs of columns whose ink fills nearly all the rows between them (within a
+// column either side, for a slight tilt). A letter touching a wall leaves it as full as before; a letter's stroke
+// rarely reaches both rulings.
+std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Ruling& bot, const RulingConfig& cfg) {
+  const int x0 = int(std::ceil(std::max(top.a.x, bot.a.x))), x1 = int(std::floor(std::min(top.b.x, bot.b.x)));
+  std::vector<uint8_t> full;
+  for (int x = x0; x <= x1; ++x) {
+    const int y0 = int(std::ceil(centre_at(top, x) + top.thickness / 2 + 1));
+    const int y1 = int(std::floor(centre_at(bot, x) - bot.thickness / 2 - 1));
+    int filled = 0;
+    for (int y = std::max(0, y0); y <= std::min(rest.rows - 1, y1); ++y) {
+      const uint8_t* r = rest.ptr<uint8_t>(y);
+      filled += (x > 0 && r[x - 1]) || r[x] || (x + 1 < rest.cols && r[x + 1]);
+    }
+    full.push_back(y1 > y0 && filled >= cfg.wall_fill * (y1 - y0 + 1));
+  }
+  std::vector<Ruling> walls;
+  const double max_width = 3 * std::max(top.thickness, bot.thickness) + 2;
+  for (size_t i = 0; i < full.size();) {
+    if (!full[i]) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < full.size() && full[j]) ++j;
+    const double width = double(j - i), xc = x0 + (double(i) + double(j) - 1) / 2;
+    if (width <= max_width) {  // wider is a solid blob, not a wall
+      Ruling w;
+      w.horizontal = false;
+      w.thickness = std::max(1.0, width - 2);  // the run counts a column either side
+      w.a = {xc, centre_at(top, xc)};
+      w.b = {xc, centre_at(bot, xc)};
+      walls.push_back(w);
+    }
+    i = j;
+  }
+  return walls;
+}
+
+// Walls standing for letters' strokes in a comb: closer than min_spacing x the median spacing to both neighbours.
+void drop_strokes(WallRow& row, double min_spacing) {
+  if (row.walls.size() < 4) return;
+  auto x = [](const Ruling& w) { return (w.a.x + w.b.x) / 2; };
+  std::vector<double> gaps;
+  for (size_t i = 0; i + 1 < row.walls.size(); ++i) gaps.push_back(x(row.walls[i + 1]) - x(row.walls[i]));
+  const double m = median(gaps);
+  std::vector<Ruling> kept;
+  for (size_t i = 0; i < row.walls.size(); ++i) {
+    const bool close_left = i > 0 && x(row.walls[i]) - x(row.walls[i - 1]) < min_spacing * m;
+    const bool close_right = i + 1 < row.walls.size() && x(row.walls[i + 1]) - x(row.walls[i]) < min_spacing * m;
+    if (!(close_left && close_right) || i == 0 || i + 1 == row.walls.size()) kept.push_back(row.walls[i]);
+  }
+  row.walls = std::move(kept);
+}
+
+// The fields the rows of walls frame: a comb when the row has enough boxes and none is wide, else each box is a
+// field of its own (a lone frame, or a cell of a table when its rulings also bound another row).
+std::vector<FrameField> frame_fields(const std::vector<WallRow>& rows, const std::vector<Ruling>& hs,
+                                     const RulingConfig& cfg) {
+  std::map<int, int> uses;  // how many rows each horizontal ruling bounds
+  for (const auto& row : rows) ++uses[row.above], ++uses[row.below];
+  std::vector<FrameField> out;
+  for (const auto& row : rows) {
+    const Ruling &top = hs[size_t(row.above)], &bot = hs[size_t(row.below)];
+    std::vector<cv::Rect> cells;
+    for (size_t i = 0; i + 1 < row.walls.size(); ++i) {
+      const Ruling &l = row.walls[i], &r = row.walls[i + 1];
+      const double x0 = std::max(l.a.x, l.b.x) + l.thickness / 2, x1 = std::min(r.a.x, r.b.x) - r.thickness / 2;
+      const double xm = (x0 + x1) / 2;
+      const double y0 = centre_at(top, xm) + top.thickness / 2, y1 = centre_at(bot, xm) - bot.thickness / 2;
+      // Both rulings must span the box (a wall between two unrelated lines frames nothing).
+      if (x1 - x0 < 2 || y1 - y0 < 2 || top.a.x > x0 + l.thickness || top.b.x < x1 - r.thickness ||
+          bot.a.x > x0 + l.thickness || bot.b.x < x1 - r.thickness)
+        continue;
+      cells.emplace_back(cv::Point(int(std::ceil(x0)), int(std::ceil(y0))),
+                         cv::Point(int(std::floor(x1)) + 1, int(std::floor(y1)) + 1));
+    }
+    if (cells.empty()) continue;
+    const bool narrow = std::all_of(cells.begin(), cells.end(), [&](const cv::Rect& c) {
+      return c.width <= cfg.comb_max_aspect * c.height;
+    });
+    if (int(cells.size()) >= cfg.comb_min_cells && narrow) {
+      FrameField f{FieldKind::kComb, cells.front() | cells.back(), cells};
+      out.push_back(std::move(f));
+      continue;
+    }
+    const bool table = cells.size() > 1 || uses[row.above] > 1 || uses[row.below] > 1;
+    for (const auto& c : cells) out.push_back({table ? FieldKind::kCell : FieldKind::kBox, c, {}});
+  }
+  return out;
+}
+
+}  // namespace
+
+Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
+  Rulings out;
+  if (!cfg.enabled || ink.empty() || cv::countNonZero(ink) == 0) return out;
+  const double stroke_w = std::max(1.0, stroke_width(ink));
+  const int grow = std::max(1, int(std::lround(cfg.tilt_tolerance * stroke_w)));
+  // Page-long rulings first, only to see the writing's size without them.
+  const int page_len = std::max(20, int(cfg.page_long * std::max(ink.cols, ink.rows)));
+  cv::Mat long_lines = long_runs(ink, page_len, true, grow) | long_runs(ink, page_len, false, grow);
+  cv::dilate(long_lines, long_lines, cv::Mat(), cv::Point(-1, -1), 1);
+  out.char_height = text_height(ink & ~long_lines, stroke_w);
+  const double h = out.char_height > 0 ? out.char_height : page_len / cfg.min_length;
+
+  const int len = std::max(8, std::min(page_len, int(std::lround(cfg.min_length * h))));
+  // Fitted from runs of a quarter of that: a 1 px ruling tilted by 1 degree still steps every 57 px.
+  const int core = std::max(3, len / 4);
+  std::vector<Ruling> hs = fit_rulings(long_runs(ink, len, true, grow), ink, true, core);
+  hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
+  // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
+  cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
+  draw_bands(bands, hs, 2);
+  const cv::Mat rest = ink & ~bands;
+  std::vector<WallRow> wall_rows;
+  for (size_t above = 0; above < hs.size(); ++above) {
+    const int below = ruling_below(hs, above, cfg.wall_min * h, cfg.max_field_height * h);
+    if (below < 0) continue;
+    WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], cfg)};
+    drop_strokes(row, cfg.comb_min_spacing);
+    if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
+  }
+  out.fields = frame_fields(wall_rows, hs, cfg);
+  for (const auto& row : wall_rows)
+    for (const Ruling& w : row.walls) out.vertical.push_back(w);
+  // Long vertical rulings that frame nothing (a margin line) are removed all the same.
+  for (const auto& v : fit_rulings(long_runs(rest, len, false, grow), rest, false, core)) {
+    bool wall = false;
+    for (const auto& w : out.vertical) wall |= std::abs(w.a.x - v.a.x) < w.thickness + v.thickness + 2;
+    if (!wall) out.vertical.push_back(v);
+  }
+  out.horizontal = std::move(hs);
+  // Reading order for the fields: top to bottom, left to right within a row of fields.
+  std::sort(out.fields.begin(), out.fields.end(), [](const FrameField& p, const FrameField& q) {
+    return p.box.y != q.box.y ? p.box.y < q.box.y : p.box.x < q.box.x;
+  });
+  return out;
+}
+
+namespace {
+bool any_ink(const cv::Mat& m, int x, int y, bool horizontal_ruling) {
+  // Two pixels in a row beyond the band, at the column (row) or next to it: a stroke that goes on.
+  for (int d = -1; d <= 1; ++d) {
+    const int px = horizontal_ruling ? x + d : x, py = horizontal_ruling ? y : y + d;
+    if (px < 0 || py < 0 || px >= m.cols || py >= m.rows) continue;
+    if (m.at<uint8_t>(py, px)) return true;
+  }
+  return false;
+}
+
+// Clears one ruling's band in `out`, keeping the columns (rows) where a stroke in `strokes` crosses it.
+void clear_band(cv::Mat& out, const cv::Mat& strokes, const Ruling& r) {
+  const double half = r.thickness / 2 + 1;
+  const int t0 = int(std::floor(start(r))), t1 = int(std::ceil(end(r)));
+  for (int t = t0; t <= t1; ++t) {
+    const double c = centre_at(r, t);
+    const int c0 = int(std::floor(c - half)), c1 = int(std::ceil(c + half));
+    auto ink = [&](int across) {
+      return r.horizontal ? any_ink(strokes, t, across, true) : any_ink(strokes, across, t, false);
+    };
+    const bool crossed = ink(c0 - 1) && ink(c0 - 2) && ink(c1 + 1) && ink(c1 + 2);
+    if (crossed) continue;
+    for (int a = c0; a <= c1; ++a) {
+      const int x = r.horizontal ? t : a, y = r.horizontal ? a : t;
+      if (x >= 0 && y >= 0 && x < out.cols && y < out.rows) out.at<uint8_t>(y, x) = 0;
+    }
+  }
+}
+}  // namespace
+
+cv::Mat remove_rulings(const cv::Mat& ink, const Rulings& rulings) {
+  cv::Mat out = ink.clone();
+  if (rulings.empty()) return out;
+  for (const auto& r : rulings.horizontal) clear_band(out, ink, r);
+  const cv::Mat after_h = out.clone();  // walls see the horizontal rulings gone, so their ends are cleared too
+  for (const auto& r : rulings.vertical) clear_band(out, after_h, r);
+  // Slivers: what is left wholly on a ruling (its antialiased edge, a kept crossing with nothing attached).
+  cv::Mat zone = cv::Mat::zeros(ink.size(), CV_8U);
+  draw_bands(zone, rulings.horizontal, 4);
+  draw_bands(zone, rulings.vertical, 4);
+  cv::Mat labels;
+  const int n = cv::connectedComponents(out, labels, 8, CV_32S);
+  std::vector<uint8_t> outside(size_t(n), 0);
+  for (int y = 0; y < out.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const uint8_t* z = zone.ptr<uint8_t>(y);
+    for (int x = 0; x < out.cols; ++x)
+      if (l[x] && !z[x]) outside[size_t(l[x])] = 1;
+  }
+  for (int y = 0; y < out.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uint8_t* o = out.ptr<uint8_t>(y);
+    for (int x = 0; x < out.cols; ++x)
+      if (l[x] && !outside[size_t(l[x])]) o[x] = 0;
+  }
+  return out;
+}
+
+}  // namespace scrawl

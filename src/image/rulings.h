@@ -1,0 +1,76 @@
+// Printed rulings on forms: the long straight strokes of field frames, comb walls, underlines and table grids,
+// found in the ink mask before anything looks for characters, removed without cutting the handwriting that crosses
+// them, and read as structure (fields). Everything is in the mask's (working) pixels.
+#pragma once
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "scrawl/image/layout.h"
+
+namespace scrawl {
+
+// Lengths are relative to the page's character height (estimated with the page-long rulings left out), thickness
+// tolerances to its stroke width: no pixel constants.
+struct RulingConfig {
+  bool enabled = true;
+  // A first pass removes rulings longer than this share of the page's long side (frames, underlines, table rows)
+  // so that the character height can be estimated from what is left: a field's ink is one component with its
+  // frame, which would otherwise vote with the frame's height.
+  double page_long = 0.1;
+  // A horizontal ruling is a straight run at least this long (x char height). 3: a letter's bar is under 1 char
+  // height, and overlapping letters' bars join for about 1.3 heights per pair (E, T, Z at gap -0.25); the shortest
+  // comb it must find (3 boxes) is over 3 heights wide.
+  double min_length = 3.0;
+  // Rulings may lie tilted: runs are sought after growing the ink this much across the ruling (x stroke width),
+  // so a 1 px ruling turned by 1 degree still forms runs of a few hundred pixels.
+  double tilt_tolerance = 1.0;
+  // Walls (comb box sides, frame sides, table columns) stand between a ruling and the next one below it, at least
+  // `wall_min` and at most `max_field_height` char heights lower (a field holds a line or two of writing): columns
+  // whose ink fills at least `wall_fill` of the rows between them. A letter's stem rarely reaches both rulings.
+  double wall_min = 0.6;
+  double max_field_height = 4.0;
+  double wall_fill = 0.9;
+  // Comb fields: at least `comb_min_cells` boxes in a row between the same two rulings, none wider than
+  // `comb_max_aspect` x its height (a box per letter; wider boxes are table cells). A wall closer than
+  // `comb_min_spacing` of the row's median spacing to both neighbours is a letter's stroke, not a wall.
+  int comb_min_cells = 3;
+  double comb_max_aspect = 1.5;
+  double comb_min_spacing = 0.7;
+  // Horizontal pieces of one ruling broken by the scan join when their ends are this close (x char height) and
+  // they lie on one line.
+  double join_gap = 1.0;
+  // A text line whose bottom lies this close (x char height) to a ruling of its own is written on it: a "line"
+  // field. Letters sit on the line or cross it by a fraction of their height.
+  double underline_reach = 0.6;
+};
+
+// One ruling: a straight band of ink from `a` to `b` (its centre line), `thickness` pixels across.
+struct Ruling {
+  cv::Point2d a, b;
+  double thickness = 1;
+  bool horizontal = true;
+};
+
+// A field the rulings frame, in mask pixels: its interior, and for a comb each box's interior, left to right.
+struct FrameField {
+  FieldKind kind = FieldKind::kBox;
+  cv::Rect box;
+  std::vector<cv::Rect> cells;
+};
+
+struct Rulings {
+  std::vector<Ruling> horizontal, vertical;
+  std::vector<FrameField> fields;  // boxes, combs and table cells (underline fields are found with the text)
+  double char_height = 0;          // the estimate the lengths were judged by (0: no text found)
+  bool empty() const { return horizontal.empty() && vertical.empty(); }
+};
+
+// Finds the rulings of an ink mask (CV_8U, 255 = ink) and the fields they frame.
+Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg = {});
+
+// The mask with the rulings' pixels cleared, except where a stroke crosses a ruling (ink on both sides of it): there
+// the stroke is kept whole, so a letter written over a line or spilling over a box's wall stays one piece. Leftover
+// slivers of the rulings (pieces lying wholly on them) are cleared too.
+cv::Mat remove_rulings(const cv::Mat& ink, const Rulings& rulings);
+
+}  // namespace scrawl
