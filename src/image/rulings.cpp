@@ -93,6 +93,33 @@ double centre_at(const Ruling& r, double t) {
 double start(const Ruling& r) { return r.horizontal ? r.a.x : r.a.y; }
 double end(const Ruling& r) { return r.horizontal ? r.b.x : r.b.y; }
 
+// Follows a horizontal ruling past both ends while ink lies on its band, across gaps up to `max_gap` pixels: a
+// scan's breaks leave short pieces between long ones, too short to be found on their own.
+void extend(Ruling& r, const cv::Mat& ink, int max_gap) {
+  const double half = r.thickness / 2;
+  auto on_band = [&](int x) {
+    if (x < 0 || x >= ink.cols) return false;
+    const double c = centre_at(r, x);
+    for (int y = int(std::floor(c - half)); y <= int(std::ceil(c + half)); ++y)
+      if (y >= 0 && y < ink.rows && ink.at<uint8_t>(y, x)) return true;
+    return false;
+  };
+  for (int dir : {-1, 1}) {
+    cv::Point2d& end_point = dir < 0 ? r.a : r.b;
+    const int from = int(std::lround(end_point.x));
+    int last = from;
+    for (int x = from + dir, miss = 0; miss <= max_gap && x >= 0 && x < ink.cols; x += dir) {
+      if (on_band(x)) {
+        last = x;
+        miss = 0;
+      } else {
+        ++miss;
+      }
+    }
+    if (last != from) end_point = {double(last), centre_at(r, last)};
+  }
+}
+
 // Pieces of one ruling that the scan broke (or that a crossing stroke split into two components) become one.
 std::vector<Ruling> join_collinear(std::vector<Ruling> rs, double max_gap, double tolerance) {
   std::sort(rs.begin(), rs.end(), [](const Ruling& p, const Ruling& q) { return start(p) < start(q); });
@@ -101,7 +128,7 @@ std::vector<Ruling> join_collinear(std::vector<Ruling> rs, double max_gap, doubl
     for (size_t i = 0; i < rs.size() && !joined; ++i)
       for (size_t j = i + 1; j < rs.size() && !joined; ++j) {
         const double gap = start(rs[j]) - end(rs[i]);
-        if (gap > max_gap || gap < -(end(rs[j]) - start(rs[j]))) continue;
+        if (gap > max_gap) continue;  // sorted by start: a negative gap is an overlap
         const double at = (end(rs[i]) + start(rs[j])) / 2;
         if (std::abs(centre_at(rs[i], at) - centre_at(rs[j], at)) > tolerance + std::max(rs[i].thickness, rs[j].thickness))
           continue;
@@ -188,7 +215,8 @@ std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Rul
     if (width <= max_width) {  // wider is a solid blob, not a wall
       Ruling w;
       w.horizontal = false;
-      w.thickness = std::max(1.0, width - 2);  // the run counts a column either side
+      // The run counts a column either side, and misses the wall's faint edge columns: about the wall's width.
+      w.thickness = std::max(1.0, width);
       w.a = {xc, centre_at(top, xc)};
       w.b = {xc, centre_at(bot, xc)};
       walls.push_back(w);
@@ -269,6 +297,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
   // Fitted from runs of a quarter of that: a 1 px ruling tilted by 1 degree still steps every 57 px.
   const int core = std::max(3, len / 4);
   std::vector<Ruling> hs = fit_rulings(long_runs(ink, len, true, grow), ink, true, core);
+  for (auto& r : hs) extend(r, ink, std::max(3, int(std::lround(cfg.break_gap * stroke_w))));
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
@@ -330,6 +359,10 @@ void clear_band(cv::Mat& out, const cv::Mat& strokes, const Ruling& r) {
 }
 }  // namespace
 
+// Slivers are sought this many pixels beyond a ruling's measured thickness (both sides together): its antialiased
+// edges, a pixel or two each side.
+constexpr double kSliverMargin = 6;
+
 cv::Mat remove_rulings(const cv::Mat& ink, const Rulings& rulings) {
   cv::Mat out = ink.clone();
   if (rulings.empty()) return out;
@@ -338,8 +371,8 @@ cv::Mat remove_rulings(const cv::Mat& ink, const Rulings& rulings) {
   for (const auto& r : rulings.vertical) clear_band(out, after_h, r);
   // Slivers: what is left wholly on a ruling (its antialiased edge, a kept crossing with nothing attached).
   cv::Mat zone = cv::Mat::zeros(ink.size(), CV_8U);
-  draw_bands(zone, rulings.horizontal, 4);
-  draw_bands(zone, rulings.vertical, 4);
+  draw_bands(zone, rulings.horizontal, kSliverMargin);
+  draw_bands(zone, rulings.vertical, kSliverMargin);
   cv::Mat labels;
   const int n = cv::connectedComponents(out, labels, 8, CV_32S);
   std::vector<uint8_t> outside(size_t(n), 0);

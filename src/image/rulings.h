@@ -36,8 +36,10 @@ struct RulingConfig {
   int comb_min_cells = 3;
   double comb_max_aspect = 1.5;
   double comb_min_spacing = 0.7;
-  // Horizontal pieces of one ruling broken by the scan join when their ends are this close (x char height) and
-  // they lie on one line.
+  // Horizontal rulings are followed past their ends across breaks up to this long (x stroke width, at least 3 px):
+  // a scan's breaks leave pieces too short to be found alone. Pieces that then lie on one line join when their ends
+  // are `join_gap` (x char height) apart or closer.
+  double break_gap = 1.0;
   double join_gap = 1.0;
   // A text line whose bottom lies this close (x char height) to a ruling of its own is written on it: a "line"
   // field. Letters sit on the line or cross it by a fraction of their height.
