@@ -28,6 +28,7 @@ struct ReadOptions {
   int jobs = 1;
   std::string lexicon;  // contextual decoding: word list (default kDefaultLexiconPath)
   bool no_lexicon = false;
+  bool no_forms = false;
   float lm_weight = DecodeConfig{}.lm_weight;
 };
 
@@ -54,6 +55,9 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--lexicon", opt.lexicon, "Word list for reading words in context (default /usr/share/dict/words)");
   cmd.add_flag("--no-lexicon", opt.no_lexicon,
                "No whole-word lookup: letter trigrams and number shapes still guide the reading of words");
+  cmd.add_flag(
+      "--no-forms", opt.no_forms,
+      "Do not look for printed rulings (form fields, comb boxes, ruled lines): read the page as plain writing");
   cmd.add_option("--lm-weight", opt.lm_weight, "Weight of the word prior against the glyph classifier; 0: off")
       ->check(CLI::Range(0.0, 100.0));
 }
@@ -68,6 +72,7 @@ Reader make_reader(const ReadOptions& opt) {
   ReadConfig cfg;
   cfg.decode.decode.lm_weight = opt.lm_weight;
   cfg.decode.decode.use_lexicon = !opt.no_lexicon;
+  cfg.segment.rulings.enabled = !opt.no_forms;
   WordDecoder decoder(classes);
   if (opt.lm_weight > 0) {
     if (!opt.lexicon.empty()) {

@@ -54,11 +54,11 @@ struct Field {
 };
 
 struct PageLayout {
-  cv::Size size;            // original image size
-  double stroke_width = 0;  // estimated pen stroke width, original pixels
-  double char_height = 0;   // typical character height, original pixels
-  double skew_degrees = 0;  // dominant text-line angle (positive: lines fall to the right)
-  std::vector<Line> lines;  // top to bottom (on a form: field by field, in reading order)
+  cv::Size size;              // original image size
+  double stroke_width = 0;    // estimated pen stroke width, original pixels
+  double char_height = 0;     // typical character height, original pixels
+  double skew_degrees = 0;    // dominant text-line angle (positive: lines fall to the right)
+  std::vector<Line> lines;    // top to bottom (on a form: field by field, in reading order)
   std::vector<Field> fields;  // form pages: every field found, written or empty, in reading order
 };
 

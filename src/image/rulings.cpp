@@ -24,9 +24,9 @@ cv::Mat long_runs(const cv::Mat& ink, int len, bool horizontal, int grow) {
   if (grow <= 0)
     grown = ink;
   else
-    cv::dilate(ink, grown,
-               cv::getStructuringElement(cv::MORPH_RECT,
-                                         horizontal ? cv::Size(1, 2 * grow + 1) : cv::Size(2 * grow + 1, 1)));
+    cv::dilate(
+        ink, grown,
+        cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(1, 2 * grow + 1) : cv::Size(2 * grow + 1, 1)));
   cv::Mat runs;
   cv::morphologyEx(grown, runs, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(len, 1) : cv::Size(1, len)));
@@ -90,8 +90,12 @@ double centre_at(const Ruling& r, double t) {
   const double dy = r.b.y - r.a.y;
   return dy > 0 ? r.a.x + (t - r.a.y) * (r.b.x - r.a.x) / dy : r.a.x;
 }
-double start(const Ruling& r) { return r.horizontal ? r.a.x : r.a.y; }
-double end(const Ruling& r) { return r.horizontal ? r.b.x : r.b.y; }
+double start(const Ruling& r) {
+  return r.horizontal ? r.a.x : r.a.y;
+}
+double end(const Ruling& r) {
+  return r.horizontal ? r.b.x : r.b.y;
+}
 
 // Follows a horizontal ruling past both ends while ink lies on its band, across gaps up to `max_gap` pixels: a
 // scan's breaks leave short pieces between long ones, too short to be found on their own.
@@ -130,7 +134,8 @@ std::vector<Ruling> join_collinear(std::vector<Ruling> rs, double max_gap, doubl
         const double gap = start(rs[j]) - end(rs[i]);
         if (gap > max_gap) continue;  // sorted by start: a negative gap is an overlap
         const double at = (end(rs[i]) + start(rs[j])) / 2;
-        if (std::abs(centre_at(rs[i], at) - centre_at(rs[j], at)) > tolerance + std::max(rs[i].thickness, rs[j].thickness))
+        if (std::abs(centre_at(rs[i], at) - centre_at(rs[j], at)) >
+            tolerance + std::max(rs[i].thickness, rs[j].thickness))
           continue;
         if (end(rs[j]) > end(rs[i])) rs[i].b = rs[j].b;
         rs[i].thickness = std::max(rs[i].thickness, rs[j].thickness);
@@ -265,9 +270,8 @@ std::vector<FrameField> frame_fields(const std::vector<WallRow>& rows, const std
                          cv::Point(int(std::floor(x1)) + 1, int(std::floor(y1)) + 1));
     }
     if (cells.empty()) continue;
-    const bool narrow = std::all_of(cells.begin(), cells.end(), [&](const cv::Rect& c) {
-      return c.width <= cfg.comb_max_aspect * c.height;
-    });
+    const bool narrow = std::all_of(cells.begin(), cells.end(),
+                                    [&](const cv::Rect& c) { return c.width <= cfg.comb_max_aspect * c.height; });
     if (int(cells.size()) >= cfg.comb_min_cells && narrow) {
       FrameField f{FieldKind::kComb, cells.front() | cells.back(), cells};
       out.push_back(std::move(f));
@@ -293,7 +297,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
   out.char_height = text_height(ink & ~long_lines, stroke_w);
   const double h = out.char_height > 0 ? out.char_height : page_len / cfg.min_length;
 
-  const int len = std::max(8, std::min(page_len, int(std::lround(cfg.min_length * h))));
+  const int len = std::max(8, int(std::lround(cfg.min_length * h)));
   // Fitted from runs of a quarter of that: a 1 px ruling tilted by 1 degree still steps every 57 px.
   const int core = std::max(3, len / 4);
   std::vector<Ruling> hs = fit_rulings(long_runs(ink, len, true, grow), ink, true, core);

@@ -24,6 +24,39 @@ std::string bbox(const cv::Rect& r) {
 }
 }  // namespace
 
+namespace {
+// A field's text (its lines joined by newlines) and least word confidence (null when nothing was read in it); a
+// comb's cells with the character read in each ("" for an empty cell).
+nlohmann::json field_json(const PageResult& page, const FieldResult& f) {
+  std::string text;
+  float conf = 2;
+  const CharResult* in_cell = nullptr;
+  std::vector<const CharResult*> chars;
+  for (size_t i = f.first_line; i < f.first_line + f.line_count && i < page.lines.size(); ++i) {
+    if (!text.empty()) text += '\n';
+    text += page.lines[i].text();
+    for (const auto& w : page.lines[i].words) {
+      conf = std::min(conf, w.confidence());
+      for (const auto& c : w.chars) chars.push_back(&c);
+    }
+  }
+  nlohmann::json j{{"kind", f.kind}, {"bbox", box(f.box)}, {"text", text}};
+  j["confidence"] = conf <= 1 ? nlohmann::json(round3(conf)) : nlohmann::json(nullptr);
+  if (!f.cells.empty()) {
+    j["cells"] = nlohmann::json::array();
+    for (const auto& cell : f.cells) {
+      in_cell = nullptr;
+      for (const CharResult* c : chars)
+        if (cell.contains(cv::Point(c->box.x + c->box.width / 2, c->box.y + c->box.height / 2))) in_cell = c;
+      nlohmann::json jc{{"bbox", box(cell)}, {"text", in_cell ? std::string(1, in_cell->label) : ""}};
+      jc["confidence"] = in_cell ? nlohmann::json(round3(in_cell->confidence)) : nlohmann::json(nullptr);
+      j["cells"].push_back(jc);
+    }
+  }
+  return j;
+}
+}  // namespace
+
 nlohmann::json to_json(const PageResult& page) {
   nlohmann::json j;
   j["path"] = page.path;
@@ -52,6 +85,8 @@ nlohmann::json to_json(const PageResult& page) {
     }
     j["lines"].push_back(jl);
   }
+  j["fields"] = nlohmann::json::array();
+  for (const auto& f : page.fields) j["fields"].push_back(field_json(page, f));
   return j;
 }
 
@@ -142,6 +177,10 @@ void annotate(const std::string& image_path, const PageResult& page, const std::
     return cv::Rect(int(r.x * sx), int(r.y * sy), std::max(1, int(r.width * sx)), std::max(1, int(r.height * sy)));
   };
   const int thick = std::max(1, img.cols / 800);
+  for (const auto& f : page.fields) {  // under the text's boxes
+    cv::rectangle(img, fit(f.box), cv::Scalar(200, 0, 200), 2 * thick);
+    for (const auto& c : f.cells) cv::rectangle(img, fit(c), cv::Scalar(200, 0, 200), thick);
+  }
   for (const auto& l : page.lines) {
     cv::rectangle(img, fit(l.box), cv::Scalar(255, 128, 0), thick);
     for (const auto& w : l.words) {

@@ -9,7 +9,8 @@
 namespace scrawl {
 
 // {"path","width","height","skew_degrees","text","lines":[{"bbox","text","words":[{"bbox","text","confidence",
-//  "chars":[{"bbox":[x,y,w,h],"label","confidence","alternatives":[{"label","prob"}]}]}]}]}
+//  "chars":[{"bbox":[x,y,w,h],"label","confidence","alternatives":[{"label","prob"}]}]}]}],
+//  "fields":[{"kind","bbox","text","confidence"(null when empty),"cells"(combs):[{"bbox","text","confidence"}]}]}
 nlohmann::json to_json(const PageResult& page);
 nlohmann::json to_json(const std::vector<PageResult>& pages);  // {"pages":[...]}
 
@@ -19,7 +20,8 @@ std::string to_tsv(const std::vector<PageResult>& pages);
 // hOCR 1.2 as XHTML: one ocr_page per page, ocr_line and ocrx_word spans with bbox titles and x_wconf.
 std::string to_hocr(const std::vector<PageResult>& pages);
 
-// Draws character boxes, labels and line boxes over the image at `image_path` and writes a PNG atomically.
+// Draws field frames (and comb cells), character boxes, labels and line boxes over the image at `image_path` and writes
+// a PNG atomically.
 void annotate(const std::string& image_path, const PageResult& page, const std::string& out_png);
 
 }  // namespace scrawl

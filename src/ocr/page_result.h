@@ -38,11 +38,21 @@ struct LineResult {
   std::string text() const;  // words joined by single spaces
 };
 
+// A printed field of a form (image/layout.h Field): its kind ("box", "comb", "line", "cell"), frame, comb cells,
+// and the lines read in it (PageResult::lines[first_line, first_line + line_count)).
+struct FieldResult {
+  std::string kind;
+  cv::Rect box;
+  std::vector<cv::Rect> cells;
+  size_t first_line = 0, line_count = 0;
+};
+
 struct PageResult {
   std::string path;
   cv::Size size;
   double skew_degrees = 0;
   std::vector<LineResult> lines;
+  std::vector<FieldResult> fields;  // form pages: every field found, in reading order (empty ones too)
 };
 
 // The page's text: one line per text line, single spaces between words, each line ending in '\n'.

@@ -203,6 +203,26 @@ CtcDecodeConfig Reader::ctc_config() const {
   return ctc;
 }
 
+std::vector<FieldResult> Reader::fields_of(const PageLayout& layout, const std::vector<long>& kept) {
+  std::vector<FieldResult> out;
+  for (const auto& f : layout.fields) {
+    FieldResult r{field_kind_name(f.kind), f.box, f.cells, 0, 0};
+    long first = -1, last = -1;
+    for (size_t i = f.first_line; i < f.first_line + f.line_count; ++i)
+      if (kept[i] >= 0) {
+        if (first < 0) first = kept[i];
+        last = kept[i];
+      }
+    if (first >= 0) r.first_line = size_t(first), r.line_count = size_t(last - first + 1);
+    // An empty field sits where its lines would be: after the result lines of the layout lines before it.
+    if (first < 0)
+      for (size_t i = 0; i < f.first_line; ++i)
+        if (kept[i] >= 0) r.first_line = size_t(kept[i]) + 1;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 bool Reader::letters_touch(const Line& l) const {
   std::vector<int> heights;
   for (const auto& w : l.words)
@@ -239,12 +259,18 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   std::vector<LineResult> apart = std::move(r.lines);
   r.lines.clear();
   size_t next = 0;
+  std::vector<long> kept;
   for (auto& l : by_line) {
-    if (!l)
+    kept.push_back(-1);
+    if (!l) {
+      kept.back() = long(r.lines.size());
       r.lines.push_back(std::move(apart[next++]));
-    else if (!l->words.empty())
+    } else if (!l->words.empty()) {
+      kept.back() = long(r.lines.size());
       r.lines.push_back(std::move(*l));
+    }
   }
+  r.fields = fields_of(layout, kept);
   return r;
 }
 
@@ -254,10 +280,13 @@ PageResult Reader::recognize_lines(const PageLayout& layout) {
   PageResult r;
   r.size = layout.size;
   r.skew_degrees = layout.skew_degrees;
+  std::vector<long> kept;
   for (const auto& l : layout.lines) {
     LineResult lr = read_line(l, ctc, page);
+    kept.push_back(lr.words.empty() ? -1 : long(r.lines.size()));
     if (!lr.words.empty()) r.lines.push_back(std::move(lr));  // ink the model reads as nothing is no text line
   }
+  r.fields = fields_of(layout, kept);
   return r;
 }
 
@@ -306,6 +335,9 @@ PageResult Reader::recognize(const PageLayout& layout) {
     }
     r.lines.push_back(std::move(lr));
   }
+  std::vector<long> kept(layout.lines.size());
+  for (size_t i = 0; i < kept.size(); ++i) kept[i] = long(i);
+  r.fields = fields_of(layout, kept);
   return r;
 }
 

@@ -101,6 +101,9 @@ class Reader {
   PageResult recognize_auto(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
   bool letters_touch(const Line& l) const;
+  // The layout's fields, their line ranges moved to `kept`'s numbering (kept[i]: the result line of layout line i, or
+  // -1 when it was dropped).
+  static std::vector<FieldResult> fields_of(const PageLayout& layout, const std::vector<long>& kept);
   CtcDecodeConfig ctc_config() const;
   bool keep_split(const Prediction& whole, const std::vector<Prediction>& parts, double aspect) const;
   bool keep_joined(const Prediction& whole, const std::vector<Prediction>& parts) const;
