@@ -26,10 +26,11 @@ struct RulingConfig {
   double tilt_tolerance = 1.0;
   // Walls (comb box sides, frame sides, table columns) stand between a ruling and the next one below it, at least
   // `wall_min` and at most `max_field_height` char heights lower (a field holds a line or two of writing): columns
-  // whose ink fills at least `wall_fill` of the rows between them. A letter's stem rarely reaches both rulings.
+  // whose ink fills at least `wall_fill` of the rows between them (a scan breaks walls too). A letter's stem rarely
+  // reaches both rulings.
   double wall_min = 0.6;
   double max_field_height = 4.0;
-  double wall_fill = 0.9;
+  double wall_fill = 0.8;
   // Comb fields: at least `comb_min_cells` boxes in a row between the same two rulings, none wider than
   // `comb_max_aspect` x its height (a box per letter; wider boxes are table cells). A wall closer than
   // `comb_min_spacing` of the row's median spacing to both neighbours is a letter's stroke, not a wall.
