@@ -318,8 +318,9 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
   out.fields = frame_fields(wall_rows, hs, cfg);
   for (const auto& row : wall_rows)
     for (const Ruling& w : row.walls) out.vertical.push_back(w);
-  // Long vertical rulings that frame nothing (a margin line) are removed all the same.
-  for (const auto& v : fit_rulings(long_runs(rest, len, false, grow), rest, false, core)) {
+  // Long vertical rulings that frame nothing (a margin line) are removed all the same: twice the horizontal length,
+  // as nothing but a ruling stands that tall and straight beside the writing.
+  for (const auto& v : fit_rulings(long_runs(rest, 2 * len, false, grow), rest, false, core)) {
     bool wall = false;
     for (const auto& w : out.vertical) wall |= std::abs(w.a.x - v.a.x) < w.thickness + v.thickness + 2;
     if (!wall) out.vertical.push_back(v);

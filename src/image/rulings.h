@@ -16,7 +16,7 @@ struct RulingConfig {
   // A first pass removes rulings longer than this share of the page's long side (frames, underlines, table rows)
   // so that the character height can be estimated from what is left: a field's ink is one component with its
   // frame, which would otherwise vote with the frame's height.
-  double page_long = 0.1;
+  double page_long = 0.15;
   // A horizontal ruling is a straight run at least this long (x char height). 3: a letter's bar is under 1 char
   // height, and overlapping letters' bars join for about 1.3 heights per pair (E, T, Z at gap -0.25); the shortest
   // comb it must find (3 boxes) is over 3 heights wide.
