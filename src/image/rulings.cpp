@@ -226,18 +226,31 @@ int ruling_below(const std::vector<Ruling>& hs, size_t i, double min_gap, double
 // The walls standing between two rulings: runs of columns whose ink fills nearly all the rows between them (within a
 // column either side, for a slight tilt). A letter touching a wall leaves it as full as before; a letter's stroke
 // rarely reaches both rulings.
-std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Ruling& bot, const RulingConfig& cfg) {
+// A wall's ends lie within this many pixels of the rulings' bands (which were cut out a pixel wider than measured).
+constexpr int kWallReach = 2;
+
+std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Ruling& bot, int max_break,
+                               const RulingConfig& cfg) {
   const int x0 = int(std::ceil(std::max(top.a.x, bot.a.x))), x1 = int(std::floor(std::min(top.b.x, bot.b.x)));
   std::vector<uint8_t> full;
   for (int x = x0; x <= x1; ++x) {
     const int y0 = int(std::ceil(centre_at(top, x) + top.thickness / 2 + 1));
     const int y1 = int(std::floor(centre_at(bot, x) - bot.thickness / 2 - 1));
-    int filled = 0;
+    // A wall meets both rulings; a scan's short breaks inside it count as filled.
+    int filled = 0, gap = 0, first = -1, last = -1;
     for (int y = std::max(0, y0); y <= std::min(rest.rows - 1, y1); ++y) {
       const uint8_t* r = rest.ptr<uint8_t>(y);
-      filled += (x > 0 && r[x - 1]) || r[x] || (x + 1 < rest.cols && r[x + 1]);
+      if ((x > 0 && r[x - 1]) || r[x] || (x + 1 < rest.cols && r[x + 1])) {
+        filled += 1 + (first >= 0 && gap <= max_break ? gap : 0);
+        gap = 0;
+        if (first < 0) first = y;
+        last = y;
+      } else {
+        ++gap;
+      }
     }
-    full.push_back(y1 > y0 && filled >= cfg.wall_fill * (y1 - y0 + 1));
+    const bool meets = first >= 0 && first <= y0 + kWallReach && last >= y1 - kWallReach;
+    full.push_back(y1 > y0 && meets && filled >= cfg.wall_fill * (y1 - y0 + 1));
   }
   std::vector<Ruling> walls;
   const double max_width = 3 * std::max(top.thickness, bot.thickness) + 2;
@@ -333,7 +346,8 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
   // Fitted from runs of a quarter of that: a 1 px ruling tilted by 1 degree still steps every 57 px.
   const int core = std::max(3, len / 4);
   std::vector<Ruling> hs = fit_rulings(long_runs(ink, len, true, grow), ink, true, core);
-  for (auto& r : hs) extend(r, ink, std::max(3, int(std::lround(cfg.break_gap * stroke_w))));
+  const int max_break = std::max(3, int(std::lround(cfg.break_gap * stroke_w)));
+  for (auto& r : hs) extend(r, ink, max_break);
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
@@ -343,7 +357,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
   for (size_t above = 0; above < hs.size(); ++above) {
     const int below = ruling_below(hs, above, cfg.wall_min * h, cfg.max_field_height * h);
     if (below < 0) continue;
-    WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], cfg)};
+    WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], max_break, cfg)};
     drop_strokes(row, cfg.comb_min_spacing);
     if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
   }

@@ -26,8 +26,8 @@ struct RulingConfig {
   double tilt_tolerance = 1.0;
   // Walls (comb box sides, frame sides, table columns) stand between a ruling and the next one below it, at least
   // `wall_min` and at most `max_field_height` char heights lower (a field holds a line or two of writing): columns
-  // whose ink fills at least `wall_fill` of the rows between them (a scan breaks walls too). A letter's stem rarely
-  // reaches both rulings.
+  // whose ink fills at least `wall_fill` of the rows between them, breaks up to `break_gap` counted as filled. A
+  // letter's stem rarely reaches both rulings.
   double wall_min = 0.6;
   double max_field_height = 4.0;
   double wall_fill = 0.8;

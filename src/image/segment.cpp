@@ -549,7 +549,15 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_h, co
 }
 
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) {
-  return segment_mask(binarize(gray, cfg.binarize).mask, cfg, scale);
+  PageLayout page = segment_mask(binarize(gray, cfg.binarize).mask, cfg, scale);
+  const double char_h = page.char_height / scale;  // working pixels
+  if (char_h <= 0 || char_h >= cfg.small_char_height) return page;
+  // Small writing: strokes a pixel or two wide lose their shape to the threshold. Read it again enlarged, smoothly
+  // interpolated, so that the ink mask and the glyphs cut from it keep the letters' shapes.
+  const double f = std::min(cfg.max_upscale, cfg.upscale_char_height / char_h);
+  cv::Mat larger;
+  cv::resize(gray, larger, cv::Size(), f, f, cv::INTER_CUBIC);
+  return segment_mask(binarize(larger, cfg.binarize).mask, cfg, scale / f);
 }
 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale) {

@@ -18,6 +18,11 @@ struct SegmentConfig {
   BinarizeConfig binarize;
   NormalizeConfig normalize;
   RulingConfig rulings;  // printed rulings are found and removed first (rulings.enabled = false: never)
+  // segment() reads a page whose characters are under `small_char_height` working pixels tall again enlarged so
+  // they are `upscale_char_height` tall (at most `max_upscale` times): a 150 dpi form's 12 px capitals.
+  double small_char_height = 20;
+  double upscale_char_height = 32;
+  double max_upscale = 3;
 
   // Components and the page's character height.
   double char_min_strokes = 3;   // components at least this many stroke widths tall vote on the char height ...
