@@ -86,6 +86,7 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   const double strong = std::max(weak, cfg.strong_ratio * out.ink_level + (1 - cfg.strong_ratio) * weak);
   // Stroke edges are blurred by the lens: cutting them at a fraction of the ink's contrast keeps strokes
   // their true width instead of fattening them by the blur.
+  out.faint = dark > weak;  // before the edge cut: what a faint printed ruling still reaches
   weak = std::max(weak, cfg.edge_ratio * out.ink_level);
 
   cv::Mat weak_mask = dark > weak;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 
@@ -10,6 +11,12 @@
 namespace scrawl {
 
 namespace {
+
+// A comb box's ink is a glyph when it reaches this share of the box's smaller side (less is a stray tick).
+constexpr double kCellInk = 0.2;
+// A component wider than this many boxes is several letters written into each other (a letter and its spill over a
+// wall stay under it: a box holds one letter, and spills reach a fraction of the next box).
+constexpr double kCombOneGlyph = 1.3;
 
 cv::Rect to_orig(const cv::Rect& r, double scale) {
   return cv::Rect(int(std::lround(r.x * scale)), int(std::lround(r.y * scale)), int(std::lround(r.width * scale)),
@@ -65,31 +72,67 @@ void shift(PageLayout& layout, cv::Point origin, double scale) {
   }
 }
 
-// A comb's one line: the ink of each written box is one glyph; empty boxes end words.
-std::optional<Line> comb_line(const std::vector<std::vector<int>>& per_cell, const Components& cc,
-                              const SegmentConfig& cfg, double scale) {
+// Part of a component: its pixels in columns [x0, x1).
+struct ClippedPiece {
+  int id;
+  int x0, x1;
+};
+
+// The pieces drawn into a mask cropped to their ink, `pad` pixels of paper around; `origin` as in mask_of. Empty
+// when they hold no ink.
+cv::Mat mask_of(const Components& cc, const std::vector<ClippedPiece>& pieces, int pad, cv::Point& origin) {
+  cv::Rect bounds;
+  for (const auto& p : pieces) {
+    cv::Rect b = cc.box(p.id);
+    b = b & cv::Rect(p.x0, b.y, p.x1 - p.x0, b.height);
+    if (!b.empty()) bounds = bounds.empty() ? b : (bounds | b);
+  }
+  if (bounds.empty()) return {};
+  cv::Mat m = cv::Mat::zeros(bounds.size(), CV_8U);
+  for (const auto& p : pieces) {
+    const cv::Rect b = cc.box(p.id) & cv::Rect(p.x0, bounds.y, p.x1 - p.x0, bounds.height);
+    for (int y = b.y; y < b.y + b.height; ++y) {
+      const int* l = cc.labels.ptr<int>(y);
+      uint8_t* o = m.ptr<uint8_t>(y - bounds.y);
+      for (int x = b.x; x < b.x + b.width; ++x)
+        if (l[x] == p.id) o[x - bounds.x] = 255;
+    }
+  }
+  const cv::Rect ink = cv::boundingRect(m);
+  if (ink.empty()) return {};
+  origin = bounds.tl() + ink.tl() - cv::Point(pad, pad);
+  cv::Mat out;
+  cv::copyMakeBorder(m(ink), out, pad, pad, pad, pad, cv::BORDER_CONSTANT, 0);
+  return out;
+}
+
+// A comb's one line: the ink of each written box is one glyph; empty boxes end words. A box's ink must be more than a
+// stray tick (a fifth of the box's smaller side), or the box counts as empty.
+std::optional<Line> comb_line(const std::vector<std::vector<ClippedPiece>>& per_cell,
+                              const std::vector<cv::Rect>& cells, const Components& cc, const SegmentConfig& cfg,
+                              double scale) {
   Line line;
   Word word;
-  std::vector<int> all;
+  std::vector<ClippedPiece> all;
   auto end_word = [&] {
     if (word.glyphs.empty()) return;
     line.box = line.words.empty() ? word.box : (line.box | word.box);
     line.words.push_back(std::move(word));
     word = Word{};
   };
-  for (const auto& ids : per_cell) {
-    if (ids.empty()) {
+  for (size_t k = 0; k < per_cell.size(); ++k) {
+    cv::Point origin;
+    const cv::Mat crop = per_cell[k].empty() ? cv::Mat() : mask_of(cc, per_cell[k], 0, origin);
+    if (crop.empty() || std::max(crop.rows, crop.cols) < kCellInk * std::min(cells[k].width, cells[k].height)) {
       end_word();
       continue;
     }
-    cv::Point origin;
-    const cv::Mat crop = mask_of(cc, ids, 0, origin);
     Glyph g;
     g.box = to_orig(cv::Rect(origin, crop.size()), scale);
     g.norm = normalize_glyph(crop, cfg.normalize);
     word.box = word.glyphs.empty() ? g.box : (word.box | g.box);
     word.glyphs.push_back(std::move(g));
-    all.insert(all.end(), ids.begin(), ids.end());
+    all.insert(all.end(), per_cell[k].begin(), per_cell[k].end());
   }
   end_word();
   if (line.words.empty()) return std::nullopt;
@@ -99,6 +142,37 @@ std::optional<Line> comb_line(const std::vector<std::vector<int>>& per_cell, con
     line.ink_to_page = cv::Matx23d(scale, 0, origin.x * scale, 0, scale, origin.y * scale);
   }
   return line;
+}
+
+// A comb's ink box by box. A component no wider than kCombOneGlyph boxes is one letter and goes whole to the box its
+// middle lies over (a letter spilling over a wall stays whole); a wider one is letters written into each other
+// across the walls, cut at the walls (halfway between neighbouring boxes).
+std::vector<std::vector<ClippedPiece>> comb_pieces(const FrameField& comb, const std::vector<int>& ids,
+                                                   const Components& cc) {
+  const auto& cells = comb.cells;
+  std::vector<std::vector<ClippedPiece>> out(cells.size());
+  std::vector<int> walls;  // walls[k]: where box k begins (box k spans walls[k] .. walls[k + 1])
+  walls.push_back(std::numeric_limits<int>::min() / 2);
+  for (size_t k = 1; k < cells.size(); ++k) walls.push_back((cells[k - 1].x + cells[k - 1].width + cells[k].x) / 2);
+  walls.push_back(std::numeric_limits<int>::max() / 2);
+  std::vector<int> widths;
+  for (const auto& c : cells) widths.push_back(c.width);
+  std::nth_element(widths.begin(), widths.begin() + long(widths.size() / 2), widths.end());
+  const double one_glyph = kCombOneGlyph * widths[widths.size() / 2];
+  for (int i : ids) {
+    const cv::Rect b = cc.box(i);
+    for (size_t k = 0; k < cells.size(); ++k) {
+      const int x0 = std::max(b.x, walls[k]), x1 = std::min(b.x + b.width, walls[k + 1]);
+      if (x0 >= x1) continue;
+      if (b.width > one_glyph) {
+        out[k].push_back({i, x0, x1});
+      } else if (const double c = b.x + b.width / 2.0; c >= walls[k] && c < walls[k + 1]) {
+        out[k].push_back({i, b.x, b.x + b.width});
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 // What ends up in reading order: a field with its lines, or a line of free writing.
@@ -145,8 +219,6 @@ PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const Segm
   // comb to the box its middle lies over. Specks (scanner dust, what is left of a ruling's crossing) are dropped.
   const std::vector<FrameField>& frames = rulings.fields;
   std::vector<std::vector<int>> owned(frames.size());
-  std::vector<std::vector<std::vector<int>>> in_cell(frames.size());
-  for (size_t f = 0; f < frames.size(); ++f) in_cell[f].resize(frames[f].cells.size());
   cv::Mat free_ink = clean.clone();
   for (int i = 1; i < cc.count; ++i) {
     const cv::Rect b = cc.box(i);
@@ -159,14 +231,6 @@ PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const Segm
                          cc.stats.at<int>(i, cv::CC_STAT_AREA) < cfg.min_speck_area * stroke_w * stroke_w;
       if (speck) break;
       owned[f].push_back(i);
-      for (size_t k = 0; k < frames[f].cells.size(); ++k) {
-        const cv::Rect& cell = frames[f].cells[k];
-        if (c.x < cell.x + cell.width || k + 1 == frames[f].cells.size()) {
-          // The box's own ink must be more than a stray tick: a fifth of its height or width.
-          if (std::max(b.height, b.width) >= 0.2 * std::min(cell.height, cell.width)) in_cell[f][k].push_back(i);
-          break;
-        }
-      }
       break;
     }
   }
@@ -178,7 +242,8 @@ PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const Segm
     Field field{frame.kind, to_orig(frame.box, scale), {}, 0, 0};
     for (const auto& c : frame.cells) field.cells.push_back(to_orig(c, scale));
     if (frame.kind == FieldKind::kComb) {
-      if (auto line = comb_line(in_cell[f], cc, cfg, scale)) block.lines.push_back(std::move(*line));
+      if (auto line = comb_line(comb_pieces(frame, owned[f], cc), frame.cells, cc, cfg, scale))
+        block.lines.push_back(std::move(*line));
     } else if (!owned[f].empty()) {
       // Laid out on its own, with room around it: the segmenter judges a piece against the page it is on.
       int pad = 0;

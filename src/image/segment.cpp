@@ -549,7 +549,8 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_h, co
 }
 
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) {
-  PageLayout page = segment_mask(binarize(gray, cfg.binarize).mask, cfg, scale);
+  const InkMask ink = binarize(gray, cfg.binarize);
+  PageLayout page = segment_mask(ink.mask, cfg, scale, ink.faint);
   const double char_h = page.char_height / scale;  // working pixels
   if (char_h <= 0 || char_h >= cfg.small_char_height) return page;
   // Small writing: strokes a pixel or two wide lose their shape to the threshold. Read it again enlarged, smoothly
@@ -557,11 +558,12 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   const double f = std::min(cfg.max_upscale, cfg.upscale_char_height / char_h);
   cv::Mat larger;
   cv::resize(gray, larger, cv::Size(), f, f, cv::INTER_CUBIC);
-  return segment_mask(binarize(larger, cfg.binarize).mask, cfg, scale / f);
+  const InkMask larger_ink = binarize(larger, cfg.binarize);
+  return segment_mask(larger_ink.mask, cfg, scale / f, larger_ink.faint);
 }
 
-PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale) {
-  const Rulings rulings = find_rulings(ink, cfg.rulings);
+PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint) {
+  const Rulings rulings = find_rulings(faint.empty() ? ink : (ink | faint), cfg.rulings);
   if (rulings.empty()) return segment_text(ink, cfg, scale);
   return segment_form(remove_rulings(ink, rulings), rulings, cfg, scale);
 }

@@ -91,7 +91,9 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_heigh
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg = {}, double scale = 1.0);
 // Same, starting from an ink mask (CV_8U, 255 = ink) instead of a photo. A page with printed rulings is read as a
 // form (image/form_layout.h): rulings removed, each field's writing laid out on its own, in PageLayout::fields.
-PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0);
+// `faint` (optional, InkMask::faint) is where rulings are sought besides the ink.
+PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0,
+                        const cv::Mat& faint = {});
 // The layout of ink that holds no rulings (what segment_mask does on a page without them): no fields.
 PageLayout segment_text(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0);
 
