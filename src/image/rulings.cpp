@@ -390,19 +390,22 @@ bool any_ink(const cv::Mat& m, int x, int y, bool horizontal_ruling) {
   return false;
 }
 
-// Clears one ruling's band in `out`, keeping the columns (rows) where a stroke in `strokes` crosses it.
+// Clears one ruling's band in `out`, keeping the columns (rows) where a stroke in `strokes` crosses it. Where a
+// stroke ends on the ruling from one side (a letter sitting on a line), the band's half on that side stays with it:
+// which of those pixels are the letter's cannot be told, and at small sizes the letter needs them.
 void clear_band(cv::Mat& out, const cv::Mat& strokes, const Ruling& r) {
   const double half = r.thickness / 2 + 1;
   const int t0 = int(std::floor(start(r))), t1 = int(std::ceil(end(r)));
   for (int t = t0; t <= t1; ++t) {
     const double c = centre_at(r, t);
-    const int c0 = int(std::floor(c - half)), c1 = int(std::ceil(c + half));
+    const int c0 = int(std::floor(c - half)), c1 = int(std::ceil(c + half)), mid = int(std::lround(c));
     auto ink = [&](int across) {
       return r.horizontal ? any_ink(strokes, t, across, true) : any_ink(strokes, across, t, false);
     };
-    const bool crossed = ink(c0 - 1) && ink(c0 - 2) && ink(c1 + 1) && ink(c1 + 2);
-    if (crossed) continue;
-    for (int a = c0; a <= c1; ++a) {
+    const bool before = ink(c0 - 1) && ink(c0 - 2), after = ink(c1 + 1) && ink(c1 + 2);
+    if (before && after) continue;
+    const int from = before ? mid : c0, to = after ? mid : c1;
+    for (int a = from; a <= to; ++a) {
       const int x = r.horizontal ? t : a, y = r.horizontal ? a : t;
       if (x >= 0 && y >= 0 && x < out.cols && y < out.rows) out.at<uint8_t>(y, x) = 0;
     }
