@@ -73,6 +73,26 @@ TEST_P(RulingColour, UnderlineAndBoxAreFoundWithin2Px) {
 
 INSTANTIATE_TEST_SUITE_P(BlackAndDropOut, RulingColour, ::testing::Values(0, 1, 2, 3));
 
+TEST(Rulings, AFaintCombIsFoundThroughTheFaintMask) {
+  // A thin light-grey comb, blurred like a scan: the ink mask keeps it only in pieces, the faint mask whole.
+  cv::Mat page = paper(1000, 300);
+  const cv::Scalar grey(172, 172, 172);
+  const int x0 = 60, y0 = 100, cw = 60, ch = 76, n = 12;
+  cv::line(page, {x0, y0}, {x0 + n * cw, y0}, grey, 1);
+  cv::line(page, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, grey, 1);
+  for (int i = 0; i <= n; ++i) cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, grey, 1);
+  const std::string text = "CLASSIC";
+  for (size_t i = 0; i < text.size(); ++i) write(page, std::string(1, text[i]), x0 + int(i) * cw + 14, y0 + 58);
+  cv::GaussianBlur(page, page, cv::Size(0, 0), 1.0);
+  const scrawl::InkMask ink = ink_of(page);
+  EXPECT_TRUE(scrawl::find_rulings(ink.mask).fields.empty());  // the ink mask alone frames nothing
+  const scrawl::Rulings r = scrawl::find_rulings(ink.mask, {}, ink.faint);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kComb);
+  ASSERT_EQ(r.fields[0].cells.size(), size_t(n));
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, x0 + i * cw + 1, 3);
+}
+
 TEST(Rulings, SlightlyTurnedRulingIsOneRuling) {
   cv::Mat page = paper(1200, 400);
   cv::line(page, {50, 200}, {1150, 219}, kBlack, 1, cv::LINE_AA);  // 1 degree
@@ -177,8 +197,8 @@ TEST(Forms, AllGridOrOnlyRulingsReadsAsNothing) {
   }
 }
 
-// The end-to-end ratchet: 6 mixed form pages from emnist36-test glyphs (seed 601, never tuned on), every field's
-// JSON box against the one synth drew, and the pooled glyph CER.
+// The end-to-end ratchet: 6 mixed form pages from emnist36-test glyphs (seeds 601-606, never tuned on), every
+// field's JSON box against the one synth drew, and the pooled glyph CER. Measured 7.23% (23/318), 62 of 64 fields.
 TEST(FormPages, MixedFormsReadWithinTheRatchet) {
   const scrawl::Dataset glyphs = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
   scrawl::SynthConfig cfg;
@@ -211,7 +231,7 @@ TEST(FormPages, MixedFormsReadWithinTheRatchet) {
   std::printf("form pages, seeds 601-606: %zu edits / %zu glyphs = %.2f%%, fields found %zu of %zu\n", edits, total,
               100 * cer, matched, fields);
   EXPECT_LE(cer, 0.08);
-  EXPECT_GE(double(matched), 0.85 * double(fields));
+  EXPECT_GE(double(matched), 0.9 * double(fields));
 }
 
 }  // namespace

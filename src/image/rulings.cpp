@@ -330,7 +330,7 @@ std::vector<FrameField> frame_fields(const std::vector<WallRow>& rows, const std
 
 }  // namespace
 
-Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
+Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat& faint) {
   Rulings out;
   if (!cfg.enabled || ink.empty() || cv::countNonZero(ink) == 0) return out;
   const double stroke_w = std::max(1.0, stroke_width(ink));
@@ -346,13 +346,19 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg) {
   // Fitted from runs of a quarter of that: a 1 px ruling tilted by 1 degree still steps every 57 px.
   const int core = std::max(3, len / 4);
   std::vector<Ruling> hs = fit_rulings(long_runs(ink, len, true, grow), ink, true, core);
+  // Faint rulings the ink mask keeps only in pieces, where long enough that no writing's halo makes them.
+  const cv::Mat all = faint.empty() ? ink : (ink | faint);
+  if (!faint.empty()) {
+    const int faint_len = std::max(len, int(std::lround(cfg.faint_min_length * h)));
+    for (auto& r : fit_rulings(long_runs(all, faint_len, true, grow), all, true, core)) hs.push_back(r);
+  }
   const int max_break = std::max(3, int(std::lround(cfg.break_gap * stroke_w)));
-  for (auto& r : hs) extend(r, ink, max_break);
+  for (auto& r : hs) extend(r, all, max_break);
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
   draw_bands(bands, hs, 2);
-  const cv::Mat rest = ink & ~bands;
+  const cv::Mat rest = all & ~bands;
   std::vector<WallRow> wall_rows;
   for (size_t above = 0; above < hs.size(); ++above) {
     const int below = ruling_below(hs, above, cfg.wall_min * h, cfg.max_field_height * h);

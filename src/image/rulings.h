@@ -45,6 +45,9 @@ struct RulingConfig {
   // A text line whose bottom lies this close (x char height) to a ruling of its own is written on it: a "line"
   // field. Letters sit on the line or cross it by a fraction of their height.
   double underline_reach = 0.6;
+  // Rulings found only in the faint mask are at least this long (x char height): in it the writing's halo joins
+  // neighbouring letters' tops and bottoms into runs several letters long.
+  double faint_min_length = 6.0;
 };
 
 // One ruling: a straight band of ink from `a` to `b` (its centre line), `thickness` pixels across.
@@ -68,8 +71,9 @@ struct Rulings {
   bool empty() const { return horizontal.empty() && vertical.empty(); }
 };
 
-// Finds the rulings of an ink mask (CV_8U, 255 = ink) and the fields they frame.
-Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg = {});
+// Finds the rulings of an ink mask (CV_8U, 255 = ink) and the fields they frame. `faint` (optional, InkMask::faint)
+// adds rulings too faint for the ink mask, at least faint_min_length long, and their walls.
+Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg = {}, const cv::Mat& faint = {});
 
 // The mask with the rulings' pixels cleared, except where a stroke crosses a ruling (ink on both sides of it): there
 // the stroke is kept whole, so a letter written over a line or spilling over a box's wall stays one piece. Leftover

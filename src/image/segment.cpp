@@ -563,7 +563,7 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
 }
 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint) {
-  const Rulings rulings = find_rulings(faint.empty() ? ink : (ink | faint), cfg.rulings);
+  const Rulings rulings = find_rulings(ink, cfg.rulings, faint);
   if (rulings.empty()) return segment_text(ink, cfg, scale);
   return segment_form(remove_rulings(ink, rulings), rulings, cfg, scale);
 }
