@@ -22,8 +22,9 @@ struct InkMask {
   double paper_level = 0;  // median darkness of the page (about 0)
   double noise = 0;        // robust spread of the paper's darkness
   double ink_level = 0;    // typical darkness of ink pixels
-  // Everything darker than the paper's noise (CV_8U, 255), strong pixels or not: faint printed rulings (a light
-  // drop-out colour, a thin grey line) that the ink mask keeps only in pieces. Rulings are sought in it too.
+  // Everything darker than the paper's noise (CV_8U, 255; all of `mask` and more), strong pixels or not: faint
+  // printed rulings (a light drop-out colour, a thin grey line) that the ink mask keeps only in pieces. Rulings are
+  // sought in it too.
   cv::Mat faint;
 };
 

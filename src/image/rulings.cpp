@@ -71,6 +71,7 @@ cv::Mat long_runs(const cv::Mat& ink, int len, bool horizontal, int grow) {
 // columns (rows, for vertical ones), and the median count across as its thickness. Only ink in straight runs at
 // least `core` long counts: a letter touching the ruling would otherwise pull its centre and thicken it.
 std::vector<Ruling> fit_rulings(const cv::Mat& runs, const cv::Mat& all_ink, bool horizontal, int core) {
+  if (cv::countNonZero(runs) == 0) return {};  // most pages: nothing to fit
   const cv::Mat ink = runs_at_least(all_ink, core, horizontal);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(runs, labels, stats, centroids, 8, CV_32S);
@@ -337,7 +338,8 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   const int grow = std::max(1, int(std::lround(cfg.tilt_tolerance * stroke_w)));
   // Page-long rulings first, only to see the writing's size without them.
   const int page_len = std::max(20, int(cfg.page_long * std::max(ink.cols, ink.rows)));
-  cv::Mat long_lines = long_runs(ink, page_len, true, grow) | long_runs(ink, page_len, false, grow);
+  // (Untilted runs suffice for that: a frame tilted beyond their reach only votes once more with its height.)
+  cv::Mat long_lines = runs_at_least(ink, page_len, true) | runs_at_least(ink, page_len, false);
   cv::dilate(long_lines, long_lines, cv::Mat(), cv::Point(-1, -1), 1);
   out.char_height = text_height(ink & ~long_lines, stroke_w);
   const double h = out.char_height > 0 ? out.char_height : page_len / cfg.min_length;
@@ -347,7 +349,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   const int core = std::max(3, len / 4);
   std::vector<Ruling> hs = fit_rulings(long_runs(ink, len, true, grow), ink, true, core);
   // Faint rulings the ink mask keeps only in pieces, where long enough that no writing's halo makes them.
-  const cv::Mat all = faint.empty() ? ink : (ink | faint);
+  const cv::Mat& all = faint.empty() ? ink : faint;  // the faint mask holds all the ink
   if (!faint.empty()) {
     const int faint_len = std::max(len, int(std::lround(cfg.faint_min_length * h)));
     for (auto& r : fit_rulings(long_runs(all, faint_len, true, grow), all, true, core)) hs.push_back(r);
