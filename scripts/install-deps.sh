@@ -16,9 +16,9 @@ packages=(
   wamerican
 )
 # What the tests need beyond building (--ci): clang + libFuzzer runtime for the fuzz targets, Chromium for the
-# report screenshot test. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
+# report screenshot test, xmllint (libxml2-utils) to validate ALTO and PAGE output against their schemas. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
 source "$(dirname "$0")/clang.env"
-ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium)
+ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium libxml2-utils)
 bench_extras=(tesseract-ocr python3-torch hyperfine)
 
 want=("${packages[@]}")

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
@@ -48,8 +50,10 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
       ->capture_default_str();
   cmd.add_option("--line-model", opt.line_model,
                  "Line model file for --recognizer line or auto (default: the shipped models/line.scrawl)");
-  cmd.add_option("--format", opt.format, "Output: txt (text only), json, tsv (like Tesseract) or hocr")
-      ->check(CLI::IsMember({"txt", "json", "tsv", "hocr"}));
+  cmd.add_option("--format", opt.format,
+                 "Output: txt (text only), json, tsv (like Tesseract), hocr, alto (ALTO v4) or page (PAGE XML "
+                 "2019-07-15, one image)")
+      ->check(CLI::IsMember({"txt", "json", "tsv", "hocr", "alto", "page"}));
   cmd.add_option("--annotate", opt.annotate, "Write the (single) image with boxes and labels drawn to this PNG");
   cmd.add_option("--jobs", opt.jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
   cmd.add_option("--lexicon", opt.lexicon, "Word list for reading words in context (default /usr/share/dict/words)");
@@ -139,12 +143,26 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
   return out;
 }
 
+// Now as an xsd:dateTime in UTC, or SOURCE_DATE_EPOCH's time when set (reproducible output, as Debian's builds
+// use it).
+std::string created_time() {
+  std::time_t t = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) t = std::time_t(std::strtoll(epoch, nullptr, 10));
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
 // The good pages in the asked format; several text pages each under a "==> NAME <==" header.
 std::string format_pages(const std::vector<PageResult>& pages, const std::vector<std::string>& names,
                          const std::string& format, bool several) {
   if (format == "json") return (several ? to_json(pages) : to_json(pages.at(0))).dump(2) + "\n";
   if (format == "hocr") return to_hocr(pages);
   if (format == "tsv") return to_tsv(pages);
+  if (format == "alto") return to_alto(pages);
+  if (format == "page") return to_page_xml(pages.at(0), created_time());
   std::string out;
   for (size_t i = 0; i < pages.size(); ++i) {
     if (several) out += (i ? "\n==> " : "==> ") + names[i] + " <==\n";
@@ -165,6 +183,8 @@ void add_read(CLI::App& app) {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
     if (!opt->annotate.empty() && opt->images.size() != 1)
       throw CLI::ValidationError("--annotate", "needs exactly one image");
+    if (opt->format == "page" && opt->images.size() != 1)
+      throw CLI::ValidationError("--format", "page writes one PAGE file per image: give exactly one image");
     Reader reader = make_reader(*opt);
     std::vector<PageOutcome> outcomes = read_all(reader, opt->images, opt->jobs);
 

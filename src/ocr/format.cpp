@@ -1,6 +1,8 @@
 #include "scrawl/ocr/format.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
@@ -142,7 +144,7 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
       "<meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
       "<meta name=\"ocr-system\" content=\"scrawl " SCRAWL_VERSION
       "\"/>\n"
-      "<meta name=\"ocr-capabilities\" content=\"ocr_page ocr_line ocrx_word\"/>\n"
+      "<meta name=\"ocr-capabilities\" content=\"ocr_page ocr_line ocrx_word ocrx_cinfo\"/>\n"
       "</head>\n<body>\n";
   for (size_t p = 0; p < pages.size(); ++p) {
     const auto& pg = pages[p];
@@ -155,15 +157,188 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
       o += " <span class=\"ocr_line\" id=\"line_" + ln + "\" title=\"" + bbox(l.box) + "\">";
       for (size_t wi = 0; wi < l.words.size(); ++wi) {
         const auto& w = l.words[wi];
-        o += (wi ? " " : "") + std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) +
-             "\" title=\"" + bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) +
-             "\">" + html_escape(w.text()) + "</span>";
+        if (wi) o += ' ';
+        o += std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) + "\" title=\"" +
+             bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) + "\">";
+        for (const auto& c : w.chars)  // the word's text, a character box each (hocr-tools' ocrx_cinfo)
+          o += "<span class=\"ocrx_cinfo\" title=\"" + bbox(c.box) + "; x_conf " +
+               std::to_string(int(std::lround(100 * c.confidence))) + "\">" + html_escape(std::string(1, c.label)) +
+               "</span>";
+        o += "</span>";
       }
       o += "</span>\n";
     }
     o += "</div>\n";
   }
   o += "</body>\n</html>\n";
+  return o;
+}
+
+namespace {
+// The page's lines grouped as the XML formats nest them: each field's lines, and each run of lines outside fields.
+struct Block {
+  const FieldResult* field = nullptr;
+  size_t first = 0, count = 0;
+  cv::Rect box;
+};
+
+std::vector<Block> blocks_of(const PageResult& page) {
+  std::vector<const FieldResult*> field_of(page.lines.size(), nullptr);
+  for (const auto& f : page.fields)
+    for (size_t i = f.first_line; i < f.first_line + f.line_count && i < page.lines.size(); ++i) field_of[i] = &f;
+  std::vector<Block> out;
+  for (size_t i = 0; i < page.lines.size(); ++i) {
+    if (out.empty() || out.back().field != field_of[i])
+      out.push_back({field_of[i], i, 0, field_of[i] ? field_of[i]->box : page.lines[i].box});
+    ++out.back().count;
+    out.back().box |= page.lines[i].box;
+  }
+  return out;
+}
+
+std::string conf(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", std::clamp(double(v), 0.0, 1.0));
+  return buf;
+}
+std::string alto_box(const cv::Rect& r) {
+  return " HPOS=\"" + std::to_string(r.x) + "\" VPOS=\"" + std::to_string(r.y) + "\" WIDTH=\"" +
+         std::to_string(r.width) + "\" HEIGHT=\"" + std::to_string(r.height) + "\"";
+}
+std::string points(const cv::Rect& r) {
+  const std::string x0 = std::to_string(r.x), y0 = std::to_string(r.y), x1 = std::to_string(r.x + r.width),
+                    y1 = std::to_string(r.y + r.height);
+  return "<Coords points=\"" + x0 + "," + y0 + " " + x1 + "," + y0 + " " + x1 + "," + y1 + " " + x0 + "," + y1 + "\"/>";
+}
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+}  // namespace
+
+std::string to_alto(const std::vector<PageResult>& pages) {
+  std::string o =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v4#\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://www.loc.gov/standards/"
+      "alto/ns-v4# http://www.loc.gov/alto/v4/alto-4-4.xsd\">\n"
+      " <Description>\n  <MeasurementUnit>pixel</MeasurementUnit>\n";
+  // ALTO names one source image per file: the first page's (a multi-page document is one file).
+  if (!pages.empty())
+    o += "  <sourceImageInformation><fileName>" + html_escape(pages[0].path) + "</fileName></sourceImageInformation>\n";
+  o += "  <Processing "
+       "ID=\"proc_1\"><processingSoftware><softwareName>scrawl</softwareName><softwareVersion>" SCRAWL_VERSION
+       "</softwareVersion></processingSoftware></Processing>\n </Description>\n <Layout>\n";
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const PageResult& pg = pages[p];
+    const std::string pn = "p" + std::to_string(p + 1);
+    const cv::Rect all(0, 0, pg.size.width, pg.size.height);
+    o += "  <Page ID=\"" + pn + "\" PHYSICAL_IMG_NR=\"" + std::to_string(p + 1) + "\" WIDTH=\"" +
+         std::to_string(pg.size.width) + "\" HEIGHT=\"" + std::to_string(pg.size.height) +
+         "\" PROCESSING=\"proc_1\">\n   <PrintSpace" + alto_box(all) + ">\n";
+    const std::vector<Block> blocks = blocks_of(pg);
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      const std::string bn = pn + "_b" + std::to_string(b + 1);
+      o += "    <TextBlock ID=\"" + bn + "\"" + alto_box(blocks[b].box) + ">\n";
+      for (size_t li = blocks[b].first; li < blocks[b].first + blocks[b].count; ++li) {
+        const LineResult& l = pg.lines[li];
+        const std::string ln = pn + "_l" + std::to_string(li + 1);
+        o += "     <TextLine ID=\"" + ln + "\"" + alto_box(l.box) + ">";
+        for (size_t wi = 0; wi < l.words.size(); ++wi) {
+          const WordResult& w = l.words[wi];
+          const std::string wn = ln + "_w" + std::to_string(wi + 1);
+          std::string cc;
+          for (const auto& c : w.chars) {  // 0 sure .. 9 unsure, one per character
+            if (!cc.empty()) cc += ' ';
+            cc += std::to_string(int(std::lround(9 * (1 - std::clamp(c.confidence, 0.f, 1.f)))));
+          }
+          if (wi) o += "<SP/>";
+          o += "\n      <String ID=\"" + wn + "\"" + alto_box(w.box) + " CONTENT=\"" + html_escape(w.text()) +
+               "\" WC=\"" + conf(w.confidence()) + "\" CC=\"" + cc + "\">";
+          for (size_t ci = 0; ci < w.chars.size(); ++ci) {
+            const CharResult& c = w.chars[ci];
+            o += "<Glyph ID=\"" + wn + "_g" + std::to_string(ci + 1) + "\"" + alto_box(c.box) + " CONTENT=\"" +
+                 html_escape(std::string(1, c.label)) + "\" GC=\"" + conf(c.confidence) + "\">";
+            for (const auto& a : c.alternatives)
+              if (a.label != c.label)
+                o += "<Variant CONTENT=\"" + html_escape(std::string(1, a.label)) + "\" VC=\"" + conf(a.prob) + "\"/>";
+            o += "</Glyph>";
+          }
+          o += "</String>";
+        }
+        o += "\n     </TextLine>\n";
+      }
+      o += "    </TextBlock>\n";
+    }
+    o += "   </PrintSpace>\n  </Page>\n";
+  }
+  o += " </Layout>\n</alto>\n";
+  return o;
+}
+
+std::string to_page_xml(const PageResult& page, const std::string& created) {
+  std::string o =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<PcGts xmlns=\"http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://schema.primaresearch.org/"
+      "PAGE/gts/pagecontent/2019-07-15 http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15/"
+      "pagecontent.xsd\">\n"
+      " <Metadata>\n  <Creator>scrawl " SCRAWL_VERSION "</Creator>\n  <Created>" +
+      created + "</Created>\n  <LastChange>" + created + "</LastChange>\n </Metadata>\n";
+  o += " <Page imageFilename=\"" + html_escape(base_name(page.path)) + "\" imageWidth=\"" +
+       std::to_string(page.size.width) + "\" imageHeight=\"" + std::to_string(page.size.height) + "\"";
+  o += ">\n";
+  const std::vector<Block> blocks = blocks_of(page);
+  if (!blocks.empty()) {
+    o += "  <ReadingOrder>\n   <OrderedGroup id=\"ro_1\">\n";
+    for (size_t b = 0; b < blocks.size(); ++b)
+      o += "    <RegionRefIndexed index=\"" + std::to_string(b) + "\" regionRef=\"r" + std::to_string(b + 1) + "\"/>\n";
+    o += "   </OrderedGroup>\n  </ReadingOrder>\n";
+  }
+  auto text_equiv = [](const std::string& text, float c) {
+    return "<TextEquiv conf=\"" + conf(c) + "\"><Unicode>" + html_escape(text) + "</Unicode></TextEquiv>";
+  };
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const Block& bl = blocks[b];
+    const std::string rn = "r" + std::to_string(b + 1);
+    o += "  <TextRegion id=\"" + rn + "\"";
+    if (bl.field) o += " custom=\"structure {type:" + bl.field->kind + ";}\"";
+    o += ">\n   " + points(bl.box) + "\n";
+    std::string region_text;
+    float region_conf = 1;
+    for (size_t li = bl.first; li < bl.first + bl.count; ++li) {
+      const LineResult& l = page.lines[li];
+      const std::string ln = rn + "_l" + std::to_string(li - bl.first + 1);
+      o += "   <TextLine id=\"" + ln + "\">\n    " + points(l.box) + "\n";
+      float line_conf = 1;
+      for (size_t wi = 0; wi < l.words.size(); ++wi) {
+        const WordResult& w = l.words[wi];
+        const std::string wn = ln + "_w" + std::to_string(wi + 1);
+        o += "    <Word id=\"" + wn + "\">" + points(w.box);
+        for (size_t ci = 0; ci < w.chars.size(); ++ci) {
+          const CharResult& c = w.chars[ci];
+          o += "<Glyph id=\"" + wn + "_g" + std::to_string(ci + 1) + "\">" + points(c.box);
+          // The reading first (index 1), then the alternatives the classifier gave, best first.
+          o += "<TextEquiv index=\"1\" conf=\"" + conf(c.confidence) + "\"><Unicode>" +
+               html_escape(std::string(1, c.label)) + "</Unicode></TextEquiv>";
+          int index = 2;
+          for (const auto& a : c.alternatives)
+            if (a.label != c.label)
+              o += "<TextEquiv index=\"" + std::to_string(index++) + "\" conf=\"" + conf(a.prob) + "\"><Unicode>" +
+                   html_escape(std::string(1, a.label)) + "</Unicode></TextEquiv>";
+          o += "</Glyph>";
+        }
+        o += text_equiv(w.text(), w.confidence()) + "</Word>\n";
+        line_conf = std::min(line_conf, w.confidence());
+      }
+      o += "    " + text_equiv(l.text(), line_conf) + "\n   </TextLine>\n";
+      if (!region_text.empty()) region_text += '\n';
+      region_text += l.text();
+      region_conf = std::min(region_conf, line_conf);
+    }
+    o += "   " + text_equiv(region_text, region_conf) + "\n  </TextRegion>\n";
+  }
+  o += " </Page>\n</PcGts>\n";
   return o;
 }
 
