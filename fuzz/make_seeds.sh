@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzzers, made here (never from ../shared data): a tiny trained model, a tiny IDX pair,
-# small .mat files (plain and compressed), and small page images (block glyphs drawn below, a Hershey page
+# small .mat files (plain and compressed), a one-page PDF, and small page images (block glyphs drawn below, a Hershey page
 # drawn by scrawl synth). Usage: make_seeds.sh SCRAWL_BINARY OUT_DIR
 set -euo pipefail
 bin=$1 out=$2
 rm -rf "$out"
-mkdir -p "$out"/{model,idx,mat,page}
+mkdir -p "$out"/{model,idx,mat,page,pdf}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 - "$tmp" "$out" <<'PY'
@@ -76,4 +76,8 @@ PY
 "$bin" -q synth --font hershey --text "XY|7" --width 200 --height 240 --min-char-height 30 --max-char-height 40 \
   --pages 1 --seed 4 --format jpg --out "$tmp/jpg" >/dev/null
 cp "$tmp"/jpg/*.jpg "$out/page/seed1.jpg"
+# The same small page as a one-page PDF (scrawl's own writer: the JPEG embedded as it is).
+"$bin" -q synth --font hershey --text "XY|7" --width 120 --height 120 --min-char-height 20 --max-char-height 30 \
+  --pages 1 --seed 4 --format pdf --out "$tmp/pdf" >/dev/null
+cp "$tmp"/pdf/*.pdf "$out/pdf/seed0.pdf"
 "$bin" -q train --train "$tmp/t" --arch fc4,relu,fc36 --epochs 1 --out "$out/model/seed0.scrawl" >/dev/null

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each one, one after the other.
 #   scripts/fuzz.sh --smoke              each target for 15 seconds (CI)
 #   scripts/fuzz.sh [RUNS [TARGET...]]   RUNS executions (default 1,000,000) of each TARGET (default all:
-#                                        fuzz_idx fuzz_mat fuzz_model fuzz_read); logs in build-fuzz/logs/
+#                                        fuzz_idx fuzz_mat fuzz_model fuzz_pdf fuzz_read); logs in build-fuzz/logs/
 # Seed corpora are made from files the project writes itself (see fuzz/make_seeds.sh), never from ../shared data.
 # Findings go to build-fuzz/artifacts/; a target that finds one exits non-zero and so does this script.
 set -euo pipefail
@@ -28,6 +28,7 @@ for t in $targets; do
   case $t in
     fuzz_read) seeds=page max_len=16384 ;;
     fuzz_mat) max_len=16384 ;;
+    fuzz_pdf) max_len=65536 ;;
   esac
   mkdir -p "$corpus"
   if [[ "$mode" == "--smoke" ]]; then

@@ -8,7 +8,7 @@ packages=(
   cmake g++ make pkg-config
   libeigen3-dev libopenblas-dev
   libopencv-dev libjpeg-dev libpng-dev
-  libmatio-dev zlib1g-dev
+  libmatio-dev zlib1g-dev libpoppler-cpp-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "scrawl/image/document.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/threads.h"
 #include "scrawl/ocr/default_model.h"
@@ -28,6 +30,7 @@ struct ReadOptions {
   std::string model, format = "txt", annotate;
   std::string recognizer = "glyph", line_model;
   int jobs = 1;
+  double dpi = DocumentConfig{}.dpi;
   std::string lexicon;  // contextual decoding: word list (default kDefaultLexiconPath)
   bool no_lexicon = false;
   bool no_forms = false;
@@ -41,7 +44,8 @@ struct PageOutcome {
 };
 
 void add_read_options(CLI::App& cmd, ReadOptions& opt) {
-  cmd.add_option("images", opt.images, "Image files (JPEG, PNG, TIFF, BMP, ...)")->required();
+  cmd.add_option("images", opt.images, "Image files (JPEG, PNG, TIFF, BMP, ...) or PDFs; every page is read")
+      ->required();
   cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
   cmd.add_option("--recognizer", opt.recognizer,
                  "What reads the text: glyph (the classifier on cut-out characters), line (a line model on whole "
@@ -56,6 +60,9 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
       ->check(CLI::IsMember({"txt", "json", "tsv", "hocr", "alto", "page"}));
   cmd.add_option("--annotate", opt.annotate, "Write the (single) image with boxes and labels drawn to this PNG");
   cmd.add_option("--jobs", opt.jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
+  cmd.add_option("--dpi", opt.dpi, "Resolution PDF pages are rasterized at (coordinates are reported at it)")
+      ->check(CLI::Range(36.0, 1200.0))
+      ->capture_default_str();
   cmd.add_option("--lexicon", opt.lexicon, "Word list for reading words in context (default /usr/share/dict/words)");
   cmd.add_flag("--no-lexicon", opt.no_lexicon,
                "No whole-word lookup: letter trigrams and number shapes still guide the reading of words");
@@ -103,10 +110,34 @@ Reader make_reader(const ReadOptions& opt) {
   return reader;
 }
 
-// Reads every image, `jobs` pages at a time (a clone of the reader per extra thread). Progress on stderr for
+// One page to read: an image, or page `page` of a document of several (a PDF, a multi-page TIFF).
+struct PageJob {
+  size_t input = 0;
+  int page = 0;
+  bool paged = false;
+  std::string error;  // the document could not be opened
+  std::string name() const;
+};
+
+// Every input's pages, in order. A document that cannot be opened is one job holding its error.
+std::vector<PageJob> page_jobs(const std::vector<std::string>& inputs, const DocumentConfig& doc_cfg) {
+  std::vector<PageJob> jobs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    try {
+      const Document doc = Document::open(inputs[i], doc_cfg);
+      for (int k = 0; k < doc.pages(); ++k) jobs.push_back({i, k, doc.paged(), ""});
+    } catch (const std::exception& e) {
+      jobs.push_back({i, 0, false, e.what()});
+    }
+  }
+  return jobs;
+}
+
+// Reads every page, `jobs` pages at a time (a clone of the reader per extra thread). Progress on stderr for
 // batches when it is a terminal; --verbose adds one line per page with its timing.
-std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>& images, int jobs_asked) {
-  const size_t n = images.size();
+std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>& inputs,
+                                  const std::vector<PageJob>& pages, const DocumentConfig& doc_cfg, int jobs_asked) {
+  const size_t n = pages.size();
   const int jobs = int(std::min<size_t>(size_t(jobs_asked), n));
   std::vector<PageOutcome> out(n);
   const bool bar = n > 1 && !globals().quiet && isatty(STDERR_FILENO);
@@ -115,8 +146,16 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
   auto work = [&](Reader& reader, size_t begin) {
     for (size_t i = begin; i < n; i += size_t(jobs)) {
       const auto t0 = std::chrono::steady_clock::now();
+      const PageJob& job = pages[i];
+      const std::string& path = inputs[job.input];
       try {
-        out[i].page = reader.read(images[i]);
+        if (!job.error.empty()) throw std::runtime_error(job.error);
+        if (job.paged) {
+          out[i].page = reader.read_loaded(Document::open(path, doc_cfg).page(job.page), path);
+          out[i].page.page_number = job.page + 1;
+        } else {
+          out[i].page = reader.read(path);
+        }
       } catch (const std::exception& e) {
         out[i].error = e.what();
       }
@@ -127,8 +166,9 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
         for (const auto& line : out[i].page.lines)
           for (const auto& word : line.words) glyphs += word.chars.size();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const std::string name = job.paged ? path + " page " + std::to_string(job.page + 1) : path;
         std::fprintf(stderr, "%s%s: %zu lines, %zu glyphs, skew %.1f deg, %.0f ms\n", bar ? "\r\033[K" : "",
-                     images[i].c_str(), out[i].page.lines.size(), glyphs, out[i].page.skew_degrees, ms);
+                     name.c_str(), out[i].page.lines.size(), glyphs, out[i].page.skew_degrees, ms);
       }
       if (bar) std::fprintf(stderr, "\r\033[Kreading %zu/%zu pages", done, n);
     }
@@ -165,12 +205,30 @@ std::string format_pages(const std::vector<PageResult>& pages, const std::vector
   if (format == "page") return to_page_xml(pages.at(0), created_time());
   std::string out;
   for (size_t i = 0; i < pages.size(); ++i) {
-    if (several) out += (i ? "\n==> " : "==> ") + names[i] + " <==\n";
+    if (several) out += (i ? "\n==> " : "==> ") + names[i] + " <==\n";  // NAME, or NAME page K
     out += to_text(pages[i]);
   }
   return out;
 }
 }  // namespace
+
+// --annotate OUT.png: the image with what was read drawn on it; for a document of several pages one picture per
+// page, OUT_1.png, OUT_2.png, ... (pages that could not be read are left out).
+void write_annotations(const std::string& input, const std::vector<PageJob>& jobs, const std::vector<PageResult>& good,
+                       const DocumentConfig& doc_cfg, const std::string& out) {
+  if (jobs.size() == 1 && !jobs[0].paged) {
+    annotate(input, good.at(0), out);
+    return;
+  }
+  const Document doc = Document::open(input, doc_cfg);
+  const std::filesystem::path base(out);
+  for (const PageResult& page : good) {
+    const std::filesystem::path file =
+        base.parent_path() /
+        (base.stem().string() + "_" + std::to_string(page.page_number) + base.extension().string());
+    annotate_image(doc.page_image(page.page_number - 1, Channels::bgr), page, file.string());
+  }
+}
 
 void add_read(CLI::App& app) {
   auto opt = std::make_shared<ReadOptions>();
@@ -182,18 +240,26 @@ void add_read(CLI::App& app) {
     cv::setNumThreads(1);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
     if (!opt->annotate.empty() && opt->images.size() != 1)
-      throw CLI::ValidationError("--annotate", "needs exactly one image");
+      throw CLI::ValidationError("--annotate", "needs exactly one image or document");
     if (opt->format == "page" && opt->images.size() != 1)
       throw CLI::ValidationError("--format", "page writes one PAGE file per image: give exactly one image");
+    DocumentConfig doc_cfg;
+    doc_cfg.dpi = opt->dpi;
+    const std::vector<PageJob> jobs = page_jobs(opt->images, doc_cfg);
+    if (opt->format == "page" && jobs.size() != 1)
+      throw std::runtime_error(opt->images[0] + ": has " + std::to_string(jobs.size()) +
+                               " pages, and a PAGE file holds one (use --format alto or hocr)");
     Reader reader = make_reader(*opt);
-    std::vector<PageOutcome> outcomes = read_all(reader, opt->images, opt->jobs);
+    std::vector<PageOutcome> outcomes = read_all(reader, opt->images, jobs, doc_cfg, opt->jobs);
 
     // Every good page is printed; each bad one is reported on one line, and the exit code says so.
-    const size_t n = opt->images.size();
+    const size_t n = jobs.size();
     std::vector<PageResult> good;
     std::vector<std::string> names;
     size_t bad = 0;
     for (size_t i = 0; i < n; ++i) {
+      const std::string name =
+          opt->images[jobs[i].input] + (jobs[i].paged ? " page " + std::to_string(jobs[i].page + 1) : std::string());
       if (!outcomes[i].error.empty()) {
         if (n == 1) throw std::runtime_error(outcomes[i].error);  // main() prints it
         std::fprintf(stderr, "scrawl: %s\n", outcomes[i].error.c_str());
@@ -201,13 +267,13 @@ void add_read(CLI::App& app) {
         continue;
       }
       good.push_back(std::move(outcomes[i].page));
-      names.push_back(opt->images[i]);
+      names.push_back(name);
     }
     const std::string out = format_pages(good, names, opt->format, n > 1);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
-    if (!opt->annotate.empty()) annotate(opt->images[0], good.at(0), opt->annotate);
-    if (bad) throw std::runtime_error(std::to_string(bad) + " of " + std::to_string(n) + " images could not be read");
+    if (!opt->annotate.empty()) write_annotations(opt->images[0], jobs, good, doc_cfg, opt->annotate);
+    if (bad) throw std::runtime_error(std::to_string(bad) + " of " + std::to_string(n) + " pages could not be read");
   });
 }
 

@@ -78,7 +78,8 @@ void add_synth(CLI::App& app) {
       ->check(CLI::IsMember(kFonts));
   cmd->add_option("--text", opt->text, "Fixed text instead of random words, lines separated by '|'");
   cmd->add_option("--dict", opt->dict, "Word list (default " + opt->cfg.dict_path + ", else a built-in list)");
-  cmd->add_option("--format", opt->cfg.format, "Image format")->check(CLI::IsMember({"png", "jpg", "bmp", "tif"}));
+  cmd->add_option("--format", opt->cfg.format, "Image format")
+      ->check(CLI::IsMember({"png", "jpg", "bmp", "tif", "pdf"}));
   cmd->add_option("--width", opt->cfg.width, "Page width in pixels")->check(CLI::Range(200, 10000));
   cmd->add_option("--height", opt->cfg.height, "Page height in pixels")->check(CLI::Range(200, 10000));
   cmd->add_option("--min-char-height", opt->cfg.min_char_h, "Smallest character height in pixels")

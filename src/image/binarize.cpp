@@ -59,7 +59,6 @@ cv::Mat relative_darkness(const cv::Mat& gray, const BinarizeConfig& cfg) {
     const uint8_t* g = gray.ptr<uint8_t>(y);
     const uint8_t* b = bg.ptr<uint8_t>(y);
     float* d = dark.ptr<float>(y);
-#pragma omp simd
     for (int x = 0; x < gray.cols; ++x) {
       const float v = 1.0f - float(g[x]) / std::max(float(b[x]), 1.0f);
       d[x] = std::min(std::max(v, 0.0f), 1.0f);

@@ -161,9 +161,13 @@ std::vector<unsigned char> encode_png(const cv::Mat& src) {
 
 using PluginDecode = int (*)(const unsigned char*, size_t, int, cv::Mat*);
 using PluginEncode = int (*)(const char*, const cv::Mat*, const int*, int, std::vector<unsigned char>*);
+using PluginCount = size_t (*)(const char*);
+using PluginReadPage = int (*)(const char*, int, int, cv::Mat*);
 struct Plugin {
   PluginDecode decode;
   PluginEncode encode;
+  PluginCount count;
+  PluginReadPage read_page;
 };
 
 Plugin load_plugin() {
@@ -188,8 +192,10 @@ Plugin load_plugin() {
       continue;
     }
     Plugin p{reinterpret_cast<PluginDecode>(dlsym(handle, "scrawl_imgcodecs_decode")),
-             reinterpret_cast<PluginEncode>(dlsym(handle, "scrawl_imgcodecs_encode"))};
-    if (p.decode && p.encode) return p;  // the handle stays open for the life of the process
+             reinterpret_cast<PluginEncode>(dlsym(handle, "scrawl_imgcodecs_encode")),
+             reinterpret_cast<PluginCount>(dlsym(handle, "scrawl_imgcodecs_count")),
+             reinterpret_cast<PluginReadPage>(dlsym(handle, "scrawl_imgcodecs_read_page"))};
+    if (p.decode && p.encode && p.count && p.read_page) return p;  // the handle stays open for the process's life
     tried += (tried.empty() ? "" : ", ") + path + " (wrong plugin)";
   }
   throw std::runtime_error("this image format needs OpenCV's imgcodecs plugin, not found (tried " + tried + ")");
@@ -313,6 +319,17 @@ cv::Mat load_image_file(const std::string& path, Channels channels) {
   if (!in) return {};
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return decode_image(bytes, channels);
+}
+
+size_t image_file_pages(const std::string& path) {
+  return plugin().count(path.c_str());
+}
+
+cv::Mat load_image_file_page(const std::string& path, int index, Channels channels) {
+  cv::Mat out;
+  const int flags = channels == Channels::gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
+  if (!plugin().read_page(path.c_str(), index, flags, &out)) return {};
+  return out;
 }
 
 }  // namespace scrawl

@@ -27,6 +27,11 @@ std::vector<unsigned char> encode_image(const cv::Mat& image, const std::string&
 // Reads a file and decodes it; empty Mat when unreadable. (Reader::read_image reads an image already in memory.)
 cv::Mat load_image_file(const std::string& path, Channels channels);
 
+// Pages of a multi-page image file (a TIFF) through the plugin: their number (0 when unknown), and page `index`
+// decoded (empty Mat when it cannot be). Throw std::runtime_error when the plugin cannot be loaded.
+size_t image_file_pages(const std::string& path);
+cv::Mat load_image_file_page(const std::string& path, int index, Channels channels);
+
 // True when the bytes start with the 8-byte PNG signature.
 bool is_png(std::string_view bytes);
 

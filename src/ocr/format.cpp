@@ -62,6 +62,7 @@ nlohmann::json field_json(const PageResult& page, const FieldResult& f) {
 nlohmann::json to_json(const PageResult& page) {
   nlohmann::json j;
   j["path"] = page.path;
+  if (page.page_number > 0) j["page"] = page.page_number;
   j["width"] = page.size.width;
   j["height"] = page.size.height;
   j["skew_degrees"] = page.skew_degrees;
@@ -345,6 +346,11 @@ std::string to_page_xml(const PageResult& page, const std::string& created) {
 void annotate(const std::string& image_path, const PageResult& page, const std::string& out_png) {
   cv::Mat img = load_image_file(image_path, Channels::bgr);
   if (img.empty()) throw std::runtime_error(image_path + ": cannot read image to annotate");
+  annotate_image(img, page, out_png);
+}
+
+void annotate_image(cv::Mat img, const PageResult& page, const std::string& out_png) {
+  if (img.empty()) throw std::runtime_error(out_png + ": no image to annotate");
   // Results are in the page's upright original coordinates; the decoded image has the same size.
   const double sx = page.size.width > 0 ? double(img.cols) / page.size.width : 1.0;
   const double sy = page.size.height > 0 ? double(img.rows) / page.size.height : 1.0;

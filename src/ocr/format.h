@@ -34,5 +34,7 @@ std::string to_page_xml(const PageResult& page, const std::string& created);
 // Draws field frames (and comb cells), character boxes, labels and line boxes over the image at `image_path` and writes
 // a PNG atomically.
 void annotate(const std::string& image_path, const PageResult& page, const std::string& out_png);
+// Same, over an image already decoded (CV_8UC3 BGR, the page at the size its results are reported in).
+void annotate_image(cv::Mat image, const PageResult& page, const std::string& out_png);
 
 }  // namespace scrawl

@@ -49,6 +49,7 @@ struct FieldResult {
 
 struct PageResult {
   std::string path;
+  int page_number = 0;  // 1-based page of a document of several (a PDF, a multi-page TIFF); 0 for an image
   cv::Size size;
   double skew_degrees = 0;
   std::vector<LineResult> lines;

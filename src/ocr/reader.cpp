@@ -82,13 +82,16 @@ void Reader::set_line_model(Model model) {
 }
 
 PageResult Reader::read(const std::string& path) {
-  const LoadedPage page = load_page(path, cfg_.load);
+  return read_loaded(load_page(path, cfg_.load), path);
+}
+
+PageResult Reader::read_loaded(const LoadedPage& page, const std::string& name) {
   try {
-    PageResult r = read_image(page.gray, page.reduce, path);
+    PageResult r = read_image(page.gray, page.reduce, name);
     r.size = page.original;
     return r;
   } catch (const std::runtime_error& e) {
-    throw std::runtime_error(path + ": " + e.what());
+    throw std::runtime_error(name + ": " + e.what());
   }
 }
 

@@ -74,6 +74,8 @@ class Reader {
   // Loads and reads one image file: what `scrawl read` prints. Throws std::runtime_error("PATH: problem") on bad
   // input.
   PageResult read(const std::string& path);
+  // Reads a page already loaded (load_page, or a Document's page); `name` is the path reported for it.
+  PageResult read_loaded(const LoadedPage& page, const std::string& name);
   // Reads an already decoded page (CV_8U gray or BGR); `scale` maps its pixels to reported coordinates.
   PageResult read_image(const cv::Mat& image, double scale = 1.0, const std::string& name = "");
   // Recognition only, on a finished layout: each cell classified, cut-or-whole cells decided; no word decoding

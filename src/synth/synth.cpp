@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "scrawl/image/codec.h"
+#include "scrawl/image/pdf_write.h"
 #include "scrawl/util/chars.h"
 #include "scrawl/util/files.h"
 #include "scrawl/util/words.h"
@@ -886,8 +887,8 @@ SynthPage synth_page(const SynthConfig& cfg, const Dataset* glyphs, uint64_t see
 std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyphs, const std::string& out_dir,
                                      int pages, uint64_t seed) {
   if (pages < 1 || pages > 100000) throw std::runtime_error("synth: --pages must be 1..100000");
-  if (cfg.format != "png" && cfg.format != "jpg" && cfg.format != "bmp" && cfg.format != "tif")
-    throw std::runtime_error("synth: format must be png, jpg, bmp or tif, not " + cfg.format);
+  if (cfg.format != "png" && cfg.format != "jpg" && cfg.format != "bmp" && cfg.format != "tif" && cfg.format != "pdf")
+    throw std::runtime_error("synth: format must be png, jpg, bmp, tif or pdf, not " + cfg.format);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (!std::filesystem::is_directory(out_dir)) throw std::runtime_error(out_dir + ": cannot create folder");
@@ -897,7 +898,15 @@ std::vector<std::string> synth_pages(const SynthConfig& cfg, const Dataset* glyp
     char name[32];
     std::snprintf(name, sizeof name, "page_%03d", i);
     const std::string stem = (std::filesystem::path(out_dir) / name).string();
-    const std::vector<unsigned char> buf = encode_image(page.image, cfg.format, 90, stem + "." + cfg.format);
+    std::vector<unsigned char> buf;
+    if (cfg.format == "pdf") {  // one page, its JPEG inside, at kPdfDpi: read at that --dpi it has these pixels
+      const std::vector<unsigned char> jpeg = encode_image(page.image, "jpg", 90, stem + ".pdf");
+      const std::string pdf =
+          pdf_of_jpegs({{std::string(jpeg.begin(), jpeg.end()), page.image.size(), false}}, kPdfDpi);
+      buf.assign(pdf.begin(), pdf.end());
+    } else {
+      buf = encode_image(page.image, cfg.format, 90, stem + "." + cfg.format);
+    }
     // Text first: a reader that sees the image can rely on its ground truth being there.
     write_file_atomic(stem + ".txt", page.text);
     if (cfg.boxes) {

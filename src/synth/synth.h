@@ -29,7 +29,7 @@ struct SynthConfig {
   double max_skew_deg = 5;                          // whole-page rotation, uniform in +-max_skew_deg
   std::vector<std::string> text;                    // fixed lines to write; empty: random words and numbers
   std::string dict_path = "/usr/share/dict/words";  // for kDictionary/kMixed; a built-in list if missing
-  std::string format = "png";                       // png, jpg, bmp or tif
+  std::string format = "png";  // png, jpg, bmp, tif, or pdf (a one-page PDF holding the JPEG, at kPdfDpi)
   bool boxes = false;  // synth_pages also writes DIR/page_000.json: every glyph's box, line and word (for scoring)
   // Letter gaps in cap heights, drawn for every gap from [gap_min, gap_max]; negative gaps overlap neighbours'
   // ink (touching letters: fast writing, bold pens, tight spacing). Unset (NaN): each page draws its writer's own
@@ -39,6 +39,9 @@ struct SynthConfig {
   // colour (blue, green, red), the sheet turned by at most kFormMaxSkew degrees (a scan, not a phone held askew).
   SynthForm form = SynthForm::kNone;
 };
+
+// The resolution synth's PDF pages are at: `scrawl read --dpi 300` (the default) renders them at their pixel size.
+constexpr double kPdfDpi = 300;
 
 // A form page's sheet is turned by at most this much (and at most max_skew_deg): scanned forms lie nearly straight.
 constexpr double kFormMaxSkew = 1.0;

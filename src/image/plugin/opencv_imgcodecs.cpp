@@ -27,4 +27,26 @@ int scrawl_imgcodecs_encode(const char* ext, const cv::Mat* image, const int* pa
   }
 }
 
+// Pages in a multi-page image file (TIFF), 0 when OpenCV cannot tell.
+size_t scrawl_imgcodecs_count(const char* path) {
+  try {
+    return cv::imcount(path, cv::IMREAD_ANYCOLOR);
+  } catch (...) {
+    return 0;
+  }
+}
+
+// 1 and page `index` of a multi-page image file in *out on success, 0 otherwise.
+int scrawl_imgcodecs_read_page(const char* path, int index, int flags, cv::Mat* out) {
+  try {
+    std::vector<cv::Mat> pages;
+    if (!cv::imreadmulti(path, pages, index, 1, flags) || pages.empty()) return 0;
+    *out = pages[0];
+    return out->empty() ? 0 : 1;
+  } catch (...) {
+    out->release();
+    return 0;
+  }
+}
+
 }  // extern "C"
