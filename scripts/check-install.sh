@@ -31,4 +31,10 @@ line_text=$("$prefix/bin/scrawl" read --recognizer line examples/page.png)
 tif_text=$("$prefix/bin/scrawl" read "$prefix/tif/page_000.tif" --no-lexicon)
 echo "$tif_text"
 [[ -n "$tif_text" ]] || { echo "check-install: the installed scrawl read no text from a TIFF" >&2; exit 1; }
+# The Python module installs into the prefix's dist-packages, where Debian's python3 imports it with PYTHONPATH.
+if [[ -n "$(ls build/python/scrawl*.so 2>/dev/null)" ]]; then
+  py_text=$(PYTHONPATH="$prefix/lib/python3/dist-packages" /usr/bin/python3 -c \
+    "import scrawl, sys; sys.stdout.write(scrawl.read('examples/page.png').text)")
+  [[ "$py_text" == "$cli_text" ]] || { echo "check-install: the installed Python module reads differently" >&2; exit 1; }
+fi
 echo "check-install: ok"

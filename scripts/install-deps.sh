@@ -11,14 +11,15 @@ packages=(
   libmatio-dev zlib1g-dev libpoppler-cpp-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-dev python3-pybind11
   fonts-dejavu-core
   wamerican
 )
 # What the tests need beyond building (--ci): clang + libFuzzer runtime for the fuzz targets, Chromium for the
-# report screenshot test, xmllint (libxml2-utils) to validate ALTO and PAGE output against their schemas. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
+# report screenshot test, xmllint (libxml2-utils) to validate ALTO and PAGE output against their schemas, pytest for
+# the Python module's tests. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
 source "$(dirname "$0")/clang.env"
-ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium libxml2-utils)
+ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium libxml2-utils python3-pytest)
 bench_extras=(tesseract-ocr python3-torch hyperfine)
 
 want=("${packages[@]}")

@@ -26,7 +26,10 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   ctest --test-dir $dir --output-on-failure -j"$jobs"
 else
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=ON >/dev/null
+  # The Python module too, against Debian's python3 (not another one first on PATH), tested with its pytest.
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSCRAWL_BUILD_TESTS=ON -DSCRAWL_BUILD_BENCH=ON -DSCRAWL_PYTHON=ON \
+    -DPython_EXECUTABLE=/usr/bin/python3 >/dev/null
   cmake --build build -j"$jobs"
   ctest --test-dir build --output-on-failure -j"$jobs"
+  PYTHONPATH="$PWD/build/python" SCRAWL_BINARY="$PWD/build/scrawl" /usr/bin/python3 -m pytest -q tests/python
 fi

@@ -250,7 +250,7 @@ double ink_on_page(const scrawl::Line& l, const cv::Mat& page, double scale) {
       const int px = int(std::lround((m(0, 0) * x + m(0, 1) * y + m(0, 2)) / scale));
       const int py = int(std::lround((m(1, 0) * x + m(1, 1) * y + m(1, 2)) / scale));
       if (px < 0 || py < 0 || px >= page.cols || py >= page.rows) continue;
-      cv::Mat around = page(cv::Rect(px, py, 1, 1) + cv::Size(2, 2) - cv::Point(1, 1) & cv::Rect({}, page.size()));
+      cv::Mat around = page((cv::Rect(px, py, 1, 1) + cv::Size(2, 2) - cv::Point(1, 1)) & cv::Rect({}, page.size()));
       double lo;
       cv::minMaxLoc(around, &lo);
       on += lo < 128;
