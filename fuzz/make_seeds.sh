@@ -77,7 +77,7 @@ PY
   --pages 1 --seed 4 --format jpg --out "$tmp/jpg" >/dev/null
 cp "$tmp"/jpg/*.jpg "$out/page/seed1.jpg"
 # The same small page as a one-page PDF (scrawl's own writer: the JPEG embedded as it is).
-"$bin" -q synth --font hershey --text "XY|7" --width 120 --height 120 --min-char-height 20 --max-char-height 30 \
+"$bin" -q synth --font hershey --text "XY|7" --width 200 --height 200 --min-char-height 30 --max-char-height 40 \
   --pages 1 --seed 4 --format pdf --out "$tmp/pdf" >/dev/null
 cp "$tmp"/pdf/*.pdf "$out/pdf/seed0.pdf"
 "$bin" -q train --train "$tmp/t" --arch fc4,relu,fc36 --epochs 1 --out "$out/model/seed0.scrawl" >/dev/null

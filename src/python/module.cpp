@@ -9,6 +9,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -145,6 +146,14 @@ PYBIND11_MODULE(scrawl, m) {
   py::class_<scrawl::LineResult>(m, "Line")
       .def_property_readonly("text", &scrawl::LineResult::text)
       .def_property_readonly("bbox", [](const scrawl::LineResult& l) { return box(l.box); })
+      .def_property_readonly(
+          "confidence",
+          [](const scrawl::LineResult& l) {
+            float c = 1;
+            for (const auto& w : l.words) c = std::min(c, w.confidence());
+            return c;
+          },
+          "the least confident word's")
       .def_readonly("words", &scrawl::LineResult::words)
       .def("__repr__", [](const scrawl::LineResult& l) { return "<scrawl.Line '" + l.text() + "'>"; });
   py::class_<scrawl::FieldResult>(m, "Field", "A printed field of a form: box, comb, line or cell")

@@ -69,6 +69,8 @@ def test_results_nest_lines_words_chars_with_boxes_and_confidences():
     assert char.alternatives[0] == (char.text, pytest.approx(char.confidence))
     assert len(char.alternatives) == 3
     assert word.confidence == pytest.approx(min(c.confidence for c in word.chars))
+    line = page.lines[0]
+    assert line.confidence == pytest.approx(min(w.confidence for w in line.words))
 
 
 def test_a_numpy_image_reads_like_its_file(tmp_path):
