@@ -1,12 +1,16 @@
 // scrawl read: read the handwriting in page photos and print it as text, JSON, TSV or hOCR.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
@@ -21,12 +25,15 @@
 #include "scrawl/ocr/default_model.h"
 #include "scrawl/ocr/format.h"
 #include "scrawl/ocr/reader.h"
+#include "scrawl/util/files.h"
 
 namespace scrawl::cli {
 
 namespace {
 struct ReadOptions {
   std::vector<std::string> images;
+  std::string list, out_dir;  // batch reading: inputs from a file; one result file per page
+  bool force = false;
   std::string model, format = "txt", annotate;
   std::string recognizer = "glyph", line_model;
   int jobs = 1;
@@ -44,8 +51,14 @@ struct PageOutcome {
 };
 
 void add_read_options(CLI::App& cmd, ReadOptions& opt) {
-  cmd.add_option("images", opt.images, "Image files (JPEG, PNG, TIFF, BMP, ...) or PDFs; every page is read")
-      ->required();
+  cmd.add_option("images", opt.images,
+                 "Image files (JPEG, PNG, TIFF, BMP, ...), PDFs, or folders of them (searched recursively); every "
+                 "page is read");
+  cmd.add_option("--list", opt.list, "Also read the files named in this file, one path a line");
+  cmd.add_option("--out-dir", opt.out_dir,
+                 "Write each page's result to its own file here (named after the input; pages whose result exists "
+                 "are skipped) and a summary.tsv of every page");
+  cmd.add_flag("--force", opt.force, "With --out-dir: read pages again even when their result exists");
   cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
   cmd.add_option("--recognizer", opt.recognizer,
                  "What reads the text: glyph (the classifier on cut-out characters), line (a line model on whole "
@@ -135,8 +148,12 @@ std::vector<PageJob> page_jobs(const std::vector<std::string>& inputs, const Doc
 
 // Reads every page, `jobs` pages at a time (a clone of the reader per extra thread). Progress on stderr for
 // batches when it is a terminal; --verbose adds one line per page with its timing.
+// With a `sink`, each page's outcome goes to it as soon as it is read (from the reading thread) and only its error
+// is kept; pages with skip[i] set are not read.
+using PageSink = std::function<void(size_t, const PageOutcome&, double seconds)>;
 std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>& inputs,
-                                  const std::vector<PageJob>& pages, const DocumentConfig& doc_cfg, int jobs_asked) {
+                                  const std::vector<PageJob>& pages, const DocumentConfig& doc_cfg, int jobs_asked,
+                                  const std::vector<bool>& skip = {}, const PageSink& sink = {}) {
   const size_t n = pages.size();
   const int jobs = int(std::min<size_t>(size_t(jobs_asked), n));
   std::vector<PageOutcome> out(n);
@@ -145,6 +162,10 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
   std::mutex log_mutex;
   auto work = [&](Reader& reader, size_t begin) {
     for (size_t i = begin; i < n; i += size_t(jobs)) {
+      if (!skip.empty() && skip[i]) {
+        ++finished;
+        continue;
+      }
       const auto t0 = std::chrono::steady_clock::now();
       const PageJob& job = pages[i];
       const std::string& path = inputs[job.input];
@@ -159,9 +180,18 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
       } catch (const std::exception& e) {
         out[i].error = e.what();
       }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (sink) {
+        try {
+          sink(i, out[i], seconds);
+        } catch (const std::exception& e) {
+          out[i].error = e.what();
+        }
+        out[i].page = PageResult{};
+      }
       const size_t done = ++finished;
       std::lock_guard<std::mutex> lock(log_mutex);
-      if (globals().verbose && out[i].error.empty()) {
+      if (globals().verbose && out[i].error.empty() && !sink) {
         size_t glyphs = 0;
         for (const auto& line : out[i].page.lines)
           for (const auto& word : line.words) glyphs += word.chars.size();
@@ -230,6 +260,103 @@ void write_annotations(const std::string& input, const std::vector<PageJob>& job
   }
 }
 
+// The inputs: files as given, folders searched recursively for images and PDFs (sorted), and --list's lines
+// (blank lines and lines starting with # skipped).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& args, const std::string& list) {
+  static const std::vector<std::string> kPageExtensions = {".jpg", ".jpeg", ".png",  ".tif", ".tiff",
+                                                           ".bmp", ".pdf",  ".webp", ".pgm", ".ppm"};
+  std::vector<std::string> named = args;
+  if (!list.empty()) {
+    std::ifstream in(list);
+    if (!in) throw std::runtime_error(list + ": cannot read the list");
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty() && line[0] != '#') named.push_back(line);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& name : named) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(name, ec)) {
+      out.push_back(name);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(name, ec)) {
+      std::string ext = e.path().extension().string();
+      for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+      if (e.is_regular_file() &&
+          std::find(kPageExtensions.begin(), kPageExtensions.end(), ext) != kPageExtensions.end())
+        found.push_back(e.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+// Where a page's result goes under DIR: the input's own path (made relative: no root, ".." as "__"), so that the
+// same name in two folders never collides, plus the page for a paged document and the format's extension.
+std::string result_path(const std::string& dir, const std::string& input, const PageJob& job,
+                        const std::string& format) {
+  std::filesystem::path rel;
+  for (const auto& part : std::filesystem::path(input).lexically_normal().relative_path())
+    rel /= part == ".." ? std::filesystem::path("__") : part;
+  const std::string ext = format == "hocr"   ? "hocr.html"
+                          : format == "alto" ? "alto.xml"
+                          : format == "page" ? "page.xml"
+                                             : format;
+  std::string name = rel.string();
+  if (job.paged) name += ".page" + std::to_string(job.page + 1);
+  return (std::filesystem::path(dir) / (name + "." + ext)).string();
+}
+
+// Batch reading into --out-dir: every page's result in its own file (atomically), pages already done skipped unless
+// --force, then DIR/summary.tsv with every page's status. True when no page failed.
+bool read_into_dir(Reader& reader, const ReadOptions& opt, const std::vector<std::string>& inputs,
+                   const std::vector<PageJob>& jobs, const DocumentConfig& doc_cfg) {
+  std::error_code ec;
+  std::filesystem::create_directories(opt.out_dir, ec);
+  if (!std::filesystem::is_directory(opt.out_dir)) throw std::runtime_error(opt.out_dir + ": cannot create folder");
+  std::vector<std::string> results(jobs.size());
+  std::vector<bool> skip(jobs.size(), false);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    results[i] = result_path(opt.out_dir, inputs[jobs[i].input], jobs[i], opt.format);
+    skip[i] = !opt.force && jobs[i].error.empty() && std::filesystem::exists(results[i]);
+  }
+  std::vector<double> seconds(jobs.size(), 0);
+  const auto outcomes =
+      read_all(reader, inputs, jobs, doc_cfg, opt.jobs, skip, [&](size_t i, const PageOutcome& o, double s) {
+        seconds[i] = s;
+        if (!o.error.empty()) return;
+        std::filesystem::create_directories(std::filesystem::path(results[i]).parent_path());
+        write_file_atomic(results[i], format_pages({o.page}, {""}, opt.format, false));
+      });
+  std::string summary = "path\tpage\tstatus\tseconds\tresult\terror\n";
+  size_t bad = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const bool failed = !outcomes[i].error.empty();
+    bad += failed;
+    if (failed) std::fprintf(stderr, "scrawl: %s\n", outcomes[i].error.c_str());
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.3f", seconds[i]);
+    std::string error = outcomes[i].error;
+    for (char& c : error)
+      if (c == '\t' || c == '\n') c = ' ';
+    summary += inputs[jobs[i].input] + "\t" + std::to_string(jobs[i].page + 1) + "\t" +
+               (failed    ? "failed"
+                : skip[i] ? "skipped"
+                          : "read") +
+               "\t" + secs + "\t" + (failed ? "" : results[i]) + "\t" + error + "\n";
+  }
+  write_file_atomic((std::filesystem::path(opt.out_dir) / "summary.tsv").string(), summary);
+  if (!globals().quiet)
+    std::fprintf(stderr, "read %zu of %zu pages into %s (%zu skipped, %zu failed)\n",
+                 jobs.size() - bad - size_t(std::count(skip.begin(), skip.end(), true)), jobs.size(),
+                 opt.out_dir.c_str(), size_t(std::count(skip.begin(), skip.end(), true)), bad);
+  return bad == 0;
+}
+
 void add_read(CLI::App& app) {
   auto opt = std::make_shared<ReadOptions>();
   auto* cmd = app.add_subcommand("read", "Read handwritten block letters and digits from page photos");
@@ -239,18 +366,29 @@ void add_read(CLI::App& app) {
     set_threads(1);
     cv::setNumThreads(1);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
-    if (!opt->annotate.empty() && opt->images.size() != 1)
+    if (opt->images.empty() && opt->list.empty())
+      throw CLI::ValidationError("images", "give images, folders or --list");
+    if (opt->force && opt->out_dir.empty()) throw CLI::ValidationError("--force", "only applies with --out-dir");
+    if (!opt->annotate.empty() && !opt->out_dir.empty())
+      throw CLI::ValidationError("--annotate", "cannot be combined with --out-dir");
+    const std::vector<std::string> inputs = expand_inputs(opt->images, opt->list);
+    if (inputs.empty()) throw std::runtime_error("no images found in the folders or list given");
+    if (!opt->annotate.empty() && inputs.size() != 1)
       throw CLI::ValidationError("--annotate", "needs exactly one image or document");
-    if (opt->format == "page" && opt->images.size() != 1)
-      throw CLI::ValidationError("--format", "page writes one PAGE file per image: give exactly one image");
+    if (opt->format == "page" && inputs.size() != 1 && opt->out_dir.empty())
+      throw CLI::ValidationError("--format", "page writes one PAGE file per page: give one image, or --out-dir");
     DocumentConfig doc_cfg;
     doc_cfg.dpi = opt->dpi;
-    const std::vector<PageJob> jobs = page_jobs(opt->images, doc_cfg);
-    if (opt->format == "page" && jobs.size() != 1)
-      throw std::runtime_error(opt->images[0] + ": has " + std::to_string(jobs.size()) +
-                               " pages, and a PAGE file holds one (use --format alto or hocr)");
+    const std::vector<PageJob> jobs = page_jobs(inputs, doc_cfg);
+    if (opt->format == "page" && jobs.size() != 1 && opt->out_dir.empty())
+      throw std::runtime_error(inputs[0] + ": has " + std::to_string(jobs.size()) +
+                               " pages, and a PAGE file holds one (use --format alto or hocr, or --out-dir)");
     Reader reader = make_reader(*opt);
-    std::vector<PageOutcome> outcomes = read_all(reader, opt->images, jobs, doc_cfg, opt->jobs);
+    if (!opt->out_dir.empty()) {
+      if (!read_into_dir(reader, *opt, inputs, jobs, doc_cfg)) throw std::runtime_error("some pages could not be read");
+      return;
+    }
+    std::vector<PageOutcome> outcomes = read_all(reader, inputs, jobs, doc_cfg, opt->jobs);
 
     // Every good page is printed; each bad one is reported on one line, and the exit code says so.
     const size_t n = jobs.size();
@@ -259,7 +397,7 @@ void add_read(CLI::App& app) {
     size_t bad = 0;
     for (size_t i = 0; i < n; ++i) {
       const std::string name =
-          opt->images[jobs[i].input] + (jobs[i].paged ? " page " + std::to_string(jobs[i].page + 1) : std::string());
+          inputs[jobs[i].input] + (jobs[i].paged ? " page " + std::to_string(jobs[i].page + 1) : std::string());
       if (!outcomes[i].error.empty()) {
         if (n == 1) throw std::runtime_error(outcomes[i].error);  // main() prints it
         std::fprintf(stderr, "scrawl: %s\n", outcomes[i].error.c_str());
@@ -272,7 +410,7 @@ void add_read(CLI::App& app) {
     const std::string out = format_pages(good, names, opt->format, n > 1);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
-    if (!opt->annotate.empty()) write_annotations(opt->images[0], jobs, good, doc_cfg, opt->annotate);
+    if (!opt->annotate.empty()) write_annotations(inputs[0], jobs, good, doc_cfg, opt->annotate);
     if (bad) throw std::runtime_error(std::to_string(bad) + " of " + std::to_string(n) + " pages could not be read");
   });
 }
