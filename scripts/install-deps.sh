@@ -17,9 +17,9 @@ packages=(
 )
 # What the tests need beyond building (--ci): clang + libFuzzer runtime for the fuzz targets, Chromium for the
 # report screenshot test, xmllint (libxml2-utils) to validate ALTO and PAGE output against their schemas, pytest for
-# the Python module's tests. What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
+# the Python module's tests, OpenMPI for the MPI batch-reading tests (the default build needs no MPI). What the benchmarks compare against (--bench): Tesseract, PyTorch, hyperfine.
 source "$(dirname "$0")/clang.env"
-ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium libxml2-utils python3-pytest)
+ci_extras=("clang-$SCRAWL_CLANG_VERSION" "libclang-rt-$SCRAWL_CLANG_VERSION-dev" chromium libxml2-utils python3-pytest openmpi-bin libopenmpi-dev)
 bench_extras=(tesseract-ocr python3-torch hyperfine)
 
 want=("${packages[@]}")

@@ -124,4 +124,34 @@ TEST_F(Batch, AListFileAndOtherFormats) {
   EXPECT_EQ(read("--force " + in.string()).exit_code, 2);
 }
 
+#ifdef SCRAWL_TEST_MPI
+// mpirun -np 2 on this machine's loopback (as root: OpenMPI's documented variables allow it) gives the files of a
+// one-process run, byte for byte; the summary lists the same pages with the same statuses.
+TEST_F(Batch, TwoMpiRanksWriteWhatOneProcessWrites) {
+  const std::string ins = in.string();
+  const fs::path one = tmp.path / "one", two = tmp.path / "two";
+  read(ins + " --out-dir " + one.string() + " -q");
+  const std::string mpirun =
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
+      "mpirun -np 2 --oversubscribe ";
+  const std::string cmd = mpirun + scrawl::test::scrawl_binary() + " read --model " + model + " " + ins +
+                          " --out-dir " + two.string() + " -q 2>" + (tmp.path / "err.txt").string();
+  const int status = std::system(cmd.c_str());
+  EXPECT_NE(status, 0);  // the broken page fails the run on every rank
+  EXPECT_NE(scrawl::test::slurp((tmp.path / "err.txt").string()).find("broken.png: "), std::string::npos);
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(one)) {
+    if (!e.is_regular_file() || e.path().filename() == "summary.tsv") continue;
+    const fs::path other = two / fs::relative(e.path(), one);
+    EXPECT_EQ(scrawl::test::slurp(other.string()), scrawl::test::slurp(e.path().string())) << other;
+    ++files;
+  }
+  EXPECT_EQ(files, 4u);
+  EXPECT_EQ(summary(two), summary(one));
+  // A rerun under MPI skips every page that is done.
+  std::system(cmd.c_str());
+  for (const auto& row : summary(two)) EXPECT_TRUE(row.ends_with(" skipped") || row.ends_with(" failed")) << row;
+}
+#endif
+
 }  // namespace

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "mpi.h"
 #include "scrawl/image/document.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/threads.h"
@@ -151,17 +152,29 @@ std::vector<PageJob> page_jobs(const std::vector<std::string>& inputs, const Doc
 // With a `sink`, each page's outcome goes to it as soon as it is read (from the reading thread) and only its error
 // is kept; pages with skip[i] set are not read.
 using PageSink = std::function<void(size_t, const PageOutcome&, double seconds)>;
+// With `next`, the pages to read come from it (-1: none left) instead of each thread taking every jobs-th page: the
+// work queue of a batch over MPI ranks. `finished` counts pages done for the progress bar (others may add to it).
 std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>& inputs,
                                   const std::vector<PageJob>& pages, const DocumentConfig& doc_cfg, int jobs_asked,
-                                  const std::vector<bool>& skip = {}, const PageSink& sink = {}) {
+                                  const std::vector<bool>& skip = {}, const PageSink& sink = {},
+                                  const std::function<long()>& next = {}, std::atomic<size_t>* finished_by = nullptr) {
   const size_t n = pages.size();
   const int jobs = int(std::min<size_t>(size_t(jobs_asked), n));
   std::vector<PageOutcome> out(n);
-  const bool bar = n > 1 && !globals().quiet && isatty(STDERR_FILENO);
-  std::atomic<size_t> finished{0};
+  const bool bar = n > 1 && !globals().quiet && isatty(STDERR_FILENO) && mpi_world().rank == 0;
+  std::atomic<size_t> own_count{0};
+  std::atomic<size_t>& finished = finished_by ? *finished_by : own_count;
   std::mutex log_mutex;
   auto work = [&](Reader& reader, size_t begin) {
-    for (size_t i = begin; i < n; i += size_t(jobs)) {
+    for (size_t k = begin;; k += size_t(jobs)) {
+      size_t i = k;
+      if (next) {
+        const long give = next();
+        if (give < 0) break;
+        i = size_t(give);
+      } else if (k >= n) {
+        break;
+      }
       if (!skip.empty() && skip[i]) {
         ++finished;
         continue;
@@ -325,13 +338,56 @@ bool read_into_dir(Reader& reader, const ReadOptions& opt, const std::vector<std
     skip[i] = !opt.force && jobs[i].error.empty() && std::filesystem::exists(results[i]);
   }
   std::vector<double> seconds(jobs.size(), 0);
-  const auto outcomes =
-      read_all(reader, inputs, jobs, doc_cfg, opt.jobs, skip, [&](size_t i, const PageOutcome& o, double s) {
-        seconds[i] = s;
-        if (!o.error.empty()) return;
-        std::filesystem::create_directories(std::filesystem::path(results[i]).parent_path());
-        write_file_atomic(results[i], format_pages({o.page}, {""}, opt.format, false));
-      });
+  const PageSink write_result = [&](size_t i, const PageOutcome& o, double s) {
+    seconds[i] = s;
+    if (!o.error.empty()) return;
+    std::filesystem::create_directories(std::filesystem::path(results[i]).parent_path());
+    write_file_atomic(results[i], format_pages({o.page}, {""}, opt.format, false));
+  };
+  std::vector<PageOutcome> outcomes;
+  const MpiWorld& world = mpi_world();
+  if (!world.ranks()) {
+    outcomes = read_all(reader, inputs, jobs, doc_cfg, opt.jobs, skip, write_result);
+  } else if (world.rank > 0) {
+    // A worker rank: pages from rank 0's queue, each page's report sent with the request for the next one.
+    thread_local PageReport last;
+    read_all(
+        reader, inputs, jobs, doc_cfg, opt.jobs, {},
+        [&](size_t i, const PageOutcome& o, double s) {
+          write_result(i, o, s);
+          last = {long(i), !o.error.empty(), s, o.error};
+        },
+        [&] {
+          const long give = mpi_next(last.index >= 0 ? &last : nullptr);
+          last = PageReport{};
+          return give;
+        });
+    mpi_done();
+    return mpi_broadcast(0) == 0;
+  } else {
+    // Rank 0 hands out pages to its own threads and to every other rank from one queue, so one huge page stalls
+    // only the rank reading it.
+    std::mutex queue;
+    size_t cursor = 0;
+    const std::function<long()> next = [&]() -> long {
+      std::lock_guard<std::mutex> lock(queue);
+      while (cursor < jobs.size() && skip[cursor]) ++cursor;
+      return cursor < jobs.size() ? long(cursor++) : -1;
+    };
+    std::atomic<size_t> finished{size_t(std::count(skip.begin(), skip.end(), true))};
+    std::vector<PageReport> remote;
+    std::thread local(
+        [&] { outcomes = read_all(reader, inputs, jobs, doc_cfg, opt.jobs, {}, write_result, next, &finished); });
+    mpi_serve(next, [&](const PageReport& r) {
+      remote.push_back(r);
+      ++finished;
+    });
+    local.join();
+    for (const PageReport& r : remote) {
+      outcomes[size_t(r.index)].error = r.failed ? r.error : "";
+      seconds[size_t(r.index)] = r.seconds;
+    }
+  }
   std::string summary = "path\tpage\tstatus\tseconds\tresult\terror\n";
   size_t bad = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -350,6 +406,7 @@ bool read_into_dir(Reader& reader, const ReadOptions& opt, const std::vector<std
                "\t" + secs + "\t" + (failed ? "" : results[i]) + "\t" + error + "\n";
   }
   write_file_atomic((std::filesystem::path(opt.out_dir) / "summary.tsv").string(), summary);
+  mpi_broadcast(long(bad));  // every rank exits as rank 0 does
   if (!globals().quiet)
     std::fprintf(stderr, "read %zu of %zu pages into %s (%zu skipped, %zu failed)\n",
                  jobs.size() - bad - size_t(std::count(skip.begin(), skip.end(), true)), jobs.size(),
@@ -371,6 +428,8 @@ void add_read(CLI::App& app) {
     if (opt->force && opt->out_dir.empty()) throw CLI::ValidationError("--force", "only applies with --out-dir");
     if (!opt->annotate.empty() && !opt->out_dir.empty())
       throw CLI::ValidationError("--annotate", "cannot be combined with --out-dir");
+    if (mpi_world().ranks() && opt->out_dir.empty())
+      throw CLI::ValidationError("--out-dir", "is needed under MPI: each rank writes its own pages' results");
     const std::vector<std::string> inputs = expand_inputs(opt->images, opt->list);
     if (inputs.empty()) throw std::runtime_error("no images found in the folders or list given");
     if (!opt->annotate.empty() && inputs.size() != 1)
@@ -385,7 +444,10 @@ void add_read(CLI::App& app) {
                                " pages, and a PAGE file holds one (use --format alto or hocr, or --out-dir)");
     Reader reader = make_reader(*opt);
     if (!opt->out_dir.empty()) {
-      if (!read_into_dir(reader, *opt, inputs, jobs, doc_cfg)) throw std::runtime_error("some pages could not be read");
+      if (!read_into_dir(reader, *opt, inputs, jobs, doc_cfg)) {
+        mpi_collective_exit();  // every rank knows: none waits on another
+        throw std::runtime_error("some pages could not be read");
+      }
       return;
     }
     std::vector<PageOutcome> outcomes = read_all(reader, inputs, jobs, doc_cfg, opt->jobs);

@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "mpi.h"
 
 namespace scrawl::cli {
 Globals& globals() {
@@ -15,7 +16,25 @@ Globals& globals() {
 }
 }  // namespace scrawl::cli
 
+namespace {
+int run(int argc, char** argv);
+}  // namespace
+
 int main(int argc, char** argv) {
+  using namespace scrawl::cli;
+  mpi_init(&argc, &argv);
+  const int code = run(argc, argv);
+  // Under MPI a rank that fails ends the job: the others may be waiting on it.
+  if (code != 0 && mpi_world().ranks() && !mpi_exit_is_collective()) {
+    std::fflush(stderr);
+    mpi_abort(code);
+  }
+  mpi_finalize();
+  return code;
+}
+
+namespace {
+int run(int argc, char** argv) {
   using namespace scrawl::cli;
   // Keep freed memory in the heap for reuse rather than handing it back to the kernel: on the VMs scrawl runs on a
   // page fault costs ~15 us, and glibc's defaults (mmap for blocks >= 128 KB, trim at 128 KB) re-fault every
@@ -44,8 +63,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "scrawl: %s (see scrawl --help)\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "scrawl: %s\n", e.what());
+    // Under MPI, a failure every rank shares is rank 0's to report.
+    if (!(mpi_world().rank > 0 && mpi_exit_is_collective())) std::fprintf(stderr, "scrawl: %s\n", e.what());
     return 1;
   }
   return 0;
 }
+}  // namespace
