@@ -17,6 +17,9 @@ constexpr double kCellInk = 0.2;
 // A component wider than this many boxes is several letters written into each other (a letter and its spill over a
 // wall stay under it: a box holds one letter, and spills reach a fraction of the next box).
 constexpr double kCombOneGlyph = 1.3;
+// A period this close to a ruling (x stroke width, beyond its band) is taken for a remnant of it: a real period sits
+// on the writing's baseline, which on a form is usually well above the ruling below it.
+constexpr double kPeriodReach = 2.0;
 
 cv::Rect to_orig(const cv::Rect& r, double scale) {
   return cv::Rect(int(std::lround(r.x * scale)), int(std::lround(r.y * scale)), int(std::lround(r.width * scale)),
@@ -207,6 +210,37 @@ bool frames_a_field(const Ruling& r, const std::vector<FrameField>& fields) {
   return false;
 }
 
+// Whether the point (mask pixels) lies on a ruling or within `margin` of its band.
+bool near_ruling(cv::Point2d p, const Rulings& rulings, double margin) {
+  for (const auto* set : {&rulings.horizontal, &rulings.vertical})
+    for (const Ruling& r : *set) {
+      const cv::Point2d d = r.b - r.a;
+      const double len2 = d.dot(d);
+      const double t = len2 > 0 ? std::clamp((p - r.a).dot(d) / len2, 0.0, 1.0) : 0.0;
+      const cv::Point2d q = r.a + t * d;
+      if (std::hypot(p.x - q.x, p.y - q.y) <= r.thickness / 2 + margin) return true;
+    }
+  return false;
+}
+
+// Periods are told by their shape alone; on a form, what is left of a ruling where a stroke crossed it has that
+// shape too. Periods on or next to a ruling are dropped (and words left empty with them).
+void drop_ruling_periods(std::vector<Line>& lines, const Rulings& rulings, double margin, double scale) {
+  for (auto& line : lines) {
+    for (auto& word : line.words) {
+      std::erase_if(word.glyphs, [&](const Glyph& g) {
+        const cv::Point2d c((g.box.x + g.box.width / 2.0) / scale, (g.box.y + g.box.height / 2.0) / scale);
+        return g.punct == '.' && near_ruling(c, rulings, margin);
+      });
+      if (word.glyphs.empty()) continue;
+      word.box = word.glyphs.front().box;
+      for (const auto& g : word.glyphs) word.box |= g.box;
+    }
+    std::erase_if(line.words, [](const Word& w) { return w.glyphs.empty(); });
+  }
+  std::erase_if(lines, [](const Line& l) { return l.words.empty(); });
+}
+
 }  // namespace
 
 PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const SegmentConfig& cfg, double scale) {
@@ -284,6 +318,8 @@ PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const Segm
     blocks.push_back(std::move(block));
   }
 
+  for (auto& b : blocks) drop_ruling_periods(b.lines, rulings, kPeriodReach * stroke_w, scale);
+  std::erase_if(blocks, [](const Block& b) { return b.lines.empty() && !b.field; });
   reading_order(blocks);
   PageLayout page;
   page.size = cv::Size(int(std::lround(clean.cols * scale)), int(std::lround(clean.rows * scale)));
