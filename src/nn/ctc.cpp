@@ -102,8 +102,7 @@ double CtcLoss::forward(const Tensor& logits, const std::vector<int>& lengths,
   }
   grad.resize(N, logits.shape);
   losses.assign(size_t(N), 0.0);
-  double sum = 0;
-#pragma omp parallel for schedule(dynamic) reduction(+ : sum) if (N > 1)
+#pragma omp parallel for schedule(dynamic) if (N > 1)
   for (int i = 0; i < N; ++i) {
     double l = ctc_one(logits.sample(i), K, T, lengths[size_t(i)], labels[size_t(i)], blank, grad.sample(i));
     if (std::isinf(l) && zero_infinity) {
@@ -111,8 +110,10 @@ double CtcLoss::forward(const Tensor& logits, const std::vector<int>& lengths,
       std::fill(grad.sample(i), grad.sample(i) + grad.features(), 0.f);
     }
     losses[size_t(i)] = l;
-    sum += l;
   }
+  // Summed in sample order, not as the threads finish: the same loss bits on every run.
+  double sum = 0;
+  for (double l : losses) sum += l;
   return N ? sum / N : 0.0;
 }
 
