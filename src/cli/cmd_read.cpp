@@ -58,7 +58,7 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--list", opt.list, "Also read the files named in this file, one path a line");
   cmd.add_option("--out-dir", opt.out_dir,
                  "Write each page's result to its own file here (named after the input; pages whose result exists "
-                 "are skipped) and a summary.tsv of every page");
+                 "are skipped) and a summary.tsv of every page; under mpirun the ranks share the pages");
   cmd.add_flag("--force", opt.force, "With --out-dir: read pages again even when their result exists");
   cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
   cmd.add_option("--recognizer", opt.recognizer,
@@ -70,9 +70,11 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
                  "Line model file for --recognizer line or auto (default: the shipped models/line.scrawl)");
   cmd.add_option("--format", opt.format,
                  "Output: txt (text only), json, tsv (like Tesseract), hocr, alto (ALTO v4) or page (PAGE XML "
-                 "2019-07-15, one image)")
+                 "2019-07-15: one page, or one file per page with --out-dir)")
       ->check(CLI::IsMember({"txt", "json", "tsv", "hocr", "alto", "page"}));
-  cmd.add_option("--annotate", opt.annotate, "Write the (single) image with boxes and labels drawn to this PNG");
+  cmd.add_option("--annotate", opt.annotate,
+                 "Write the (single) image with boxes and labels drawn to this PNG (a document: OUT_1.png, "
+                 "OUT_2.png, ... per page)");
   cmd.add_option("--jobs", opt.jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
   cmd.add_option("--dpi", opt.dpi, "Resolution PDF pages are rasterized at (coordinates are reported at it)")
       ->check(CLI::Range(36.0, 1200.0))
@@ -416,7 +418,7 @@ bool read_into_dir(Reader& reader, const ReadOptions& opt, const std::vector<std
 
 void add_read(CLI::App& app) {
   auto opt = std::make_shared<ReadOptions>();
-  auto* cmd = app.add_subcommand("read", "Read handwritten block letters and digits from page photos");
+  auto* cmd = app.add_subcommand("read", "Read handwritten block letters and digits from photos, scans and PDFs");
   add_read_options(*cmd, *opt);
   cmd->callback([opt] {
     // A page is a few dozen glyphs: one thread per page is fastest, and --jobs spreads pages over cores.
