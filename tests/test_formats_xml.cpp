@@ -122,7 +122,13 @@ TEST(Hocr, HasTheClassesAndPropertiesHocrToolsRead) {
   EXPECT_EQ(count(html, "class=\"ocr_line\""), 2u);
   EXPECT_EQ(count(html, "class=\"ocrx_word\""), 3u);
   EXPECT_EQ(count(html, "class=\"ocrx_cinfo\""), 6u);
-  EXPECT_NE(html.find("content=\"ocr_page ocr_line ocrx_word ocrx_cinfo\""), std::string::npos);
+  EXPECT_NE(html.find("content=\"ocr_page ocr_carea ocr_line ocrx_word ocrx_cinfo\""), std::string::npos);
+  // A block per run of free lines and per field: the free line, then the comb with its line inside.
+  EXPECT_EQ(count(html, "class=\"ocr_carea\""), 2u);
+  const size_t comb = html.find("id=\"block_1_2\" title=\"bbox 95 295 275 355\"");
+  ASSERT_NE(comb, std::string::npos);
+  EXPECT_LT(comb, html.find("id=\"line_1_2\""));
+  EXPECT_EQ(count(html, "<div"), count(html, "</div>"));
   // Every element's title starts with its bbox (x0 y0 x1 y1); words carry x_wconf, characters x_conf.
   const std::regex titled("class=\"(ocr_page|ocr_line|ocrx_word|ocrx_cinfo)\"[^>]*title=\"([^\"]*)\"");
   size_t titles = 0;
@@ -137,9 +143,18 @@ TEST(Hocr, HasTheClassesAndPropertiesHocrToolsRead) {
     }
     ++titles;
   }
-  EXPECT_EQ(titles, 12u);
+  EXPECT_EQ(titles, 12u);  // (ocr_carea titles are not counted: its class is not in the pattern)
   EXPECT_NE(html.find("title=\"bbox 170 100 220 160; x_conf 60\">I</span>"), std::string::npos);
   EXPECT_NE(html.find("title=\"bbox 100 100 220 160; x_wconf 60\">"), std::string::npos);
+}
+
+TEST(Tsv, FieldsAreBlocksAndLinesAreNumberedWithinThem) {
+  const std::string tsv = scrawl::to_tsv({hand_made_page()});
+  // level 2 rows: the free line's block, then the comb's (its frame as the box).
+  EXPECT_NE(tsv.find("\n2\t1\t1\t0\t0\t0\t100\t100\t300\t60\t-1\t\n"), std::string::npos) << tsv;
+  EXPECT_NE(tsv.find("\n2\t1\t2\t0\t0\t0\t95\t295\t180\t60\t-1\t\n"), std::string::npos) << tsv;
+  // The comb's word: block 2, paragraph 1, line 1 of its block, word 1.
+  EXPECT_NE(tsv.find("\n5\t1\t2\t1\t1\t1\t100\t300\t120\t50\t50.000000\tOK\n"), std::string::npos) << tsv;
 }
 
 TEST(XmlFormats, TheCliWritesValidAltoAndPageForARealPage) {

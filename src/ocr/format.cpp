@@ -99,82 +99,6 @@ nlohmann::json to_json(const std::vector<PageResult>& pages) {
   return j;
 }
 
-std::string to_tsv(const std::vector<PageResult>& pages) {
-  std::string o = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n";
-  auto row = [&](int level, int page, int block, int par, int line, int word, const cv::Rect& r, double conf,
-                 const std::string& text) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", level, page, block, par, line, word, r.x,
-                  r.y, r.width, r.height);
-    o += buf;
-    if (conf < 0) {
-      o += "-1";
-    } else {
-      std::snprintf(buf, sizeof buf, "%.6f", conf);
-      o += buf;
-    }
-    o += "\t" + text + "\n";
-  };
-  for (size_t p = 0; p < pages.size(); ++p) {
-    const auto& pg = pages[p];
-    const int pn = int(p) + 1;
-    row(1, pn, 0, 0, 0, 0, cv::Rect(0, 0, pg.size.width, pg.size.height), -1, "");
-    if (pg.lines.empty()) continue;
-    cv::Rect all = pg.lines[0].box;
-    for (const auto& l : pg.lines) all |= l.box;
-    row(2, pn, 1, 0, 0, 0, all, -1, "");
-    row(3, pn, 1, 1, 0, 0, all, -1, "");
-    for (size_t li = 0; li < pg.lines.size(); ++li) {
-      const auto& l = pg.lines[li];
-      row(4, pn, 1, 1, int(li) + 1, 0, l.box, -1, "");
-      for (size_t wi = 0; wi < l.words.size(); ++wi)
-        row(5, pn, 1, 1, int(li) + 1, int(wi) + 1, l.words[wi].box, 100.0 * l.words[wi].confidence(),
-            l.words[wi].text());
-    }
-  }
-  return o;
-}
-
-std::string to_hocr(const std::vector<PageResult>& pages) {
-  std::string o =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
-      "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n"
-      "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n"
-      "<head>\n<title>scrawl</title>\n"
-      "<meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
-      "<meta name=\"ocr-system\" content=\"scrawl " SCRAWL_VERSION
-      "\"/>\n"
-      "<meta name=\"ocr-capabilities\" content=\"ocr_page ocr_line ocrx_word ocrx_cinfo\"/>\n"
-      "</head>\n<body>\n";
-  for (size_t p = 0; p < pages.size(); ++p) {
-    const auto& pg = pages[p];
-    const std::string pn = std::to_string(p + 1);
-    o += "<div class=\"ocr_page\" id=\"page_" + pn + "\" title=\"image &quot;" + html_escape(pg.path) + "&quot;; " +
-         bbox(cv::Rect(0, 0, pg.size.width, pg.size.height)) + "; ppageno " + std::to_string(p) + "\">\n";
-    for (size_t li = 0; li < pg.lines.size(); ++li) {
-      const auto& l = pg.lines[li];
-      const std::string ln = pn + "_" + std::to_string(li + 1);
-      o += " <span class=\"ocr_line\" id=\"line_" + ln + "\" title=\"" + bbox(l.box) + "\">";
-      for (size_t wi = 0; wi < l.words.size(); ++wi) {
-        const auto& w = l.words[wi];
-        if (wi) o += ' ';
-        o += std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) + "\" title=\"" +
-             bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) + "\">";
-        for (const auto& c : w.chars)  // the word's text, a character box each (hocr-tools' ocrx_cinfo)
-          o += "<span class=\"ocrx_cinfo\" title=\"" + bbox(c.box) + "; x_conf " +
-               std::to_string(int(std::lround(100 * c.confidence))) + "\">" + html_escape(std::string(1, c.label)) +
-               "</span>";
-        o += "</span>";
-      }
-      o += "</span>\n";
-    }
-    o += "</div>\n";
-  }
-  o += "</body>\n</html>\n";
-  return o;
-}
-
 namespace {
 // The page's lines grouped as the XML formats nest them: each field's lines, and each run of lines outside fields.
 struct Block {
@@ -216,6 +140,93 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 }  // namespace
+
+std::string to_tsv(const std::vector<PageResult>& pages) {
+  std::string o = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n";
+  auto row = [&](int level, int page, int block, int par, int line, int word, const cv::Rect& r, double conf,
+                 const std::string& text) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", level, page, block, par, line, word, r.x,
+                  r.y, r.width, r.height);
+    o += buf;
+    if (conf < 0) {
+      o += "-1";
+    } else {
+      std::snprintf(buf, sizeof buf, "%.6f", conf);
+      o += buf;
+    }
+    o += "\t" + text + "\n";
+  };
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const auto& pg = pages[p];
+    const int pn = int(p) + 1;
+    row(1, pn, 0, 0, 0, 0, cv::Rect(0, 0, pg.size.width, pg.size.height), -1, "");
+    // A block per form field and per run of lines outside fields (one block on a page without fields), one
+    // paragraph each; lines numbered within their block, as Tesseract does.
+    const std::vector<Block> blocks = blocks_of(pg);
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      const int bn = int(b) + 1;
+      row(2, pn, bn, 0, 0, 0, blocks[b].box, -1, "");
+      row(3, pn, bn, 1, 0, 0, blocks[b].box, -1, "");
+      for (size_t k = 0; k < blocks[b].count; ++k) {
+        const auto& l = pg.lines[blocks[b].first + k];
+        row(4, pn, bn, 1, int(k) + 1, 0, l.box, -1, "");
+        for (size_t wi = 0; wi < l.words.size(); ++wi)
+          row(5, pn, bn, 1, int(k) + 1, int(wi) + 1, l.words[wi].box, 100.0 * l.words[wi].confidence(),
+              l.words[wi].text());
+      }
+    }
+  }
+  return o;
+}
+
+std::string to_hocr(const std::vector<PageResult>& pages) {
+  std::string o =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+      "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n"
+      "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n"
+      "<head>\n<title>scrawl</title>\n"
+      "<meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
+      "<meta name=\"ocr-system\" content=\"scrawl " SCRAWL_VERSION
+      "\"/>\n"
+      "<meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_line ocrx_word ocrx_cinfo\"/>\n"
+      "</head>\n<body>\n";
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const auto& pg = pages[p];
+    const std::string pn = std::to_string(p + 1);
+    o += "<div class=\"ocr_page\" id=\"page_" + pn + "\" title=\"image &quot;" + html_escape(pg.path) + "&quot;; " +
+         bbox(cv::Rect(0, 0, pg.size.width, pg.size.height)) + "; ppageno " + std::to_string(p) + "\">\n";
+    const std::vector<Block> blocks = blocks_of(pg);
+    for (size_t li = 0; li < pg.lines.size(); ++li) {
+      // Each block (a form field, or a run of lines outside fields) an ocr_carea around its lines.
+      for (size_t b = 0; b < blocks.size(); ++b)
+        if (blocks[b].first == li)
+          o += " <div class=\"ocr_carea\" id=\"block_" + pn + "_" + std::to_string(b + 1) + "\" title=\"" +
+               bbox(blocks[b].box) + "\">\n";
+      const auto& l = pg.lines[li];
+      const std::string ln = pn + "_" + std::to_string(li + 1);
+      o += " <span class=\"ocr_line\" id=\"line_" + ln + "\" title=\"" + bbox(l.box) + "\">";
+      for (size_t wi = 0; wi < l.words.size(); ++wi) {
+        const auto& w = l.words[wi];
+        if (wi) o += ' ';
+        o += std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) + "\" title=\"" +
+             bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) + "\">";
+        for (const auto& c : w.chars)  // the word's text, a character box each (hocr-tools' ocrx_cinfo)
+          o += "<span class=\"ocrx_cinfo\" title=\"" + bbox(c.box) + "; x_conf " +
+               std::to_string(int(std::lround(100 * c.confidence))) + "\">" + html_escape(std::string(1, c.label)) +
+               "</span>";
+        o += "</span>";
+      }
+      o += "</span>\n";
+      for (const auto& bl : blocks)
+        if (bl.first + bl.count == li + 1) o += " </div>\n";
+    }
+    o += "</div>\n";
+  }
+  o += "</body>\n</html>\n";
+  return o;
+}
 
 std::string to_alto(const std::vector<PageResult>& pages) {
   std::string o =

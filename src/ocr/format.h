@@ -14,11 +14,12 @@ namespace scrawl {
 nlohmann::json to_json(const PageResult& page);
 nlohmann::json to_json(const std::vector<PageResult>& pages);  // {"pages":[...]}
 
-// Tesseract's TSV: header, then level 1 page, 2 block, 3 paragraph, 4 line, 5 word rows; conf -1 except words.
+// Tesseract's TSV: header, then level 1 page, 2 block, 3 paragraph, 4 line, 5 word rows; conf -1 except words. A
+// block per form field and per run of lines outside fields; lines numbered within their block.
 std::string to_tsv(const std::vector<PageResult>& pages);
 
-// hOCR 1.2 as XHTML: one ocr_page per page, ocr_line and ocrx_word spans with bbox titles and x_wconf, and in each
-// word an ocrx_cinfo span per character (bbox, x_conf).
+// hOCR 1.2 as XHTML: one ocr_page per page, an ocr_carea per form field or run of free lines, ocr_line and ocrx_word
+// spans with bbox titles and x_wconf, and in each word an ocrx_cinfo span per character (bbox, x_conf).
 std::string to_hocr(const std::vector<PageResult>& pages);
 
 // ALTO v4.4 (http://www.loc.gov/standards/alto/ns-v4#): one Page per page, a TextBlock per form field (and per run of
