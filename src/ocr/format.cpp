@@ -30,13 +30,11 @@ namespace {
 // A field's text (its lines joined by newlines) and least word confidence (null when nothing was read in it); a
 // comb's cells with the character read in each ("" for an empty cell).
 nlohmann::json field_json(const PageResult& page, const FieldResult& f) {
-  std::string text;
+  const std::string text = field_text(page, f);
   float conf = 2;
   const CharResult* in_cell = nullptr;
   std::vector<const CharResult*> chars;
   for (size_t i = f.first_line; i < f.first_line + f.line_count && i < page.lines.size(); ++i) {
-    if (!text.empty()) text += '\n';
-    text += page.lines[i].text();
     for (const auto& w : page.lines[i].words) {
       conf = std::min(conf, w.confidence());
       for (const auto& c : w.chars) chars.push_back(&c);
@@ -197,30 +195,29 @@ std::string to_hocr(const std::vector<PageResult>& pages) {
     const std::string pn = std::to_string(p + 1);
     o += "<div class=\"ocr_page\" id=\"page_" + pn + "\" title=\"image &quot;" + html_escape(pg.path) + "&quot;; " +
          bbox(cv::Rect(0, 0, pg.size.width, pg.size.height)) + "; ppageno " + std::to_string(p) + "\">\n";
+    // Each block (a form field, or a run of lines outside fields) an ocr_carea around its lines.
     const std::vector<Block> blocks = blocks_of(pg);
-    for (size_t li = 0; li < pg.lines.size(); ++li) {
-      // Each block (a form field, or a run of lines outside fields) an ocr_carea around its lines.
-      for (size_t b = 0; b < blocks.size(); ++b)
-        if (blocks[b].first == li)
-          o += " <div class=\"ocr_carea\" id=\"block_" + pn + "_" + std::to_string(b + 1) + "\" title=\"" +
-               bbox(blocks[b].box) + "\">\n";
-      const auto& l = pg.lines[li];
-      const std::string ln = pn + "_" + std::to_string(li + 1);
-      o += " <span class=\"ocr_line\" id=\"line_" + ln + "\" title=\"" + bbox(l.box) + "\">";
-      for (size_t wi = 0; wi < l.words.size(); ++wi) {
-        const auto& w = l.words[wi];
-        if (wi) o += ' ';
-        o += std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) + "\" title=\"" +
-             bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) + "\">";
-        for (const auto& c : w.chars)  // the word's text, a character box each (hocr-tools' ocrx_cinfo)
-          o += "<span class=\"ocrx_cinfo\" title=\"" + bbox(c.box) + "; x_conf " +
-               std::to_string(int(std::lround(100 * c.confidence))) + "\">" + html_escape(std::string(1, c.label)) +
-               "</span>";
-        o += "</span>";
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      o += " <div class=\"ocr_carea\" id=\"block_" + pn + "_" + std::to_string(b + 1) + "\" title=\"" +
+           bbox(blocks[b].box) + "\">\n";
+      for (size_t li = blocks[b].first; li < blocks[b].first + blocks[b].count; ++li) {
+        const auto& l = pg.lines[li];
+        const std::string ln = pn + "_" + std::to_string(li + 1);
+        o += " <span class=\"ocr_line\" id=\"line_" + ln + "\" title=\"" + bbox(l.box) + "\">";
+        for (size_t wi = 0; wi < l.words.size(); ++wi) {
+          const auto& w = l.words[wi];
+          if (wi) o += ' ';
+          o += std::string("<span class=\"ocrx_word\" id=\"word_") + ln + "_" + std::to_string(wi + 1) + "\" title=\"" +
+               bbox(w.box) + "; x_wconf " + std::to_string(int(std::lround(100 * w.confidence()))) + "\">";
+          for (const auto& c : w.chars)  // the word's text, a character box each (hocr-tools' ocrx_cinfo)
+            o += "<span class=\"ocrx_cinfo\" title=\"" + bbox(c.box) + "; x_conf " +
+                 std::to_string(int(std::lround(100 * c.confidence))) + "\">" + html_escape(std::string(1, c.label)) +
+                 "</span>";
+          o += "</span>";
+        }
+        o += "</span>\n";
       }
-      o += "</span>\n";
-      for (const auto& bl : blocks)
-        if (bl.first + bl.count == li + 1) o += " </div>\n";
+      o += " </div>\n";
     }
     o += "</div>\n";
   }

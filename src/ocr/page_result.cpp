@@ -31,4 +31,13 @@ std::string to_text(const PageResult& page) {
   return s;
 }
 
+std::string field_text(const PageResult& page, const FieldResult& field) {
+  std::string text;
+  for (size_t i = field.first_line; i < field.first_line + field.line_count && i < page.lines.size(); ++i) {
+    if (!text.empty()) text += '\n';
+    text += page.lines[i].text();
+  }
+  return text;
+}
+
 }  // namespace scrawl

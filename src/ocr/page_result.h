@@ -58,5 +58,7 @@ struct PageResult {
 
 // The page's text: one line per text line, single spaces between words, each line ending in '\n'.
 std::string to_text(const PageResult& page);
+// A field's text: its lines joined by '\n' ("" for an empty field).
+std::string field_text(const PageResult& page, const FieldResult& field);
 
 }  // namespace scrawl

@@ -177,16 +177,10 @@ PYBIND11_MODULE(scrawl, m) {
                                // Each field with the text read in it.
                                py::list out;
                                for (const auto& f : p.fields) {
-                                 std::string text;
-                                 for (size_t i = f.first_line; i < f.first_line + f.line_count && i < p.lines.size();
-                                      ++i) {
-                                   if (!text.empty()) text += '\n';
-                                   text += p.lines[i].text();
-                                 }
                                  py::dict d;
                                  d["kind"] = f.kind;
                                  d["bbox"] = box(f.box);
-                                 d["text"] = text;
+                                 d["text"] = scrawl::field_text(p, f);
                                  std::vector<Box> cells;
                                  for (const auto& c : f.cells) cells.push_back(box(c));
                                  d["cells"] = cells;

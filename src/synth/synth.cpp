@@ -493,20 +493,23 @@ struct LinePen {
   int line = 0;  // index of the line among those written
 };
 
+// Draws a glyph with its top-left at (gx, gy), clipped to the page, and records it.
+void paste_glyph(Drawing& d, const ShapedGlyph& g, int gx, int gy, int line, int word) {
+  const cv::Rect drawn(gx, gy, g.ink.cols, g.ink.rows);
+  const cv::Rect r = drawn & cv::Rect(0, 0, d.ink.cols, d.ink.rows);
+  if (r.area() > 0) {
+    cv::Mat dst = d.ink(r);
+    cv::max(dst, g.ink(cv::Rect(r.x - gx, r.y - gy, r.width, r.height)), dst);
+  }
+  d.glyphs.push_back({g.ch, g.sample, cv::Rect(), drawn, line, word});
+}
+
 void paste_word(Drawing& d, LinePen& pen, const PlacedWord& pw, int word_index, double h, Rng& rng) {
-  const cv::Rect page(0, 0, d.ink.cols, d.ink.rows);
   for (size_t k = 0; k < pw.glyphs.size(); ++k) {
     const ShapedGlyph& g = pw.glyphs[k];
     const int gx = pen.x + pw.offsets[k];
     const double by = pen.base_y + pen.slope * (gx - pen.x0) + uni(rng, -0.06, 0.06) * h;
-    const int gy = static_cast<int>(std::lround(by)) - g.ink.rows;
-    const cv::Rect drawn(gx, gy, g.ink.cols, g.ink.rows);
-    const cv::Rect r = drawn & page;
-    if (r.area() > 0) {
-      cv::Mat dst = d.ink(r);
-      cv::max(dst, g.ink(cv::Rect(r.x - gx, r.y - gy, r.width, r.height)), dst);
-    }
-    d.glyphs.push_back({g.ch, g.sample, cv::Rect(), drawn, pen.line, word_index});
+    paste_glyph(d, g, gx, static_cast<int>(std::lround(by)) - g.ink.rows, pen.line, word_index);
   }
   pen.x += pw.width;
 }
@@ -701,12 +704,7 @@ void comb_field(Drawing& d, cv::Rect area, const PagePlan& plan, const SynthConf
         cv::resize(g.ink, g.ink, cv::Size(static_cast<int>(cw * 1.05), g.ink.rows), 0, 0, cv::INTER_AREA);
       const int gx = f.x + cell * cw + (cw - g.ink.cols) / 2 + static_cast<int>(uni(rng, -0.12, 0.12) * cw);
       const int gy = f.y + (ch - g.ink.rows) / 2 + static_cast<int>(uni(rng, -0.1, 0.1) * ch);
-      const cv::Rect drawn(gx, gy, g.ink.cols, g.ink.rows), inside = drawn & cv::Rect(0, 0, d.ink.cols, d.ink.rows);
-      if (inside.area() > 0) {
-        cv::Mat dst = d.ink(inside);
-        cv::max(dst, g.ink(cv::Rect(inside.x - gx, inside.y - gy, inside.width, inside.height)), dst);
-      }
-      d.glyphs.push_back({c, g.sample, cv::Rect(), drawn, line, static_cast<int>(words.size())});
+      paste_glyph(d, g, gx, gy, line, static_cast<int>(words.size()));
       ++cell;
     }
     words.push_back(w);
