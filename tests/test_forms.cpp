@@ -230,12 +230,13 @@ TEST(SmallWriting, ReadsBetterEnlargedAndReportsPageCoordinates) {
   cfg.min_char_h = 12;
   cfg.max_char_h = 16;
   const scrawl::SynthPage page = scrawl::synth_page(cfg, &glyphs, 11);
-  auto edits = [&](double small) {
+  auto read = [&](double small) {
     scrawl::ReadConfig rc;
     rc.segment.small_char_height = small;
     scrawl::Reader reader(scrawl::load_model(scrawl::test::source_dir() + "/models/default.scrawl"), rc);
-    const scrawl::PageResult r = reader.read_image(page.image);
-    for (const auto& l : r.lines) EXPECT_TRUE((l.box & cv::Rect({}, page.image.size())) == l.box) << l.box;
+    return reader.read_image(page.image);
+  };
+  auto edits = [&](const scrawl::PageResult& r, double small) {
     std::string truth = page.text, got = scrawl::to_text(r);
     std::erase_if(truth, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
     std::erase_if(got, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
@@ -243,13 +244,12 @@ TEST(SmallWriting, ReadsBetterEnlargedAndReportsPageCoordinates) {
                 scrawl::levenshtein(truth, got), truth.size());
     return double(scrawl::levenshtein(truth, got)) / double(truth.size());
   };
-  const double enlarged = edits(scrawl::SegmentConfig{}.small_char_height), plain = edits(0);
-  EXPECT_LT(enlarged, 0.8 * plain);
-  // Glyph boxes land on their glyphs: the first line's first box overlaps the first glyph synth drew.
-  scrawl::Reader reader(scrawl::load_model(scrawl::test::source_dir() + "/models/default.scrawl"));
-  const scrawl::PageResult r = reader.read_image(page.image);
-  ASSERT_FALSE(r.lines.empty());
-  const cv::Rect got = r.lines[0].words[0].chars[0].box, drawn = page.glyphs[0].box;
+  const scrawl::PageResult enlarged = read(scrawl::SegmentConfig{}.small_char_height), plain = read(0);
+  EXPECT_LT(edits(enlarged, scrawl::SegmentConfig{}.small_char_height), 0.8 * edits(plain, 0));
+  // What comes back is in the page's pixels: inside the page, the first box on the first glyph synth drew.
+  for (const auto& l : enlarged.lines) EXPECT_TRUE((l.box & cv::Rect({}, page.image.size())) == l.box) << l.box;
+  ASSERT_FALSE(enlarged.lines.empty());
+  const cv::Rect got = enlarged.lines[0].words[0].chars[0].box, drawn = page.glyphs[0].box;
   EXPECT_GT((got & drawn).area(), 0.5 * std::min(got.area(), drawn.area())) << got << " vs " << drawn;
 }
 
