@@ -249,7 +249,7 @@ constexpr int kMlpSamples = 10800;
 void train_epoch(Model& model, scrawl::Optimizer& opt, const Dataset& data, int batch, std::mt19937& rng, Tensor& x,
                  std::vector<int>& y, Tensor& dlogits, scrawl::SoftmaxCrossEntropy& loss, double& loss_sum,
                  int& correct) {
-  const scrawl::Pass pass{true, &rng};
+  const scrawl::Pass pass{true, &rng, nullptr, {}};
   const std::vector<int> order = scrawl::epoch_order(data.size(), rng);
   const int n = data.size();
   const int batches = (n + batch - 1) / batch;
@@ -397,7 +397,7 @@ void BM_CnnTrainStep(benchmark::State& state) {
   model.init_params(1);
   auto opt = scrawl::make_optimizer("adam", 1e-3f);
   std::mt19937 rng(13);
-  const scrawl::Pass pass{true, &rng};
+  const scrawl::Pass pass{true, &rng, nullptr, {}};
   const std::vector<int> order = scrawl::epoch_order(data.size(), rng);
   Tensor x, dlogits;
   std::vector<int> y;
@@ -450,7 +450,7 @@ void BM_LineTrainStep(benchmark::State& state) {
     for (int i = 0; i < kLineLabel; ++i) l.push_back(cls(rng));
   const std::vector<int> lengths(kLineBatch, frames);
   auto opt = scrawl::make_optimizer("adam", 1e-3f);
-  scrawl::Pass pass{true, &rng};
+  scrawl::Pass pass{true, &rng, nullptr, {}};
   pass.frames = &lengths;
   scrawl::CtcLoss ctc;
   ctc.zero_infinity = true;

@@ -44,7 +44,7 @@ TEST(Augment, EachSampleIsItsOwnGlyphAugmentedWithTheIthSeed) {
     SCOPED_TRACE(redraw);
     Tensor x = orig.x;
     std::mt19937 rng(1), expected(1);
-    make_augmenter(1.f, 28, 28, redraw)(x, rng);
+    make_augmenter(1.f, 28, 28, redraw)(x, rng, {});
     EXPECT_EQ(x.n, 64);
     EXPECT_EQ(x.shape, orig.x.shape);
     ASSERT_EQ(x.size(), 64u * 784);
@@ -70,9 +70,9 @@ TEST(Augment, SameSeedSameBatchDifferentSeedDifferent) {
   auto aug = make_augmenter(0.6f, 28, 28);
   Tensor a = orig.x, b = orig.x, c = orig.x;
   std::mt19937 r1(5), r2(5), r3(6);
-  aug(a, r1);
-  aug(b, r2);
-  aug(c, r3);
+  aug(a, r1, {});
+  aug(b, r2, {});
+  aug(c, r3, {});
   EXPECT_EQ(a.data, b.data);
   EXPECT_NE(a.data, c.data);
   EXPECT_NE(a.data, orig.x.data);
@@ -81,7 +81,7 @@ TEST(Augment, SameSeedSameBatchDifferentSeedDifferent) {
   omp_set_num_threads(1);
   Tensor d = orig.x;
   std::mt19937 r4(5);
-  aug(d, r4);
+  aug(d, r4, {});
   omp_set_num_threads(threads);
   EXPECT_EQ(a.data, d.data);
 }
@@ -90,7 +90,7 @@ TEST(Augment, StrengthZeroIsIdentity) {
   const Batch orig = first_glyphs(16);
   Tensor x = orig.x;
   std::mt19937 rng(3);
-  make_augmenter(0.f, 28, 28)(x, rng);
+  make_augmenter(0.f, 28, 28)(x, rng, {});
   EXPECT_EQ(x.data, orig.x.data);
   EXPECT_THROW(make_augmenter(1.5f, 28, 28), std::runtime_error);
   EXPECT_THROW(make_augmenter(-0.1f, 28, 28), std::runtime_error);
@@ -101,7 +101,7 @@ TEST(Augment, InkMassStaysPlausible) {
   for (float s : {0.3f, 1.f}) {
     Tensor x = orig.x;
     std::mt19937 rng(9);
-    make_augmenter(s, 28, 28)(x, rng);
+    make_augmenter(s, 28, 28)(x, rng, {});
     double ratio_sum = 0;
     for (int i = 0; i < x.n; ++i) {
       const double before = ink(orig.x.sample(i), 784), after = ink(x.sample(i), 784);
@@ -177,9 +177,9 @@ TEST(PageRedraw, BlankStaysBlankAndTheAugmenterAppliesIt) {
   const Batch orig = first_glyphs(16);
   Tensor always = orig.x, again = orig.x, never = orig.x;
   std::mt19937 r1(8), r2(8), r3(8);
-  make_augmenter(0.f, 28, 28, 1.f)(always, r1);
-  make_augmenter(0.f, 28, 28, 1.f)(again, r2);
-  make_augmenter(0.f, 28, 28, 0.f)(never, r3);
+  make_augmenter(0.f, 28, 28, 1.f)(always, r1, {});
+  make_augmenter(0.f, 28, 28, 1.f)(again, r2, {});
+  make_augmenter(0.f, 28, 28, 0.f)(never, r3, {});
   EXPECT_EQ(always.data, again.data);
   EXPECT_EQ(never.data, orig.x.data);
   for (int i = 0; i < always.n; ++i) {  // every sample redrawn: rescaled to peak 1, pixels changed

@@ -131,12 +131,8 @@ TEST_F(Batch, TwoMpiRanksWriteWhatOneProcessWrites) {
   const std::string ins = in.string();
   const fs::path one = tmp.path / "one", two = tmp.path / "two";
   read(ins + " --out-dir " + one.string() + " -q");
-  // (Containers often forbid the cross-process memory copy OpenMPI's shared-memory transport tries first.)
-  const std::string mpirun =
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-      "mpirun -np 2 --oversubscribe ";
-  const std::string cmd = mpirun + scrawl::test::scrawl_binary() + " read --model " + model + " " + ins +
-                          " --out-dir " + two.string() + " -q 2>" + (tmp.path / "err.txt").string();
+  const std::string cmd = scrawl::test::mpirun(2) + scrawl::test::scrawl_binary() + " read --model " + model + " " +
+                          ins + " --out-dir " + two.string() + " -q 2>" + (tmp.path / "err.txt").string();
   const int status = std::system(cmd.c_str());
   EXPECT_NE(status, 0);  // the broken page fails the run on every rank
   EXPECT_NE(scrawl::test::slurp((tmp.path / "err.txt").string()).find("broken.png: "), std::string::npos);

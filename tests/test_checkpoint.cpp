@@ -133,7 +133,7 @@ TEST(Checkpoint, DivergenceRestoresTheLastCompletedEpoch) {
   scrawl::Trainer trainer(model, cfg);
   const int batches_per_epoch = (train.size() + cfg.batch - 1) / cfg.batch;
   int calls = 0;
-  trainer.augment = [&](scrawl::Tensor& x, std::mt19937&) {
+  trainer.augment = [&](scrawl::Tensor& x, std::mt19937&, scrawl::BatchRows) {
     if (calls++ == 2 * batches_per_epoch + 3) x.data[5] = std::numeric_limits<float>::quiet_NaN();
   };
   scrawl::FloatBuffer after_epoch2;

@@ -73,7 +73,7 @@ TEST(Dropout, GradientWithFixedMask) {
   for (auto& v : r.data) v = normal(data_rng);
   auto eval = [&]() {
     std::mt19937 rng(99);
-    d.forward(y, x, Pass{true, &rng});
+    d.forward(y, x, Pass{true, &rng, nullptr, {}});
     double s = 0;
     for (size_t i = 0; i < y.size(); ++i) s += static_cast<double>(y.data[i]) * r.data[i];
     return s;

@@ -37,12 +37,12 @@ struct RunResult {
   std::string err;  // stderr
 };
 
-// Runs `scrawl ARGS` through the shell, capturing stdout and stderr separately.
-inline RunResult run_scrawl(const std::string& args) {
+// Runs a shell command, capturing stdout and stderr separately.
+inline RunResult run_shell(const std::string& command) {
   const auto tmp = std::filesystem::temp_directory_path() /
                    ("scrawl_err_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
                     std::to_string(std::rand()));
-  const std::string cmd = scrawl_binary() + " " + args + " 2>" + tmp.string();
+  const std::string cmd = command + " 2>" + tmp.string();
   RunResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -57,6 +57,19 @@ inline RunResult run_scrawl(const std::string& args) {
   }
   std::filesystem::remove(tmp);
   return r;
+}
+
+// Runs `scrawl ARGS` through the shell, capturing stdout and stderr separately.
+inline RunResult run_scrawl(const std::string& args) {
+  return run_shell(scrawl_binary() + " " + args);
+}
+
+// `mpirun -np N` on this machine's loopback, as root too (OpenMPI's documented variables allow it). Containers often
+// forbid the cross-process memory copy OpenMPI's shared-memory transport tries first, hence the single-copy setting.
+inline std::string mpirun(int ranks) {
+  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+         "mpirun -np " +
+         std::to_string(ranks) + " --oversubscribe ";
 }
 
 // A whole file's bytes ("" if it cannot be read).

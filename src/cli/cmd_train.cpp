@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "mpi.h"
 #include "scrawl/data/dataset.h"
 #include "scrawl/train/train_options.h"
 #include "scrawl/train/trainer.h"
@@ -53,8 +54,11 @@ void add_train(CLI::App& app) {
                   "Continue an interrupted run from its checkpoint folder (same data and settings required)");
   cmd->add_option("--curves", opt->curves, "Write per-epoch loss/accuracy to this CSV file");
   cmd->callback([opt] {
-    opt->cfg.progress = !globals().quiet;
-    run_training(*opt, globals().quiet ? nullptr : stdout);
+    // Under mpirun every rank trains its share of each batch; rank 0 alone prints and writes files.
+    opt->cfg.ranks = mpi_ranks();
+    const bool speak = !globals().quiet && opt->cfg.ranks.root();
+    opt->cfg.progress = speak;
+    run_training(*opt, speak ? stdout : nullptr);
   });
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "mpi.h"
 #include "scrawl/data/dataset.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/threads.h"
@@ -66,10 +67,14 @@ void add_train_line(CLI::App& app) {
     set_threads(opt->threads);
     const Dataset train = load_dataset(opt->train, "train"), valid = load_dataset(opt->valid, "valid");
     LineTrainConfig cfg = opt->cfg;
-    cfg.progress = !globals().quiet;
+    // Under mpirun every rank trains its share of each batch; rank 0 alone prints and writes files.
+    cfg.ranks = mpi_ranks();
+    const bool speak = !globals().quiet && cfg.ranks.root();
+    cfg.progress = speak;
     cfg.checkpoint = opt->resume.empty() ? opt->checkpoint : opt->resume;
-    if (!cfg.checkpoint.empty()) std::filesystem::create_directories(cfg.checkpoint);
-    LineTrainResult r = train_line_model(train, valid, cfg, !opt->resume.empty(), globals().quiet ? nullptr : stdout);
+    if (!cfg.checkpoint.empty() && cfg.ranks.root()) std::filesystem::create_directories(cfg.checkpoint);
+    LineTrainResult r = train_line_model(train, valid, cfg, !opt->resume.empty(), speak ? stdout : nullptr);
+    if (!cfg.ranks.root()) return;
     save_model(r.model, opt->out);
     if (!opt->curves.empty()) write_curves_csv(opt->curves, r.state.history);
   });

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -149,6 +150,29 @@ long mpi_broadcast(long value) {
   if (g_started) MPI_Bcast(&value, 1, MPI_LONG, 0, MPI_COMM_WORLD);
 #endif
   return value;
+}
+
+Ranks mpi_ranks() {
+  Ranks r;
+  r.rank = g_world.rank;
+  r.size = g_world.size;
+#ifdef SCRAWL_HAVE_MPI
+  if (!g_started) return r;
+  // Counts are ints in MPI; a model of over 2^31 values is far beyond anything scrawl trains.
+  auto count = [](size_t n) {
+    if (n > size_t(std::numeric_limits<int>::max()))
+      throw std::runtime_error("MPI: buffer of " + std::to_string(n) + " values is too large");
+    return int(n);
+  };
+  r.sum_floats = [count](float* v, size_t n) {
+    MPI_Allreduce(MPI_IN_PLACE, v, count(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  };
+  r.sum_doubles = [count](double* v, size_t n) {
+    MPI_Allreduce(MPI_IN_PLACE, v, count(n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  };
+  r.broadcast = [count](void* bytes, size_t n) { MPI_Bcast(bytes, count(n), MPI_BYTE, 0, MPI_COMM_WORLD); };
+#endif
+  return r;
 }
 
 }  // namespace scrawl::cli

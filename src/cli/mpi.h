@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "scrawl/train/ranks.h"
+
 namespace scrawl::cli {
 
 struct MpiWorld {
@@ -40,5 +42,7 @@ long mpi_next(const PageReport* done);
 void mpi_done();
 // Rank 0's value on every rank.
 long mpi_broadcast(long value);
+// Data-parallel training's hooks (train/ranks.h) over MPI_COMM_WORLD; one process when not launched by MPI.
+Ranks mpi_ranks();
 
 }  // namespace scrawl::cli

@@ -22,7 +22,12 @@ void Dropout::forward(Tensor& y, const Tensor& x, const Pass& pass) {
   // Threshold on raw 32-bit draws: one rng call per value, same sequence on every platform.
   const uint64_t cut = static_cast<uint64_t>(static_cast<double>(p_) * 4294967296.0);
   std::mt19937& rng = *pass.rng;
+  // A share of a batch split across ranks draws the whole batch's masks and keeps its own rows' (BatchRows).
+  const size_t per_row = x.n ? x.size() / size_t(x.n) : 0;
+  const bool share = pass.rows.total > 0;
+  if (share) rng.discard(per_row * size_t(pass.rows.first));
   for (size_t i = 0; i < x.size(); ++i) mask_[i] = rng() < cut ? 0.f : keep;
+  if (share) rng.discard(per_row * size_t(pass.rows.total - pass.rows.first - x.n));
   for (size_t i = 0; i < x.size(); ++i) y.data[i] = x.data[i] * mask_[i];
 }
 

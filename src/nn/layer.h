@@ -15,6 +15,13 @@ namespace scrawl {
 
 enum class Init { Xavier, He, Zero };
 
+// Which rows of a training batch a call holds: rows [first, first + count) of a batch of `total`. Data-parallel
+// training splits every batch across ranks; stochastic layers then draw for all `total` rows and use their own, so
+// every rank keeps one random stream and the ranks together draw what one process would. total 0: the whole batch.
+struct BatchRows {
+  int first = 0, count = 0, total = 0;
+};
+
 // Per-call context: training mode enables dropout and other train-only behaviour.
 struct Pass {
   bool training = false;
@@ -22,6 +29,7 @@ struct Pass {
   // Sequence models on padded batches: the real frames of each sample at the sequence layers' resolution
   // (null: every frame is real). See TemporalConv.
   const std::vector<int>* frames = nullptr;
+  BatchRows rows;
 };
 
 class Layer {

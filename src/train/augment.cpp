@@ -117,15 +117,16 @@ BatchTransform make_augmenter(float strength, int h, int w, float redraw) {
     throw std::runtime_error("augmentation strength must be in [0, 1], got " + std::to_string(strength));
   if (!(redraw >= 0.f && redraw <= 1.f))
     throw std::runtime_error("page-redraw probability must be in [0, 1], got " + std::to_string(redraw));
-  return [strength, h, w, redraw](Tensor& x, std::mt19937& rng) {
+  return [strength, h, w, redraw](Tensor& x, std::mt19937& rng, BatchRows rows) {
     if (x.shape.size() != h * w)
       throw std::runtime_error("augment: expected " + std::to_string(h) + "x" + std::to_string(w) + " glyphs, got " +
                                x.shape.str());
-    std::vector<uint32_t> seeds(x.n);
+    const int first = rows.total > 0 ? rows.first : 0;
+    std::vector<uint32_t> seeds(size_t(rows.total > 0 ? rows.total : x.n));
     for (auto& s : seeds) s = rng();
 #pragma omp parallel for schedule(dynamic, 4)
     for (int i = 0; i < x.n; ++i) {
-      std::mt19937 r(seeds[i]);
+      std::mt19937 r(seeds[size_t(first + i)]);
       cv::Mat img(h, w, CV_32F, x.sample(i));  // wraps the sample; results are copied back below
       cv::Mat work = img.clone();
       augment_glyph(work, strength, r);

@@ -41,19 +41,38 @@ LineBatch make_line_batch(const Dataset& glyphs, const LineSynthConfig& cfg, con
   return b;
 }
 
-double line_train_step(Model& model, Optimizer& opt, const LineBatch& batch, std::mt19937& rng) {
+LineBatch line_rows(const LineBatch& batch, int first, int count) {
+  if (first < 0 || count < 0 || first + count > batch.x.n) throw std::invalid_argument("line_rows: rows out of range");
+  LineBatch b;
+  b.x.resize(count, batch.x.shape);
+  std::copy(batch.x.sample(first), batch.x.sample(first) + size_t(count) * batch.x.features(), b.x.data.begin());
+  b.frames.assign(batch.frames.begin() + first, batch.frames.begin() + first + count);
+  b.labels.assign(batch.labels.begin() + first, batch.labels.begin() + first + count);
+  b.texts.assign(batch.texts.begin() + first, batch.texts.begin() + first + count);
+  return b;
+}
+
+double line_gradient(Model& model, const LineBatch& batch, std::mt19937& rng, BatchRows rows, float weight) {
   model.set_input_width(batch.x.shape.w);
   Pass pass;
   pass.training = true;
   pass.rng = &rng;
   pass.frames = &batch.frames;
+  pass.rows = rows;
   CtcLoss ctc;
   ctc.zero_infinity = true;
   const double loss = ctc.forward(model.forward(batch.x, pass), batch.frames, batch.labels);
   Tensor d;
   ctc.backward(d);
+  if (weight != 1.f)
+    for (float& v : d.data) v *= weight;
   model.zero_grad();
   model.backward(d);
+  return loss;
+}
+
+double line_train_step(Model& model, Optimizer& opt, const LineBatch& batch, std::mt19937& rng) {
+  const double loss = line_gradient(model, batch, rng);
   opt.step(model.params().data(), model.grads().data(), model.param_count());
   return loss;
 }

@@ -26,8 +26,14 @@ struct LineBatch {
 LineBatch make_line_batch(const Dataset& glyphs, const LineSynthConfig& cfg, const std::string& classes, int n,
                           int stride, std::mt19937& rng);
 
-// One CTC training step on a batch: forward at the batch's width, loss, backward, optimizer step. Returns the
-// batch's mean loss (impossible lines, too narrow for their text, count 0). `rng` drives dropout.
+// Lines [first, first + count) of a batch, at the batch's width (one rank's share).
+LineBatch line_rows(const LineBatch& batch, int first, int count);
+
+// The gradient of a batch's mean CTC loss times `weight`, in model.grads() (zeroed first): forward at the batch's
+// width, loss, backward. Returns the batch's mean loss (impossible lines, too narrow for their text, count 0). `rng`
+// drives dropout; `rows` says which rows of a batch split across ranks these are (see Pass).
+double line_gradient(Model& model, const LineBatch& batch, std::mt19937& rng, BatchRows rows = {}, float weight = 1.f);
+// One CTC training step on a batch: line_gradient, then the optimizer step. Returns the batch's mean loss.
 double line_train_step(Model& model, Optimizer& opt, const LineBatch& batch, std::mt19937& rng);
 
 }  // namespace scrawl

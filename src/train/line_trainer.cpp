@@ -60,10 +60,11 @@ std::string text_of(const std::vector<int>& labels, const std::string& classes) 
 }
 }  // namespace
 
-LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches) {
+LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches, const Ranks& ranks) {
   LineEval e;
   size_t lines = 0;
-  for (const auto& b : batches) {
+  for (size_t k = size_t(ranks.rank); k < batches.size(); k += size_t(ranks.size)) {
+    const LineBatch& b = batches[k];
     model.set_input_width(b.x.shape.w);
     Pass pass;
     pass.frames = &b.frames;
@@ -77,6 +78,14 @@ LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches) {
       e.edits += levenshtein(got, b.texts[size_t(i)]);
       e.chars += b.texts[size_t(i)].size();
     }
+  }
+  if (ranks.many()) {
+    double sums[4] = {e.loss, double(e.edits), double(e.chars), double(lines)};
+    ranks.sum(sums, 4);
+    e.loss = sums[0];
+    e.edits = size_t(std::llround(sums[1]));
+    e.chars = size_t(std::llround(sums[2]));
+    lines = size_t(std::llround(sums[3]));
   }
   if (lines) e.loss /= double(lines);
   return e;
@@ -116,14 +125,27 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
     std::istringstream s(r.state.rng);
     s >> rng;
   }
-  const bool bar = cfg.progress && isatty(STDERR_FILENO);
+  const Ranks& ranks = cfg.ranks;
+  start_in_step(ranks, r.model, adam, rng, r.state.epochs_done);
+  const bool bar = cfg.progress && ranks.root() && isatty(STDERR_FILENO);
   for (int epoch = r.state.epochs_done + 1; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     double loss = 0;
     for (int step = 0; step < cfg.steps; ++step) {
       adam.lr = step_lr(cfg, long(epoch - 1) * cfg.steps + step);
       const LineBatch b = make_line_batch(train, cfg.synth, classes, cfg.batch, stride, rng);
-      const double l = line_train_step(r.model, adam, b, rng);
+      double l = 0;
+      if (!ranks.many()) {
+        l = line_train_step(r.model, adam, b, rng);
+      } else {  // the whole batch is drawn on every rank (one random stream); each computes its share's gradient
+        const BatchSplit part = ranks.split(cfg.batch);
+        const LineBatch mine = line_rows(b, part.rows.first, part.rows.count);
+        double sum = line_gradient(r.model, mine, rng, part.rows, part.weight) * part.rows.count * part.counts;
+        ranks.sum(&sum, 1);
+        l = sum / cfg.batch;
+        ranks.sum(r.model.grads().data(), r.model.param_count());
+        adam.step(r.model.params().data(), r.model.grads().data(), r.model.param_count());
+      }
       if (!std::isfinite(l)) throw TrainingDiverged("line training: loss is not finite", epoch, r.state.epochs_done);
       loss += l;
       if (bar && (step % 8 == 0 || step == cfg.steps - 1)) {
@@ -135,7 +157,7 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
       }
     }
     if (bar) std::fprintf(stderr, "\r\033[K");
-    const LineEval v = evaluate_lines(r.model, valid_set);
+    const LineEval v = evaluate_lines(r.model, valid_set, ranks);
     EpochStats st;
     st.epoch = epoch;
     st.train_loss = loss / cfg.steps;
@@ -153,7 +175,7 @@ LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, con
     std::ostringstream s;
     s << rng;
     r.state.rng = s.str();
-    if (!cfg.checkpoint.empty()) save_checkpoint(cfg.checkpoint, r.model, adam, r.state, run);
+    if (!cfg.checkpoint.empty() && ranks.root()) save_checkpoint(cfg.checkpoint, r.model, adam, r.state, run);
     if (log)
       std::fprintf(log, "epoch %3d  loss %.4f  valid loss %.4f  valid CER %.2f%%  %.1f s\n", epoch, st.train_loss,
                    st.valid_loss, 100 * v.cer(), st.seconds);

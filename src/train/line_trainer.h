@@ -11,6 +11,7 @@
 #include "scrawl/nn/model.h"
 #include "scrawl/train/line_batch.h"
 #include "scrawl/train/line_synth.h"
+#include "scrawl/train/ranks.h"
 #include "scrawl/train/trainer.h"
 
 namespace scrawl {
@@ -35,6 +36,9 @@ struct LineTrainConfig {
   std::string init;
   bool progress = true;  // progress bar on stderr (only when it is a terminal), as glyph training draws
   LineSynthConfig synth;
+  // Data-parallel training (train/ranks.h): every rank synthesizes the same batch from the shared random stream and
+  // computes the gradient of its share; only rank 0 writes checkpoints and draws progress.
+  Ranks ranks;
 };
 
 // Per epoch, in TrainState::history: train_loss and valid_loss are mean CTC losses, valid_acc is 1 - the
@@ -55,6 +59,7 @@ struct LineEval {
   size_t edits = 0, chars = 0;
   double cer() const { return chars ? double(edits) / double(chars) : 0.0; }
 };
-LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches);
+// Under ranks each rank reads every size-th batch and the sums are shared, so every rank gets the same figures.
+LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches, const Ranks& ranks = {});
 
 }  // namespace scrawl

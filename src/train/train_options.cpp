@@ -53,8 +53,9 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   trainer.run_id = run_identity(opt);
   if (!opt.resume.empty()) trainer.resume(trainer.run_id);
   if (log)
-    std::fprintf(log, "training %s on %s (%d samples, %zu parameters)%s\n", opt.arch.c_str(), opt.train.c_str(),
+    std::fprintf(log, "training %s on %s (%d samples, %zu parameters)%s%s\n", opt.arch.c_str(), opt.train.c_str(),
                  train.size(), r.model.param_count(),
+                 cfg.ranks.many() ? (", " + std::to_string(cfg.ranks.size) + " ranks").c_str() : "",
                  opt.resume.empty() ? "" : (", resumed from " + opt.resume).c_str());
   try {
     r.history = trainer.fit(train, opt.valid.empty() ? nullptr : &valid, [&](const EpochStats& s) {
@@ -67,7 +68,7 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
     // Keep the last good model: the trainer restored the parameters of the last completed epoch.
     if (e.epochs_done == 0) throw std::runtime_error(std::string(e.what()) + "; no epoch completed, no model written");
     r.model.meta_json = nlohmann::json{{"trained", {{"diverged_in_epoch", e.epoch}, {"epochs", e.epochs_done}}}}.dump();
-    save_model(r.model, opt.out);
+    if (cfg.ranks.root()) save_model(r.model, opt.out);
     throw std::runtime_error(std::string(e.what()) + "; kept the model after epoch " + std::to_string(e.epochs_done) +
                              " in " + opt.out);
   }
@@ -76,6 +77,7 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   trained["epochs"] = r.history.back().epoch;  // fewer than asked for when early stopping ended the run
   trained["best_epoch"] = r.best_epoch;
   r.model.meta_json = nlohmann::json{{"trained", trained}}.dump();
+  if (!cfg.ranks.root()) return r;  // rank 0 writes what every rank holds
   save_model(r.model, opt.out);
   if (!opt.curves.empty()) write_curves_csv(opt.curves, r.history);
   return r;

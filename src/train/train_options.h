@@ -34,7 +34,8 @@ nlohmann::json hyperparameters(const TrainOptions& opt);
 // being recorded in the model (init, patience, epoch_size). A checkpoint only resumes a run with the same identity.
 nlohmann::json run_identity(const TrainOptions& opt);
 
-// Loads data, builds and trains the model, writes --out (and --curves). Logs epochs to `log` if not null.
+// Loads data, builds and trains the model, writes --out (and --curves). Logs epochs to `log` if not null. Under
+// ranks (opt.cfg.ranks) every rank trains its share and only rank 0 writes files.
 TrainResult run_training(const TrainOptions& opt, std::FILE* log);
 
 }  // namespace scrawl

@@ -70,63 +70,101 @@ void draw_progress(int done, int total, double loss, double acc) {
 
 }  // namespace
 
+namespace {
+// Loss sum and correct count over rows [first, first + count) of `data`, in batches of kBatch.
+std::pair<double, double> eval_sums(Model& model, const Dataset& data, BatchRows rows) {
+  constexpr int kBatch = 500;  // as evaluate()'s default
+  std::vector<int> idx(size_t(data.size()));
+  std::iota(idx.begin(), idx.end(), 0);
+  Tensor x;
+  std::vector<int> y;
+  SoftmaxCrossEntropy loss;
+  double sum = 0, correct = 0;
+  for (int b = rows.first; b < rows.first + rows.count; b += kBatch) {
+    const int e = std::min(rows.first + rows.count, b + kBatch);
+    data.gather(x, y, idx, size_t(b), size_t(e));
+    sum += loss.forward(model.forward(x), y.data()) * (e - b);
+    correct += loss.correct(y.data());
+  }
+  return {sum, correct};
+}
+}  // namespace
+
 std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
                                      const std::function<void(const EpochStats&)>& on_epoch) {
   check_classes_match(model_, train);
   if (valid) check_classes_match(model_, *valid);
   if (train.size() == 0) throw std::runtime_error(train.source + ": no training samples");
+  const Ranks& ranks = cfg_.ranks;
   std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg_.seed * 7919 + 17));
   if (!state_.rng.empty()) {  // resuming: continue the exact random stream
     std::istringstream in(state_.rng);
     in >> rng;
   }
-  const bool bar = cfg_.progress && isatty(STDERR_FILENO);
+  start_in_step(ranks, model_, *opt_, rng, state_.epochs_done);
+  const bool bar = cfg_.progress && ranks.root() && isatty(STDERR_FILENO);
   FloatBuffer last_good = model_.params();  // restored if the loss stops being finite
   Tensor x, dlogits;
   std::vector<int> y;
   SoftmaxCrossEntropy loss;
-  Pass pass{true, &rng};
+  Pass pass;
+  pass.training = true;
+  pass.rng = &rng;
 
   for (int epoch = state_.epochs_done; epoch < cfg_.epochs; ++epoch) {
     if (cfg_.patience > 0 && state_.since_best >= cfg_.patience) break;
     const auto t0 = std::chrono::steady_clock::now();
     opt_->lr = scheduled_lr(cfg_, epoch);
     const std::vector<int> order = cfg_.balanced ? balanced_order(train, rng) : epoch_order(train.size(), rng);
-    double loss_sum = 0;
-    int correct = 0;
+    double loss_sum = 0, correct = 0;
     const int n = cfg_.epoch_size > 0 ? std::min(cfg_.epoch_size, train.size()) : train.size();
     const int batches = (n + cfg_.batch - 1) / cfg_.batch;
     for (int b = 0; b < batches; ++b) {
       const size_t begin = static_cast<size_t>(b) * cfg_.batch, end = std::min<size_t>(n, begin + cfg_.batch);
-      train.gather(x, y, order, begin, end);
-      if (augment) augment(x, rng);
+      const int m = static_cast<int>(end - begin);
+      const BatchSplit part = ranks.split(m);
+      const BatchRows& rows = part.rows;
+      train.gather(x, y, order, begin + rows.first, begin + rows.first + rows.count);
+      if (augment) augment(x, rng, rows);
+      pass.rows = rows;
       const double l = loss.forward(model_.forward(x, pass), y.data());
-      if (!std::isfinite(l)) {
+      double sums[2] = {l * rows.count * part.counts, loss.correct(y.data()) * part.counts};
+      ranks.sum(sums, 2);
+      if (!std::isfinite(sums[0])) {
         if (bar) std::fprintf(stderr, "\r\033[K");
         model_.params() = last_good;
-        throw TrainingDiverged("training diverged: the loss became " + std::to_string(l) + " in epoch " +
+        throw TrainingDiverged("training diverged: the loss became " + std::to_string(sums[0] / m) + " in epoch " +
                                    std::to_string(epoch + 1) + " (try a lower --lr)",
                                epoch + 1, state_.epochs_done);
       }
-      loss_sum += l * (end - begin);
-      correct += loss.correct(y.data());
+      loss_sum += sums[0];
+      correct += sums[1];
       model_.zero_grad();
       loss.backward(dlogits, y.data());
+      if (ranks.many())
+        for (float& d : dlogits.data) d *= part.weight;
       model_.backward(dlogits);
+      ranks.sum(model_.grads().data(), model_.param_count());
       opt_->step(model_.params().data(), model_.grads().data(), model_.param_count());
       if (bar && (b % 16 == 0 || b == batches - 1))
-        draw_progress(static_cast<int>(end), n, loss_sum / end, static_cast<double>(correct) / end);
+        draw_progress(static_cast<int>(end), n, loss_sum / double(end), correct / double(end));
     }
     if (bar) std::fprintf(stderr, "\r\033[K");
     EpochStats s;
     s.epoch = epoch + 1;
     s.lr = opt_->lr;
     s.train_loss = loss_sum / n;
-    s.train_acc = static_cast<double>(correct) / n;
-    if (valid) {
+    s.train_acc = std::round(correct) / n;
+    if (valid && !ranks.many()) {
       const Evaluation ev = evaluate(model_, *valid);
       s.valid_loss = ev.loss;
       s.valid_acc = ev.accuracy;
+    } else if (valid) {  // each rank reads its share of the validation set
+      auto [vloss, vcorrect] = eval_sums(model_, *valid, ranks.share(valid->size()));
+      double sums[2] = {vloss, vcorrect};
+      ranks.sum(sums, 2);
+      s.valid_loss = valid->size() ? sums[0] / valid->size() : 0.0;
+      s.valid_acc = valid->size() ? std::round(sums[1]) / valid->size() : 0.0;
     }
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state_.history.push_back(s);
@@ -145,7 +183,7 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
       std::ostringstream out;
       out << rng;
       state_.rng = out.str();
-      save_checkpoint(cfg_.checkpoint, model_, *opt_, state_, run_id);
+      if (ranks.root()) save_checkpoint(cfg_.checkpoint, model_, *opt_, state_, run_id);
     }
     if (on_epoch) on_epoch(s);
   }

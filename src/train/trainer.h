@@ -12,6 +12,7 @@
 #include "scrawl/data/dataset.h"
 #include "scrawl/nn/model.h"
 #include "scrawl/nn/optim.h"
+#include "scrawl/train/ranks.h"
 
 namespace scrawl {
 
@@ -31,6 +32,9 @@ struct TrainConfig {
   int epoch_size = 0;                 // samples drawn per epoch (0: the training set size); shorter epochs
                                       // give finer checkpoints and schedules on big sets
   std::string checkpoint;             // folder: full training state saved after every epoch (see checkpoint.h)
+  // Data-parallel training: each rank takes its share of every batch (the global batch stays `batch`), gradients
+  // are summed over ranks before the optimizer step, and only rank 0 writes checkpoints and draws progress.
+  Ranks ranks;
 };
 
 struct EpochStats {
@@ -57,8 +61,9 @@ struct TrainingDiverged : std::runtime_error {
   int epochs_done;  // completed epochs whose parameters the model now holds
 };
 
-// Mutates a training batch in place (augmentation). Must be deterministic given rng.
-using BatchTransform = std::function<void(Tensor& x, std::mt19937& rng)>;
+// Mutates a training batch in place (augmentation). Must be deterministic given rng. x holds `rows` of the batch
+// (all of it when rows.total is 0); the draws made must be those for the whole batch, so ranks stay in step.
+using BatchTransform = std::function<void(Tensor& x, std::mt19937& rng, BatchRows rows)>;
 
 // Every sample exactly once per epoch, in an order drawn from rng.
 std::vector<int> epoch_order(int n, std::mt19937& rng);
