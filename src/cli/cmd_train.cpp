@@ -1,6 +1,7 @@
 // scrawl train: fit a network to a labelled glyph set.
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "commands.h"
 #include "mpi.h"
@@ -53,6 +54,11 @@ void add_train(CLI::App& app) {
   cmd->add_option("--resume", opt->resume,
                   "Continue an interrupted run from its checkpoint folder (same data and settings required)");
   cmd->add_option("--curves", opt->curves, "Write per-epoch loss/accuracy to this CSV file");
+  cmd->footer(
+      "Over MPI ranks: mpirun -np N scrawl " + std::string(cmd->get_name()) +
+      " ... trains data-parallel: each rank computes the gradient of its share of every batch (--batch stays the "
+      "global batch, --threads is per rank), rank 0 alone prints and writes the model, curves and checkpoints, and "
+      "--resume works under MPI (the checkpoint folder must be on a file system every rank sees).");
   cmd->callback([opt] {
     // Under mpirun every rank trains its share of each batch; rank 0 alone prints and writes files.
     opt->cfg.ranks = mpi_ranks();

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "commands.h"
 #include "mpi.h"
@@ -58,6 +59,11 @@ void add_train_line(CLI::App& app) {
   cmd->add_option("--resume", opt->resume, "Continue an interrupted run from its checkpoint folder");
   cmd->add_option("--curves", opt->curves, "Write per-epoch losses and 1 - valid CER to this CSV file");
   cmd->add_option("--out", opt->out, "Model file to write")->required();
+  cmd->footer(
+      "Over MPI ranks: mpirun -np N scrawl " + std::string(cmd->get_name()) +
+      " ... trains data-parallel: each rank computes the gradient of its share of every batch (--batch stays the "
+      "global batch, --threads is per rank), rank 0 alone prints and writes the model, curves and checkpoints, and "
+      "--resume works under MPI (the checkpoint folder must be on a file system every rank sees).");
   cmd->callback([opt] {
     if (!opt->checkpoint.empty() && !opt->resume.empty() && opt->checkpoint != opt->resume)
       throw CLI::ValidationError("--resume", "resumes into its own folder; drop --checkpoint or give the same folder");
