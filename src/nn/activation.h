@@ -2,6 +2,7 @@
 // Fn is a struct of static members (see relu.h, sigmoid.h, tanh.h):
 //   spec            the architecture token, e.g. "relu";
 //   f(x)            y = f(x);
+//   f_array(y,x,n)  optional: y[0..n) = f(x[0..n)) at once, where f alone would not vectorize;
 //   dx(y, dy)       dx from the cached output y and the incoming gradient dy (all three activations here have
 //                   derivatives cheapest to write in terms of y, so backward never re-evaluates f).
 #pragma once
@@ -20,8 +21,12 @@ class Activation final : public Layer {
     const float* in = x.data.data();
     float* out = y.data.data();
     const size_t n = x.size();
+    if constexpr (requires { Fn::f_array(out, in, n); }) {
+      Fn::f_array(out, in, n);  // a vectorized whole-array form where the scalar one cannot vectorize (libm exp)
+    } else {
 #pragma omp simd
-    for (size_t i = 0; i < n; ++i) out[i] = Fn::f(in[i]);
+      for (size_t i = 0; i < n; ++i) out[i] = Fn::f(in[i]);
+    }
   }
 
   void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override {

@@ -36,6 +36,9 @@ struct SoftmaxCrossEntropy {
   void backward(Tensor& dlogits, const int* labels) const;
   // Number of rows whose argmax equals the label.
   int correct(const int* labels) const;
+
+ private:
+  std::vector<float> zmax_, sums_;  // per row, kept for the loss
 };
 
 int argmax(const float* v, int n);
