@@ -127,6 +127,29 @@ TEST(CtcBeamSearch, WideSpacedLettersBecomeAWord) {
   EXPECT_EQ(r.chars.size(), 7u);
 }
 
+TEST(CtcBeamSearch, ThePriorKeepsTheSpacesBetweenWordsItDoesNotKnow) {
+  // Three codes no term of the prior favours, clear spaces between them. A search that charged each word's prior
+  // only when its space arrived ranked every text that had just closed a word below those that had not, and read
+  // "QXZJ7KP4W9RTV".
+  std::vector<FrameSpec> spec;
+  for (char c : std::string("QXZJ7 KP4W 9RTV")) {
+    spec.push_back({c, 0.95f});
+    spec.push_back({'_', 0.95f});
+  }
+  const auto lp = frames_of(spec, kLineClasses);
+  EXPECT_EQ(ctc_beam_search(lp, int(spec.size()), kLineClasses, 0, &words_decoder()).text, "QXZJ7 KP4W 9RTV");
+}
+
+TEST(CtcBeamSearch, ThePriorDoesNotChargeForLength) {
+  // A faint K (0.5 against the blank's 0.45) inside a code: the model's text keeps it, and so must the prior, which
+  // may move mass between readings but not drop characters because longer strings are rarer (log 36 a glyph).
+  const auto lp =
+      frames_of({{'Q', 0.9f}, {'_', 0.9f}, {'X', 0.9f}, {'_', 0.9f}, {'K', 0.5f, '_', 0.45f}, {'_', 0.9f}, {'Z', 0.9f}},
+                kLineClasses);
+  EXPECT_EQ(ctc_beam_search(lp, 7, kLineClasses, 0, nullptr).text, "QXKZ");
+  EXPECT_EQ(ctc_beam_search(lp, 7, kLineClasses, 0, &words_decoder()).text, "QXKZ");
+}
+
 TEST(CtcBeamSearch, RepeatsNeedABlankBetween) {
   // A A _ A: "AA" (the first two frames are one A).
   const auto lp = frames_of({{'A', 0.9f}, {'A', 0.9f}, {'_', 0.9f}, {'A', 0.9f}}, kLineClasses);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "scrawl/util/log_math.h"
 
@@ -29,10 +30,17 @@ std::string last_word(const std::string& text) {
   return space == std::string::npos ? text : text.substr(space + 1);
 }
 
+// The word's prior against the flat random-string term: log P(s | n) - log(w.random C^-n). CTC already gives the
+// probability of the text, its length included, so the prior may only move mass between readings, never charge
+// for length: a prior that fell by log C per character would make the search drop characters. Random strings
+// score 0, lexicon words, trigram-likely strings and numbers above it; among texts of one length the ranking is
+// the glyph path's (the subtracted term depends on n alone).
 double word_prior(const std::string& word, const WordDecoder* decoder, const DecodeConfig& cfg) {
   if (!decoder || word.empty() || !(cfg.lm_weight > 0)) return 0;
   const double p = decoder->log_prior(word, cfg);
-  return cfg.lm_weight * (std::isfinite(p) ? p : -1e3);  // a word no term allows: far below any other
+  if (!std::isfinite(p)) return cfg.lm_weight * -1e3;  // a word no term allows: far below any other
+  const double flat = std::log(double(cfg.weights.random)) + decoder->log_terms(word, cfg).random;
+  return cfg.lm_weight * (std::isfinite(flat) ? p - flat : p);
 }
 
 // Adds path mass `log_p` to `text` in `next`, keeping the characters of the likeliest contributor.
@@ -58,6 +66,20 @@ CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames,
   if (blank < 0 || blank >= K) throw std::invalid_argument("ctc_beam_search: blank class out of range");
   if (log_probs.size() < size_t(frames) * size_t(K)) throw std::invalid_argument("ctc_beam_search: too few scores");
   const double min_log = std::log(double(cfg.min_prob));
+  // Texts are ranked with their open (last, unfinished) word scored as if it ended here. Charging a word's prior
+  // only when its space arrives would rank every text that has just closed a word below the ones that have not
+  // (their words' costs not yet paid), and the beam would drop word spaces altogether. Cached per word: the
+  // beams' open words repeat from frame to frame.
+  std::unordered_map<std::string, double> open_prior;
+  auto open_word_prior = [&](const std::string& text) {
+    if (text.empty() || text.back() == ' ') return 0.0;
+    std::string word = last_word(text);
+    const auto it = open_prior.find(word);
+    if (it != open_prior.end()) return it->second;
+    const double p = word_prior(word, decoder, cfg.prior);
+    open_prior.emplace(std::move(word), p);
+    return p;
+  };
   std::map<std::string, Beam> beams;
   beams[""].blank = 0;
   for (int t = 0; t < frames; ++t) {
@@ -82,13 +104,13 @@ CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames,
           continue;
         }
         chars.push_back({c, t, float(std::exp(y[k]))});
-        const double prior = c == ' ' ? b.prior + word_prior(last_word(text), decoder, cfg.prior) : b.prior;
+        const double prior = c == ' ' ? b.prior + open_word_prior(text) : b.prior;
         extend(next, text + c, b.total() + y[k], false, prior, chars);
       }
     }
     // Keep the likeliest texts (ties by text, so the result does not depend on the map's internals).
     std::vector<std::pair<double, std::string>> order;
-    for (const auto& [text, b] : next) order.emplace_back(-(b.total() + b.prior), text);
+    for (const auto& [text, b] : next) order.emplace_back(-(b.total() + b.prior + open_word_prior(text)), text);
     std::sort(order.begin(), order.end());
     beams.clear();
     for (size_t i = 0; i < order.size() && i < size_t(std::max(cfg.beam, 1)); ++i)
@@ -103,8 +125,7 @@ CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames,
       out.pop_back();
       chars.pop_back();
     }
-    const double score = b.total() + b.prior +
-                         (text.empty() || text.back() == ' ' ? 0 : word_prior(last_word(text), decoder, cfg.prior));
+    const double score = b.total() + b.prior + open_word_prior(text);
     if (score > best.log_score) best = {out, chars, score};
   }
   return best;
