@@ -78,6 +78,47 @@ TEST(WordsOfAlignment, NothingReadIsNoWords) {
   EXPECT_TRUE(scrawl::words_of_alignment({}, posteriors(10, {}), kClasses, 4, {}, line, 3).empty());
 }
 
+TEST(LayoutWords, TheSegmentersWordGapsBecomeFrameCuts) {
+  // Same geometry as above (frame t covers ink x [10t, 10t+10); the page is the ink scaled by 2 and moved by
+  // (100, 50)). The segmenter's words on the page: ink x 20-119 and 200-229, then 300-339. Cuts halfway across the
+  // gaps: ink x 159.5 -> strip column 63.3 -> frame 16; ink x 264.5 -> frame 26.
+  scrawl::Line line;
+  line.ink = cv::Mat::zeros(60, 400, CV_8U);
+  line.ink_to_page = cv::Matx23d(2, 0, 100, 0, 2, 50);
+  for (cv::Rect ink : {cv::Rect(20, 10, 100, 40), cv::Rect(200, 10, 30, 40), cv::Rect(300, 10, 40, 40)}) {
+    scrawl::Word w;
+    w.box = cv::Rect(100 + 2 * ink.x, 50 + 2 * ink.y, 2 * ink.width, 2 * ink.height);
+    line.words.push_back(w);
+  }
+  const scrawl::LineColumns cols{0.0, 2.5};
+  EXPECT_EQ(scrawl::layout_word_cuts(line, cols, 4, 40), (std::vector<int>{16, 26}));
+  // Cuts outside the frames are dropped: a line read as 20 frames keeps the first.
+  EXPECT_EQ(scrawl::layout_word_cuts(line, cols, 4, 20), (std::vector<int>{16}));
+  line.words.resize(1);
+  EXPECT_TRUE(scrawl::layout_word_cuts(line, cols, 4, 40).empty());
+}
+
+TEST(LayoutWords, EachPieceIsOneWordWhateverSpacesTheModelSaw) {
+  // A _ B space C _ A: the model puts a space between B and C, the layout a word break between A and B (cut at
+  // frame 2). Decoded per piece: "A BCA" -- the model's space barred inside a piece, the layout's break kept.
+  const auto lp = posteriors(8, {{0, {0.02f, 0.9f, 0.03f, 0.03f, 0.02f}},
+                                 {2, {0.02f, 0.03f, 0.9f, 0.03f, 0.02f}},
+                                 {3, {0.3f, 0.01f, 0.01f, 0.01f, 0.67f}},
+                                 {4, {0.02f, 0.03f, 0.03f, 0.9f, 0.02f}},
+                                 {6, {0.02f, 0.9f, 0.03f, 0.03f, 0.02f}}});
+  EXPECT_EQ(scrawl::ctc_beam_search(lp, 8, kClasses, 0, nullptr).text, "AB CA");
+  const auto r = scrawl::ctc_decode_words(lp, 8, kClasses, 0, {2}, nullptr, {});
+  EXPECT_EQ(r.text, "A BCA");
+  ASSERT_EQ(r.chars.size(), 5u);
+  EXPECT_EQ(r.chars[1].label, ' ');
+  EXPECT_EQ(r.chars[2].frame, 2);  // B's frame, counted from the line's start
+  EXPECT_EQ(r.chars[4].frame, 6);
+  // No cuts: one word.
+  EXPECT_EQ(scrawl::ctc_decode_words(lp, 8, kClasses, 0, {}, nullptr, {}).text, "ABCA");
+  // A piece the model reads as nothing adds no word and no space.
+  EXPECT_EQ(scrawl::ctc_decode_words(posteriors(8, {}), 8, kClasses, 0, {3}, nullptr, {}).text, "");
+}
+
 scrawl::Model untrained_line_model() {
   scrawl::InputSpec in;
   in.shape = scrawl::Shape{1, 32, 64};

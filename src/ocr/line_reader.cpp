@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "scrawl/glyph/line.h"
+#include "scrawl/util/log_math.h"
 
 namespace scrawl {
 
@@ -82,6 +83,59 @@ std::vector<WordResult> words_of_alignment(const CtcDecodeResult& decoded, const
   return words;
 }
 
+std::vector<int> layout_word_cuts(const Line& line, const LineColumns& columns, int stride, int frames) {
+  cv::Matx23d to_ink;
+  cv::invertAffineTransform(line.ink_to_page, to_ink);
+  std::vector<std::pair<double, double>> spans;  // each word's extent in ink columns
+  for (const Word& w : line.words) {
+    double u0 = 1e18, u1 = -1e18;
+    for (const cv::Point2d p : {cv::Point2d(w.box.x, w.box.y), cv::Point2d(w.box.br().x, w.box.y),
+                                cv::Point2d(w.box.x, w.box.br().y), cv::Point2d(w.box.br().x, w.box.br().y)}) {
+      const double u = to_ink(0, 0) * p.x + to_ink(0, 1) * p.y + to_ink(0, 2);
+      u0 = std::min(u0, u), u1 = std::max(u1, u);
+    }
+    spans.emplace_back(u0, u1);
+  }
+  std::vector<int> cuts;
+  for (size_t i = 0; i + 1 < spans.size(); ++i) {
+    const double ink_u = 0.5 * (spans[i].second + spans[i + 1].first);
+    const double strip_u = (ink_u - columns.ink_x0) / columns.ink_per_column - 0.5;
+    const int cut = int(std::lround(strip_u / stride));
+    if (cut > 0 && cut < frames && (cuts.empty() || cut > cuts.back())) cuts.push_back(cut);
+  }
+  return cuts;
+}
+
+CtcDecodeResult ctc_decode_words(const std::vector<float>& log_probs, int frames, const std::string& classes, int blank,
+                                 const std::vector<int>& cuts, const WordDecoder* decoder, const CtcDecodeConfig& cfg) {
+  const size_t K = classes.size();
+  const size_t space = classes.find(' ');
+  CtcDecodeResult out;
+  out.log_score = 0;
+  int from = 0;
+  for (size_t i = 0; i <= cuts.size(); ++i) {
+    const int to = i < cuts.size() ? cuts[i] : frames;
+    std::vector<float> piece(log_probs.begin() + long(size_t(from) * K), log_probs.begin() + long(size_t(to) * K));
+    if (space != std::string::npos)
+      for (size_t t = 0; t < size_t(to - from); ++t) piece[t * K + space] = float(kLogZero);
+    const CtcDecodeResult word = ctc_beam_search(piece, to - from, classes, blank, decoder, cfg);
+    out.log_score += word.log_score;
+    if (!word.text.empty()) {
+      if (!out.text.empty()) {
+        out.text += ' ';
+        out.chars.push_back({' ', from, 1.f});
+      }
+      out.text += word.text;
+      for (CtcChar c : word.chars) {
+        c.frame += from;
+        out.chars.push_back(c);
+      }
+    }
+    from = to;
+  }
+  return out;
+}
+
 LineRecognizer::LineRecognizer(Model model, int top_k) : model_(std::move(model)), top_k_(std::max(1, top_k)) {
   if (model_.input().normalization != "line")
     throw std::invalid_argument("not a line model (its input normalization is '" + model_.input().normalization +
@@ -96,7 +150,8 @@ std::string LineRecognizer::glyph_classes() const {
   return c.substr(1, c.size() - 2);
 }
 
-std::vector<WordResult> LineRecognizer::read(const Line& line, const WordDecoder* decoder, const CtcDecodeConfig& cfg) {
+std::vector<WordResult> LineRecognizer::read(const Line& line, const WordDecoder* decoder, const CtcDecodeConfig& cfg,
+                                             bool layout_words) {
   log_probs_.clear();
   if (line.ink.empty()) return {};
   const double char_height = line_char_height(line.ink);
@@ -134,7 +189,10 @@ std::vector<WordResult> LineRecognizer::read(const Line& line, const WordDecoder
       log_probs_[size_t(t) * size_t(K) + size_t(k)] = logits.data[size_t(k) * size_t(T) + size_t(t)] - log_sum;
   }
   const std::string& classes = model_.classes();
-  const CtcDecodeResult decoded = ctc_beam_search(log_probs_, frames, classes, kBlank, decoder, cfg);
+  const CtcDecodeResult decoded = layout_words
+                                      ? ctc_decode_words(log_probs_, frames, classes, kBlank,
+                                                         layout_word_cuts(line, columns, stride_, frames), decoder, cfg)
+                                      : ctc_beam_search(log_probs_, frames, classes, kBlank, decoder, cfg);
 
   return words_of_alignment(decoded, log_probs_, classes, stride_, columns, line, top_k_);
 }

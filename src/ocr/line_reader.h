@@ -24,14 +24,29 @@ std::vector<WordResult> words_of_alignment(const CtcDecodeResult& decoded, const
                                            const std::string& classes, int stride, const LineColumns& columns,
                                            const Line& line, int top_k);
 
+// The frames where the segmenter's words of `line` part: halfway across the gap between each word and the next,
+// their page boxes taken to the line ink (the inverse of Line::ink_to_page) and on through normalize_line's column
+// map; increasing, each within (0, frames). Words that the skew makes overlap in the ink part at their overlap's
+// middle.
+std::vector<int> layout_word_cuts(const Line& line, const LineColumns& columns, int stride, int frames);
+
+// The beam search run on each stretch of frames between `cuts` as one word (the space class barred), the words
+// joined with a space: the segmenter's gap statistics over the whole page decide word breaks, which a model that
+// sees a few letters' width cannot (widely spaced letters read as one-letter words).
+CtcDecodeResult ctc_decode_words(const std::vector<float>& log_probs, int frames, const std::string& classes, int blank,
+                                 const std::vector<int>& cuts, const WordDecoder* decoder, const CtcDecodeConfig& cfg);
+
 class LineRecognizer {
  public:
   // `model` must be a line model (input normalization "line", classes blank + glyphs + space, as train-line
   // makes them); throws std::invalid_argument otherwise. `top_k`: alternatives kept per character.
   explicit LineRecognizer(Model model, int top_k = 3);
   // Reads one line's ink into words, boxes in page coordinates (Line::ink_to_page). A line without ink, or one
-  // the model reads as nothing, gives no words. `decoder` may be null (no word prior).
-  std::vector<WordResult> read(const Line& line, const WordDecoder* decoder, const CtcDecodeConfig& cfg);
+  // the model reads as nothing, gives no words. `decoder` may be null (no word prior). With `layout_words`, the
+  // words are the segmenter's (Line::words): the frames are cut halfway across each gap between them and every
+  // piece decoded as one word, without spaces (see layout_word_cuts).
+  std::vector<WordResult> read(const Line& line, const WordDecoder* decoder, const CtcDecodeConfig& cfg,
+                               bool layout_words = false);
   // An independent recognizer for another thread (the model caches activations).
   LineRecognizer clone() const { return LineRecognizer(model_.clone(), top_k_); }
   const Model& model() const { return model_; }

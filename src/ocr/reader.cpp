@@ -187,7 +187,7 @@ void insert_punct(LineResult& line, const Glyph& g) {
 LineResult Reader::read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page) {
   LineResult lr;
   lr.box = l.box;
-  lr.words = line_->read(l, decoder_.get(), ctc);
+  lr.words = line_->read(l, decoder_.get(), ctc, cfg_.line_layout_words);
   for (const auto& w : l.words)
     for (const auto& g : w.glyphs)
       if (g.punct) insert_punct(lr, g);

@@ -28,6 +28,11 @@ struct ReadConfig {
   Recognizer recognizer = Recognizer::kGlyph;
   // Line path: texts the CTC prefix beam search keeps per frame (ctc_decode's default).
   int line_beam = CtcDecodeConfig{}.beam;
+  // Line path: word breaks where the segmenter put them (from the gaps of the whole page), not where the line model
+  // predicts spaces (it sees a few letters' width, and reads widely spaced letters as one-letter words). Measured on
+  // the tuning pages (bench/line_eval.py --seed-shift 1000, 10 pages a set), line model: wide-spaced text CER
+  // 50.0% -> 12.1%, touching glyph CER 13.9% -> 11.9%, dictionary 0.16% -> 0.48%.
+  bool line_layout_words = true;
   // Auto: a line goes to the line model when at least this share of its cells' width is in cells wider than
   // auto_wide x the line's median cell height (a W or an M is about 1.0-1.3 heights wide, so such a cell holds
   // touching letters). 0.2 and 1.6 set on the tuning pages (bench/line_eval.py --seed-shift 1000, 10 pages): at
