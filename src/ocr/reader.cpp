@@ -226,52 +226,84 @@ std::vector<FieldResult> Reader::fields_of(const PageLayout& layout, const std::
   return out;
 }
 
-bool Reader::letters_touch(const Line& l) const {
+std::vector<bool> Reader::touching_words(const Line& l) const {
   std::vector<int> heights;
   for (const auto& w : l.words)
     for (const auto& g : w.glyphs)
       if (!g.punct) heights.push_back(g.box.height);
-  if (heights.empty()) return false;
+  std::vector<bool> touching(l.words.size(), false);
+  if (heights.empty()) return touching;
   std::nth_element(heights.begin(), heights.begin() + long(heights.size() / 2), heights.end());
   const double wide = cfg_.auto_wide * heights[heights.size() / 2];
-  double all = 0, touching = 0;
-  for (const auto& w : l.words)
-    for (const auto& g : w.glyphs)
+  double all = 0, in_wide = 0;
+  for (size_t i = 0; i < l.words.size(); ++i)
+    for (const auto& g : l.words[i].glyphs)
       if (!g.punct) {
         all += g.box.width;
-        if (g.box.width > wide) touching += g.box.width;
+        if (g.box.width > wide) touching[i] = true, in_wide += g.box.width;
       }
-  return all > 0 && touching >= cfg_.auto_touching_share * all;
+  if (in_wide >= cfg_.auto_touching_share * all) touching.assign(l.words.size(), true);
+  return touching;
 }
 
+namespace {
+// The index of the layout word that `box` overlaps most (-1: none).
+long overlapping_word(const Line& l, const cv::Rect& box) {
+  long best = -1;
+  int best_area = 0;
+  for (size_t j = 0; j < l.words.size(); ++j) {
+    const int a = (l.words[j].box & box).area();
+    if (a > best_area) best_area = a, best = long(j);
+  }
+  return best;
+}
+}  // namespace
+
 PageResult Reader::recognize_auto(const PageLayout& layout) {
-  // The glyph path reads and decodes the lines whose letters stand apart; the line model the others.
+  // Word by word: the glyph path reads (and decodes, in the context of the page's other such words) the words whose
+  // letters stand apart; the line model, over the whole line, the words where they touch.
   std::vector<LineResult> glyph = recognize(layout).lines;
   const CtcDecodeConfig ctc = ctc_config();
   const cv::Rect page(cv::Point(0, 0), layout.size);
-  std::vector<std::optional<LineResult>> by_line(layout.lines.size());
+  std::vector<std::vector<bool>> touching(layout.lines.size());
+  PageResult apart;  // the glyph path's words of letters standing apart, decoded together
+  for (size_t i = 0; i < layout.lines.size(); ++i) {
+    touching[i] = touching_words(layout.lines[i]);
+    LineResult kept = glyph[i];
+    kept.words.clear();
+    for (size_t j = 0; j < glyph[i].words.size(); ++j)
+      if (!touching[i][j]) kept.words.push_back(glyph[i].words[j]);
+    apart.lines.push_back(std::move(kept));
+  }
+  decode_page(apart, *decoder_, cfg_.decode);
+
   PageResult r;
   r.size = layout.size;
   r.skew_degrees = layout.skew_degrees;
-  for (size_t i = 0; i < layout.lines.size(); ++i) {
-    if (letters_touch(layout.lines[i])) by_line[i] = read_line(layout.lines[i], ctc, page);
-    if (!by_line[i]) r.lines.push_back(std::move(glyph[i]));
-  }
-  decode_page(r, *decoder_, cfg_.decode);
-  // Back into reading order; a touching line the model reads as nothing is dropped, as on the line path.
-  std::vector<LineResult> apart = std::move(r.lines);
-  r.lines.clear();
-  size_t next = 0;
   std::vector<long> kept;
-  for (auto& l : by_line) {
-    kept.push_back(-1);
-    if (!l) {
-      kept.back() = long(r.lines.size());
-      r.lines.push_back(std::move(apart[next++]));
-    } else if (!l->words.empty()) {
-      kept.back() = long(r.lines.size());
-      r.lines.push_back(std::move(*l));
+  for (size_t i = 0; i < layout.lines.size(); ++i) {
+    const Line& l = layout.lines[i];
+    LineResult out = std::move(apart.lines[i]);
+    if (std::find(touching[i].begin(), touching[i].end(), true) != touching[i].end()) {
+      // The line model's words, each in place of the layout word it overlaps most, among the glyph path's others.
+      const LineResult whole = read_line(l, ctc, page);
+      std::vector<std::vector<WordResult>> by_word(l.words.size());
+      for (const auto& w : whole.words) {
+        const long j = overlapping_word(l, w.box);
+        if (j >= 0 && touching[i][size_t(j)]) by_word[size_t(j)].push_back(w);
+      }
+      std::vector<WordResult> words;
+      size_t next_apart = 0;
+      for (size_t j = 0; j < l.words.size(); ++j) {
+        if (!touching[i][j])
+          words.push_back(std::move(out.words[next_apart++]));
+        else
+          for (auto& w : by_word[j]) words.push_back(std::move(w));
+      }
+      out.words = std::move(words);
     }
+    kept.push_back(out.words.empty() ? -1 : long(r.lines.size()));
+    if (!out.words.empty()) r.lines.push_back(std::move(out));  // a line read as nothing is no text line
   }
   r.fields = fields_of(layout, kept);
   return r;

@@ -19,8 +19,8 @@
 namespace scrawl {
 
 // What reads the text: the glyph classifier on the segmenter's character cells (cut where letters touch), a
-// line model (ocr/line_reader) on whole lines, which needs no cuts, or auto: the glyph path, except on lines
-// where letters touch (see auto_touching_share), which the line model reads.
+// line model (ocr/line_reader) on whole lines, which needs no cuts, or auto: the glyph path, except on words
+// and lines where letters touch (see auto_touching_share), which the line model reads.
 enum class Recognizer { kGlyph, kLine, kAuto };
 
 struct ReadConfig {
@@ -33,11 +33,14 @@ struct ReadConfig {
   // the tuning pages (bench/line_eval.py --seed-shift 1000, 10 pages a set), line model: wide-spaced text CER
   // 50.0% -> 12.1%, touching glyph CER 13.9% -> 11.9%, dictionary 0.16% -> 0.48%.
   bool line_layout_words = true;
-  // Auto: a line goes to the line model when at least this share of its cells' width is in cells wider than
-  // auto_wide x the line's median cell height (a W or an M is about 1.0-1.3 heights wide, so such a cell holds
-  // touching letters). 0.2 and 1.6 set on the tuning pages (bench/line_eval.py --seed-shift 1000, 10 pages): at
-  // 0.35 the touching pages read 25.3% against the line model's 22.5% (touching lines left on the glyph path), at
-  // 0.2 22.4%, while the mixed pages read 3.73% at both, as on the glyph path.
+  // Auto: a word goes to the line model when it holds a cell wider than auto_wide x its line's median cell height
+  // (a W or an M is about 1.0-1.3 heights wide, so such a cell holds touching letters), and the whole line does
+  // when at least auto_touching_share of its cells' width is in such cells (there, letters touch that make no wide
+  // cell: two narrow ones overlapping). 0.2 and 1.6 set on the tuning pages (bench/line_eval.py --seed-shift 1000,
+  // 10 pages): at 0.35 the touching pages read 25.3% against the line model's 22.5% (touching lines left on the
+  // glyph path), at 0.2 22.4%, while the mixed pages read 3.73% at both, as on the glyph path. Deciding word by
+  // word within the other lines (a line with one wide cell had gone to the line model whole): wide-spaced pages
+  // 5.66% -> 4.28% (text CER 12.7% -> 11.7%), touching 11.83% -> 11.76%, random strings 8.97% -> 9.36%.
   double auto_touching_share = 0.2;
   double auto_wide = 1.6;
   SegmentConfig segment;
@@ -107,7 +110,8 @@ class Reader {
   // Auto: the glyph path (with word decoding) on lines whose letters stand apart, the line model on the others.
   PageResult recognize_auto(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
-  bool letters_touch(const Line& l) const;
+  // Per word of the line: whether it holds a cell wider than auto_wide x the line's median cell height.
+  std::vector<bool> touching_words(const Line& l) const;
   // The layout's fields, their line ranges moved to `kept`'s numbering (kept[i]: the result line of layout line i, or
   // -1 when it was dropped).
   static std::vector<FieldResult> fields_of(const PageLayout& layout, const std::vector<long>& kept);
