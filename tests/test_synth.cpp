@@ -319,3 +319,34 @@ TEST(Synth, NegativeGapsMakeNeighboursOverlap) {
   bad.gap_max = 0.1;
   EXPECT_THROW(synth_page(bad, &emnist_test(), 1), std::runtime_error);
 }
+
+TEST(Synth, BoldWidensEveryStrokeAndKeepsTheText) {
+  // The same text with a bolder pen: the same glyph samples, and the strokes (ink area over ink length, the length
+  // estimated as half the outline) wider by about the added 0.05 cap heights.
+  SynthConfig thin, bold;
+  thin.max_skew_deg = bold.max_skew_deg = 0;
+  thin.text = bold.text = {"THE QUICK BROWN FOX", "JUMPS OVER 12345", "THE LAZY DOG 67890"};
+  bold.bold = 0.05;
+  const SynthPage a = synth_page(thin, &emnist_test(), 11), b = synth_page(bold, &emnist_test(), 11);
+  EXPECT_EQ(a.text, b.text);
+  ASSERT_EQ(a.glyphs.size(), b.glyphs.size());
+  auto stroke = [](const SynthPage& page) {
+    cv::Mat gray, ink;
+    cv::cvtColor(page.image, gray, cv::COLOR_BGR2GRAY);
+    cv::adaptiveThreshold(gray, ink, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, 51, 20);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(ink, contours, cv::RETR_LIST, cv::CHAIN_APPROX_NONE);
+    double outline = 0;
+    for (const auto& c : contours) outline += cv::arcLength(c, true);
+    return 2.0 * cv::countNonZero(ink) / std::max(outline, 1.0);
+  };
+  double cap = 0;
+  for (size_t i = 0; i < a.glyphs.size(); ++i) {
+    EXPECT_EQ(a.glyphs[i].sample, b.glyphs[i].sample);
+    cap += a.glyphs[i].box.height;
+  }
+  cap /= double(a.glyphs.size());
+  const double wider = stroke(b) - stroke(a);
+  EXPECT_GT(wider, 0.5 * 0.05 * cap);
+  EXPECT_LT(wider, 1.5 * 0.05 * cap);
+}

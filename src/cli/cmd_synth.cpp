@@ -91,6 +91,9 @@ void add_synth(CLI::App& app) {
   cmd->add_option(
       "--gap", opt->gap,
       "Letter gaps MIN:MAX in cap heights, e.g. -0.25:0.05 for touching letters (default: each page's own)");
+  cmd->add_option("--bold", opt->cfg.bold,
+                  "Widen every stroke by this fraction of the cap height, a bolder pen (e.g. 0.05; default 0)")
+      ->check(CLI::Range(0.0, 0.5));
   cmd->add_option(
          "--form", opt->form,
          "Form pages: writing in framed boxes, comb fields (a letter per box), on ruled lines, in table grids, "

@@ -160,6 +160,16 @@ struct ShapedGlyph {
   int sample;  // index into the glyph set (-1 for Hershey glyphs)
 };
 
+// The glyph's strokes widened by `width` pixels (grey dilation with a disc), the image grown to hold them.
+cv::Mat embolden(const cv::Mat& ink, double width) {
+  const int r = static_cast<int>(std::lround(width / 2));
+  if (r < 1) return ink;
+  cv::Mat out;
+  cv::copyMakeBorder(ink, out, r, r, r, r, cv::BORDER_CONSTANT, 0);
+  cv::dilate(out, out, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)));
+  return out;
+}
+
 class GlyphMaker {
  public:
   GlyphMaker(const SynthConfig& cfg, const Dataset* ds) : cfg_(cfg), ds_(ds) {
@@ -194,6 +204,7 @@ class GlyphMaker {
       g.ink = shape_glyph(cv::min(cv::max(src, 0.0), 1.0), hand.h, hand, 0.0, rng);
     }
     if (g.ink.empty()) g.ink = cv::Mat::zeros(static_cast<int>(hand.h), static_cast<int>(hand.h / 2), CV_32F);
+    if (cfg_.bold > 0) g.ink = embolden(g.ink, cfg_.bold * hand.h);
     return g;
   }
 
