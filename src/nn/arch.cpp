@@ -25,7 +25,7 @@ std::unique_ptr<Layer> make_layer(const std::string& token) {
   if (auto l = make_extra_layer(token)) return l;
   throw std::runtime_error(
       "unknown layer '" + token +
-      "' (known: fcN, sigmoid, tanh, relu, convKxKxC[sS][pP], poolK, flatten, dropoutP, seq, tconvKxC)");
+      "' (known: fcN, sigmoid, tanh, relu, convKxKxC[sS][pP], poolK, flatten, dropoutP, seq, tconvKxC, blstmH)");
 }
 
 std::vector<std::unique_ptr<Layer>> parse_arch(const std::string& arch) {

@@ -1,9 +1,10 @@
-// Layer kinds beyond dense and activations: conv, pool, flatten, dropout, and the sequence layers seq and tconv.
+// Layer kinds beyond dense and activations: conv, pool, flatten, dropout, and the sequence layers seq, tconv and blstm.
 #include <regex>
 
 #include "scrawl/nn/conv2d.h"
 #include "scrawl/nn/dropout.h"
 #include "scrawl/nn/flatten.h"
+#include "scrawl/nn/lstm.h"
 #include "scrawl/nn/maxpool.h"
 #include "scrawl/nn/model.h"
 #include "scrawl/nn/temporal_conv.h"
@@ -15,6 +16,7 @@ std::unique_ptr<Layer> make_extra_layer(const std::string& token) {
   static const std::regex pool(R"(pool(\d+)(?:s(\d+))?)");
   static const std::regex drop(R"(dropout(0?\.\d+|0))");
   static const std::regex tconv(R"(tconv(\d+)x(\d+))");
+  static const std::regex blstm(R"(blstm(\d+))");
   std::smatch m;
   if (std::regex_match(token, m, conv)) {
     const int k = std::stoi(m[1]);
@@ -28,6 +30,7 @@ std::unique_ptr<Layer> make_extra_layer(const std::string& token) {
   if (token == "flatten") return std::make_unique<Flatten>();
   if (token == "seq") return std::make_unique<ToSequence>();
   if (std::regex_match(token, m, tconv)) return std::make_unique<TemporalConv>(std::stoi(m[1]), std::stoi(m[2]));
+  if (std::regex_match(token, m, blstm)) return std::make_unique<BiLstm>(std::stoi(m[1]));
   if (std::regex_match(token, m, drop)) return std::make_unique<Dropout>(std::stof(m[1]), token);
   return nullptr;
 }
