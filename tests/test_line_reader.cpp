@@ -136,6 +136,19 @@ TEST(LineRecognizer, RefusesModelsThatAreNotLineModels) {
   EXPECT_EQ(ok.glyph_classes(), "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 }
 
+TEST(LineRecognizer, AutoNeedsBothModelsToReadTheSameCharacters) {
+  // A letters-only glyph model (the course's 26 classes) beside a line model of 36: auto would put digits the glyph
+  // model cannot read on its words' page. Refused; the line path alone takes it.
+  scrawl::Model letters("fc26", scrawl::InputSpec{}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  scrawl::ReadConfig cfg;
+  cfg.recognizer = scrawl::Recognizer::kAuto;
+  scrawl::Reader autoreader(letters.clone(), scrawl::WordDecoder(letters.classes()), cfg);
+  EXPECT_THROW(autoreader.set_line_model(untrained_line_model()), std::invalid_argument);
+  cfg.recognizer = scrawl::Recognizer::kLine;
+  scrawl::Reader line(letters.clone(), scrawl::WordDecoder(letters.classes()), cfg);
+  EXPECT_NO_THROW(line.set_line_model(untrained_line_model()));
+}
+
 TEST(LineRecognizer, AnUntrainedModelReadsAPageIntoBoxesOnIt) {
   // Whatever an untrained model reads, every box lies on the page and on its line, and a clone reads the same.
   cv::Mat page(400, 1400, CV_8U, cv::Scalar(235));

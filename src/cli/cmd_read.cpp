@@ -36,7 +36,7 @@ struct ReadOptions {
   std::string list, out_dir;  // batch reading: inputs from a file; one result file per page
   bool force = false;
   std::string model, format = "txt", annotate;
-  std::string recognizer = "glyph", line_model;
+  std::string recognizer = "auto", line_model;
   int jobs = 1;
   double dpi = DocumentConfig{}.dpi;
   std::string lexicon;  // contextual decoding: word list (default kDefaultLexiconPath)
@@ -63,7 +63,8 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
   cmd.add_option("--recognizer", opt.recognizer,
                  "What reads the text: glyph (the classifier on cut-out characters), line (a line model on whole "
-                 "lines: letters that touch need no cutting) or auto (glyph, and line on lines whose letters touch)")
+                 "lines: letters that touch need no cutting) or auto (glyph, and line on words and lines whose "
+                 "letters touch)")
       ->check(CLI::IsMember({"glyph", "line", "auto"}))
       ->capture_default_str();
   cmd.add_option("--line-model", opt.line_model,

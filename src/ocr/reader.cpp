@@ -78,7 +78,13 @@ Reader Reader::clone() const {
 }
 
 void Reader::set_line_model(Model model) {
-  line_ = std::make_unique<LineRecognizer>(std::move(model), cfg_.top_k);
+  auto line = std::make_unique<LineRecognizer>(std::move(model), cfg_.top_k);
+  // Auto puts both models' words on one page: they must read the same characters.
+  if (cfg_.recognizer == Recognizer::kAuto && line->glyph_classes() != classifier_.model().classes())
+    throw std::invalid_argument("the line model reads '" + line->glyph_classes() + "' but the glyph model '" +
+                                classifier_.model().classes() +
+                                "': the auto recognizer needs both alike (read with --recognizer glyph or line)");
+  line_ = std::move(line);
 }
 
 PageResult Reader::read(const std::string& path) {

@@ -25,6 +25,8 @@ enum class Recognizer { kGlyph, kLine, kAuto };
 
 struct ReadConfig {
   LoadConfig load;
+  // The library's default needs no line model; `scrawl read` and the Python module default to kAuto with the
+  // shipped line model (set_line_model), which measures better (BENCHMARKS.md, "Touching letters").
   Recognizer recognizer = Recognizer::kGlyph;
   // Line path: texts the CTC prefix beam search keeps per frame (ctc_decode's default).
   int line_beam = CtcDecodeConfig{}.beam;
@@ -92,8 +94,8 @@ class Reader {
   // An independent reader for another thread (the model caches activations, so threads cannot share one; the
   // word decoder is read-only and shared).
   Reader clone() const;
-  // The line model the line path reads with (Recognizer::kLine); throws std::invalid_argument when `model` is not
-  // a line model.
+  // The line model the line path reads with (Recognizer::kLine, kAuto); throws std::invalid_argument when `model` is
+  // not a line model, or, for kAuto, reads other characters than the glyph model.
   void set_line_model(Model model);
   bool has_line_model() const { return line_ != nullptr; }
   const ReadConfig& config() const { return cfg_; }

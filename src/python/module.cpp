@@ -37,7 +37,7 @@ Box box(const cv::Rect& r) {
 
 // What a reader is made from: the keyword arguments of read() and read_pages().
 struct Options {
-  std::string model, recognizer = "glyph", line_model;
+  std::string model, recognizer = "auto", line_model;
   bool lexicon = true, forms = true;
   float lm_weight = scrawl::DecodeConfig{}.lm_weight;
   auto key() const { return std::tie(model, recognizer, line_model, lexicon, forms, lm_weight); }
@@ -220,7 +220,7 @@ PYBIND11_MODULE(scrawl, m) {
         return reader_for(o).read_image(img, 1.0, "");
       },
       py::arg("image"), py::arg("model") = "", py::arg("lexicon") = true,
-      py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "glyph",
+      py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "auto",
       py::arg("line_model") = "", py::arg("forms") = true, py::arg("color") = "bgr",
       "Reads one page: an image file's path, or a uint8 numpy array (H, W) gray or (H, W, 3) in `color` order. "
       "model/line_model: model files (default the shipped ones); lexicon=False: no whole-word lookup; lm_weight=0: "
@@ -235,7 +235,7 @@ PYBIND11_MODULE(scrawl, m) {
         return read_document(path, dpi, o);
       },
       py::arg("path"), py::arg("dpi") = scrawl::DocumentConfig{}.dpi, py::arg("model") = "", py::arg("lexicon") = true,
-      py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "glyph",
+      py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "auto",
       py::arg("line_model") = "", py::arg("forms") = true,
       "Reads every page of a PDF (rasterized at dpi), a multi-page TIFF or an image: a list of Page.");
 
