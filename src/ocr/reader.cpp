@@ -275,9 +275,15 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   const CtcDecodeConfig ctc = ctc_config();
   const cv::Rect page(cv::Point(0, 0), layout.size);
   std::vector<std::vector<bool>> touching(layout.lines.size());
+  // A comb's boxes already cut its letters apart (one per box, cut at the walls): the glyph path reads them.
+  std::vector<bool> in_comb(layout.lines.size(), false);
+  for (const Field& f : layout.fields)
+    if (f.kind == FieldKind::kComb)
+      for (size_t i = f.first_line; i < f.first_line + f.line_count && i < in_comb.size(); ++i) in_comb[i] = true;
   PageResult apart;  // the glyph path's words of letters standing apart, decoded together
   for (size_t i = 0; i < layout.lines.size(); ++i) {
     touching[i] = touching_words(layout.lines[i]);
+    if (in_comb[i]) touching[i].assign(touching[i].size(), false);
     LineResult kept = glyph[i];
     kept.words.clear();
     for (size_t j = 0; j < glyph[i].words.size(); ++j)
