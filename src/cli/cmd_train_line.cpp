@@ -28,7 +28,8 @@ void add_train_line(CLI::App& app) {
   cmd->add_option("--train", opt->train, "Glyphs the training lines are drawn from (IDX prefix or .mat)")->required();
   cmd->add_option("--valid", opt->valid, "Glyphs the validation lines are drawn from (other writers)")->required();
   cmd->add_option("--arch", opt->cfg.arch,
-                  "Layers: convolutions, seq, tconvKxC; the last gives blank + classes + space")
+                  "Layers: convolutions, seq, tconvKxC (1-D convolutions) or blstmH (bidirectional LSTM); the last "
+                  "gives blank + classes + space")
       ->capture_default_str();
   cmd->add_option("--epochs", opt->cfg.epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--steps", opt->cfg.steps, "Batches per epoch (each of freshly synthesized lines)")
