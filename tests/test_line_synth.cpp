@@ -1,10 +1,12 @@
 // Training lines composed from glyphs, and the line normalization the reader shares with them.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "scrawl/glyph/line.h"
+#include "scrawl/glyph/normalize.h"
 #include "scrawl/train/line_synth.h"
 #include "test_util.h"
 
@@ -130,6 +132,31 @@ TEST(LineSynth, OverlappingGapsMakeTouchingLetters) {
 #include "scrawl/nn/model.h"
 #include "scrawl/nn/optim.h"
 #include "scrawl/train/line_batch.h"
+
+TEST(LineSynth, DegradedLinesVaryThePenAndKeepTheText) {
+  // Off by default: the same seed draws the same line as before the option existed (its first random draws are
+  // the layout's, so the first line's text is the same either way). On: the pen's width, relative to the
+  // character height, spreads wider over many lines, and the ink is not the clean line's.
+  scrawl::LineSynthConfig clean, photo;
+  photo.degrade = true;
+  std::mt19937 a(7), b(7);
+  const auto first_clean = scrawl::synth_line(test_glyphs(), clean, a);
+  const auto first_photo = scrawl::synth_line(test_glyphs(), photo, b);
+  EXPECT_EQ(first_clean.text, first_photo.text);
+  EXPECT_GT(cv::countNonZero(first_clean.ink != first_photo.ink), 0);
+  auto spread = [](const scrawl::LineSynthConfig& cfg) {
+    std::mt19937 rng(8);
+    double sum = 0, sum2 = 0;
+    const int n = 40;
+    for (int i = 0; i < n; ++i) {
+      const auto line = scrawl::synth_line(test_glyphs(), cfg, rng);
+      const double w = scrawl::stroke_width(line.ink) / line.char_height;
+      sum += w, sum2 += w * w;
+    }
+    return std::sqrt(std::max(0.0, sum2 / n - (sum / n) * (sum / n)));
+  };
+  EXPECT_GT(spread(photo), 1.3 * spread(clean));
+}
 
 TEST(LineBatch, PadsLinesAndCountsTheirFrames) {
   const std::string classes = scrawl::line_classes(test_glyphs().classes);

@@ -51,6 +51,8 @@ void add_train_line(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-word-gap", opt->cfg.synth.word_gap_max, "Largest word gap, in character heights")
       ->capture_default_str();
+  cmd->add_flag("--degrade", opt->cfg.synth.degrade,
+                "Draw each training line like a photographed pen: pen width jitter, blur and noise before binarizing");
   cmd->add_option("--init", opt->cfg.init,
                   "Start from this line model's parameters (fine-tuning); same --arch and classes");
   cmd->add_option("--seed", opt->cfg.seed, "Seed for init, lines and batch order")->capture_default_str();

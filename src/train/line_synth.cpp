@@ -28,6 +28,28 @@ cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level) {
   cv::resize(src(bb), out, cv::Size(std::max(1, int(std::lround(bb.width * s))), height), 0, 0, cv::INTER_CUBIC);
   return out;
 }
+// The drawn line as a photographed pen leaves it (see LineSynthConfig::degrade), in place: bolder or thinner by a
+// grey dilation or erosion, blurred, noisy.
+void degrade(cv::Mat& canvas, int char_px, const LineSynthConfig& cfg, std::mt19937& rng) {
+  const int pen = int(std::lround(uniform(rng, -cfg.pen_jitter, cfg.pen_jitter) * char_px / 2));
+  const double sigma = uniform(rng, 0, cfg.blur_max) * char_px, noise = uniform(rng, 0, cfg.noise_max);
+  if (pen != 0) {
+    const cv::Mat disc =
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * std::abs(pen) + 1, 2 * std::abs(pen) + 1));
+    if (pen > 0)
+      cv::dilate(canvas, canvas, disc);
+    else
+      cv::erode(canvas, canvas, disc);
+  }
+  if (sigma > 0.3) cv::GaussianBlur(canvas, canvas, cv::Size(0, 0), sigma);
+  if (noise > 0) {
+    std::normal_distribution<float> n(0.f, float(noise));
+    for (int y = 0; y < canvas.rows; ++y) {
+      float* row = canvas.ptr<float>(y);
+      for (int x = 0; x < canvas.cols; ++x) row[x] += n(rng);
+    }
+  }
+}
 }  // namespace
 
 SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt19937& rng) {
@@ -91,6 +113,7 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
   cv::Matx23d warp(m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2) + lift);
   cv::warpAffine(canvas, canvas, warp, cv::Size(canvas.cols, canvas.rows + 2 * lift), cv::INTER_LINEAR,
                  cv::BORDER_CONSTANT, 0);
+  if (cfg.degrade) degrade(canvas, char_px, cfg, rng);
   line.ink = canvas > level;
   // Told the height the reader would estimate from this ink, not the size it was drawn at (touching letters
   // make one piece taller than any of them).

@@ -28,6 +28,12 @@ struct LineSynthConfig {
   double slant_max = 0.2;        // shear (x shift per row, in rows), either way
   double rotate_max = 2.0;       // degrees either way: a line tilted against its page, which deskewing leaves
   double threshold_min = 0.35, threshold_max = 0.65;  // binarization level of the drawn ink
+  // Off by default (the shipped line model's command must keep drawing the same lines): each line's ink also
+  // drawn like a photographed pen before binarization, so the model sees the strokes a page's binarizer hands
+  // over: the pen up to pen_jitter char heights bolder or thinner (felt pens close counters, fine ones break),
+  // a blur of up to blur_max char heights, and pixel noise of up to noise_max (ink is 1, paper 0).
+  bool degrade = false;
+  double pen_jitter = 0.05, blur_max = 0.05, noise_max = 0.15;
   LineNormalizeConfig normalize;
 };
 

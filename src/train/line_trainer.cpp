@@ -20,22 +20,24 @@ namespace {
 // What a checkpoint must match to be resumed: everything that changes the random stream or the model.
 nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, const Dataset& valid) {
   const LineSynthConfig& s = cfg.synth;
-  return {{"kind", "line"},
-          {"arch", cfg.arch},
-          {"steps", cfg.steps},
-          {"batch", cfg.batch},
-          {"lr", cfg.lr},
-          {"schedule", cfg.schedule},
-          // A cosine schedule's rate at a step depends on the run's length; a constant one's does not.
-          {"scheduled_epochs", cfg.schedule == "constant" ? 0 : cfg.epochs},
-          {"seed", cfg.seed},
-          {"init", cfg.init},
-          {"valid_lines", cfg.valid_lines},
-          {"train_glyphs", train.size()},
-          {"valid_glyphs", valid.size()},
-          {"classes", train.classes},
-          {"gaps", {s.gap_min, s.gap_max, s.word_gap_min, s.word_gap_max}},
-          {"words", {s.min_words, s.max_words, s.min_letters, s.max_letters}}};
+  nlohmann::json id = {{"kind", "line"},
+                       {"arch", cfg.arch},
+                       {"steps", cfg.steps},
+                       {"batch", cfg.batch},
+                       {"lr", cfg.lr},
+                       {"schedule", cfg.schedule},
+                       // A cosine schedule's rate at a step depends on the run's length; a constant one's does not.
+                       {"scheduled_epochs", cfg.schedule == "constant" ? 0 : cfg.epochs},
+                       {"seed", cfg.seed},
+                       {"init", cfg.init},
+                       {"valid_lines", cfg.valid_lines},
+                       {"train_glyphs", train.size()},
+                       {"valid_glyphs", valid.size()},
+                       {"classes", train.classes},
+                       {"gaps", {s.gap_min, s.gap_max, s.word_gap_min, s.word_gap_max}},
+                       {"words", {s.min_words, s.max_words, s.min_letters, s.max_letters}}};
+  if (s.degrade) id["degrade"] = {s.pen_jitter, s.blur_max, s.noise_max};  // absent when off: older checkpoints resume
+  return id;
 }
 
 std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
