@@ -28,8 +28,12 @@ struct ReadConfig {
   // The library's default needs no line model; `scrawl read` and the Python module default to kAuto with the
   // shipped line model (set_line_model), which measures better (BENCHMARKS.md, "Touching letters").
   Recognizer recognizer = Recognizer::kGlyph;
-  // Line path: texts the CTC prefix beam search keeps per frame (ctc_decode's default).
-  int line_beam = CtcDecodeConfig{}.beam;
+  // Line path: texts the CTC prefix beam search keeps per frame. Wider than ctc_decode's default of 16: the word
+  // prior can only pick a spelling still in the beam. Tuning pages (bench/line_eval.py --seed-shift 1000 and 2000):
+  // touching 11.90% (16) -> 10.68% (48) -> 10.61% (64) -> 10.39% (100) with the line model, 11.76% -> 10.46% (64)
+  // with auto, dictionary 1.42% -> 1.35%, random and wide strings within 0.1 point; a dense touching page reads
+  // about 10% slower at 64, 20% at 100.
+  int line_beam = 64;
   // Line path: word breaks where the segmenter put them (from the gaps of the whole page), not where the line model
   // predicts spaces (it sees a few letters' width, and reads widely spaced letters as one-letter words). Measured on
   // the tuning pages (bench/line_eval.py --seed-shift 1000, 10 pages a set), line model: wide-spaced text CER
