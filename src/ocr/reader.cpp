@@ -263,6 +263,40 @@ long overlapping_word(const Line& l, const cv::Rect& box) {
   }
   return best;
 }
+
+// One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order) and the line
+// model's words (`model`), each in place of the layout word it overlaps most. A touching word among words that are
+// not takes the glyph path's reading (`glyph`, every layout word) when only that one is a lexicon word: a pair that
+// touches by chance in careful writing, which the glyph path's cut may read right. Not on lines that touch
+// throughout: there the glyph path's readings are mostly wrong, and some make words by chance (touching tuning
+// pages 11.8% -> 14.4% with them).
+std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
+                                     const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
+                                     const Lexicon& lexicon) {
+  std::vector<std::vector<WordResult>> by_word(l.words.size());
+  for (const auto& w : model) {
+    const long j = overlapping_word(l, w.box);
+    if (j >= 0 && touching[size_t(j)]) by_word[size_t(j)].push_back(w);
+  }
+  const bool throughout = std::all_of(touching.begin(), touching.end(), [](bool b) { return b; });
+  std::vector<WordResult> words;
+  size_t next_apart = 0;
+  for (size_t j = 0; j < l.words.size(); ++j) {
+    if (!touching[j]) {
+      words.push_back(std::move(apart[next_apart++]));
+      continue;
+    }
+    if (!throughout && by_word[j].size() == 1 && j < glyph.size()) {
+      const std::string g = glyph[j].text(), m = by_word[j][0].text();
+      if (g.size() >= 2 && lexicon.contains(g) && !lexicon.contains(m)) {
+        words.push_back(glyph[j]);
+        continue;
+      }
+    }
+    for (auto& w : by_word[j]) words.push_back(std::move(w));
+  }
+  return words;
+}
 }  // namespace
 
 PageResult Reader::recognize_auto(const PageLayout& layout) {
@@ -299,37 +333,9 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   for (size_t i = 0; i < layout.lines.size(); ++i) {
     const Line& l = layout.lines[i];
     LineResult out = std::move(apart.lines[i]);
-    if (std::find(touching[i].begin(), touching[i].end(), true) != touching[i].end()) {
-      // The line model's words, each in place of the layout word it overlaps most, among the glyph path's others.
-      const LineResult whole = read_line(l, ctc, page);
-      std::vector<std::vector<WordResult>> by_word(l.words.size());
-      for (const auto& w : whole.words) {
-        const long j = overlapping_word(l, w.box);
-        if (j >= 0 && touching[i][size_t(j)]) by_word[size_t(j)].push_back(w);
-      }
-      std::vector<WordResult> words;
-      size_t next_apart = 0;
-      for (size_t j = 0; j < l.words.size(); ++j) {
-        if (!touching[i][j])
-          words.push_back(std::move(out.words[next_apart++]));
-        else {
-          // A word read by the line model among words that are not: the glyph path's reading when only that one
-          // is a lexicon word (a pair that touches by chance in careful writing, which the glyph path's cut may
-          // read right). Not on lines that touch throughout: there the glyph path's readings are mostly wrong,
-          // and some make words by chance (touching tuning pages 11.8% -> 14.4% with them).
-          const bool whole = std::all_of(touching[i].begin(), touching[i].end(), [](bool b) { return b; });
-          if (!whole && by_word[j].size() == 1 && j < glyph_all.lines[i].words.size()) {
-            const std::string g = glyph_all.lines[i].words[j].text(), m = by_word[j][0].text();
-            if (g.size() >= 2 && decoder_->lexicon().contains(g) && !decoder_->lexicon().contains(m)) {
-              words.push_back(glyph_all.lines[i].words[j]);
-              continue;
-            }
-          }
-          for (auto& w : by_word[j]) words.push_back(std::move(w));
-        }
-      }
-      out.words = std::move(words);
-    }
+    if (std::find(touching[i].begin(), touching[i].end(), true) != touching[i].end())
+      out.words = merged_words(l, touching[i], std::move(out.words), read_line(l, ctc, page).words,
+                               glyph_all.lines[i].words, decoder_->lexicon());
     kept.push_back(out.words.empty() ? -1 : long(r.lines.size()));
     if (!out.words.empty()) r.lines.push_back(std::move(out));  // a line read as nothing is no text line
   }
