@@ -432,12 +432,16 @@ BENCHMARK(BM_CnnTrainStep)
 // same network, shapes and loss (torch.nn.CTCLoss) in PyTorch.
 constexpr int kLineBatch = 16, kLineWidth = 512, kLineLabel = 24;
 
-void BM_LineTrainStep(benchmark::State& state) {
+// The recurrent alternative to the default's temporal convolutions (BENCHMARKS.md, "Sequence layer").
+constexpr const char* kLineArchBiLstm =
+    "conv3x3x32,relu,pool2,conv3x3x64,relu,pool2,conv3x3x96,relu,seq,blstm128,tconv1x38";
+
+void line_train_step(benchmark::State& state, const std::string& arch) {
   set_threads(static_cast<int>(state.range(0)));
   scrawl::InputSpec in;
   in.shape = Shape{1, 32, kLineWidth};
   in.normalization = "line";
-  Model model(scrawl::LineTrainConfig{}.arch, in, "_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ");
+  Model model(arch, in, "_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ");
   model.init_params(1);
   const int frames = kLineWidth / scrawl::frame_stride(model);
   std::mt19937 rng(19);
@@ -466,7 +470,20 @@ void BM_LineTrainStep(benchmark::State& state) {
   for (auto _ : state) step();
   state.counters["lines/s"] = benchmark::Counter(kLineBatch, benchmark::Counter::kIsIterationInvariantRate);
 }
+void BM_LineTrainStep(benchmark::State& state) {
+  line_train_step(state, scrawl::LineTrainConfig{}.arch);
+}
+void BM_LineTrainStepBiLstm(benchmark::State& state) {
+  line_train_step(state, kLineArchBiLstm);
+}
 BENCHMARK(BM_LineTrainStep)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->MinTime(2.0)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LineTrainStepBiLstm)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
