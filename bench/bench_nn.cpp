@@ -370,6 +370,11 @@ void BM_MlpEpochLean(benchmark::State& state) {
 }
 BENCHMARK(BM_MlpEpochLean)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Training-step benchmarks: at 1 and 2 threads, at least 2 s each (a step takes tens to hundreds of ms).
+void training_steps_at_1_and_2_threads(benchmark::internal::Benchmark* b) {
+  b->ArgName("threads")->Arg(1)->Arg(2)->MinTime(2.0)->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The CNN of issue 3: one training step (forward, loss, backward, Adam) at batch 64 on synthetic glyphs.
 constexpr const char* kCnnArch = "conv5x5x32,relu,pool2,conv5x5x64,relu,pool2,fc128,relu,fc36";
@@ -418,13 +423,7 @@ void BM_CnnTrainStep(benchmark::State& state) {
   for (auto _ : state) train_step();
   state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_CnnTrainStep)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
-    ->MinTime(2.0)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CnnTrainStep)->Apply(training_steps_at_1_and_2_threads);
 
 // ---------------------------------------------------------------------------------------------------------
 // The line recognizer's training step (issue 14): train-line's default architecture on a batch of 16 lines,
@@ -476,20 +475,8 @@ void BM_LineTrainStep(benchmark::State& state) {
 void BM_LineTrainStepBiLstm(benchmark::State& state) {
   line_train_step(state, kLineArchBiLstm);
 }
-BENCHMARK(BM_LineTrainStep)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
-    ->MinTime(2.0)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_LineTrainStepBiLstm)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
-    ->MinTime(2.0)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LineTrainStep)->Apply(training_steps_at_1_and_2_threads);
+BENCHMARK(BM_LineTrainStepBiLstm)->Apply(training_steps_at_1_and_2_threads);
 
 // ---------------------------------------------------------------------------------------------------------
 // The shipped model classifying 1,000 glyphs in one batch (inference mode, no caches needed).
