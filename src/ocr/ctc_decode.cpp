@@ -37,9 +37,10 @@ std::string last_word(const std::string& text) {
 // the glyph path's (the subtracted term depends on n alone).
 double word_prior(const std::string& word, const WordDecoder* decoder, const DecodeConfig& cfg) {
   if (!decoder || word.empty() || !(cfg.lm_weight > 0)) return 0;
-  const double p = decoder->log_prior(word, cfg);
+  const PriorLogTerms terms = decoder->log_terms(word, cfg);  // once: log_prior would compute them again
+  const double p = weighted_log_terms(cfg.weights, terms).fold(kLogZero, log_add);
   if (!std::isfinite(p)) return cfg.lm_weight * -1e3;  // a word no term allows: far below any other
-  const double flat = std::log(double(cfg.weights.random)) + decoder->log_terms(word, cfg).random;
+  const double flat = std::log(double(cfg.weights.random)) + terms.random;
   return cfg.lm_weight * (std::isfinite(flat) ? p - flat : p);
 }
 

@@ -303,9 +303,6 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   // Word by word: the glyph path reads (and decodes, in the context of the page's other such words) the words whose
   // letters stand apart; the line model, over the whole line, the words where they touch.
   std::vector<LineResult> glyph = recognize(layout).lines;
-  PageResult glyph_all;  // every word on the glyph path, decoded: the other reading of a touching word
-  glyph_all.lines = glyph;
-  decode_page(glyph_all, *decoder_, cfg_.decode);
   const CtcDecodeConfig ctc = ctc_config();
   const cv::Rect page(cv::Point(0, 0), layout.size);
   std::vector<std::vector<bool>> touching(layout.lines.size());
@@ -325,6 +322,15 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     apart.lines.push_back(std::move(kept));
   }
   decode_page(apart, *decoder_, cfg_.decode);
+  // Every word on the glyph path, decoded: the other reading of a touching word among words that are not
+  // (merged_words). Only needed, and only decoded, where a line holds both kinds.
+  PageResult glyph_all;
+  for (const auto& t : touching)
+    if (std::find(t.begin(), t.end(), true) != t.end() && std::find(t.begin(), t.end(), false) != t.end()) {
+      glyph_all.lines = glyph;
+      decode_page(glyph_all, *decoder_, cfg_.decode);
+      break;
+    }
 
   PageResult r;
   r.size = layout.size;
@@ -335,7 +341,8 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     LineResult out = std::move(apart.lines[i]);
     if (std::find(touching[i].begin(), touching[i].end(), true) != touching[i].end())
       out.words = merged_words(l, touching[i], std::move(out.words), read_line(l, ctc, page).words,
-                               glyph_all.lines[i].words, decoder_->lexicon());
+                               glyph_all.lines.empty() ? std::vector<WordResult>{} : glyph_all.lines[i].words,
+                               decoder_->lexicon());
     kept.push_back(out.words.empty() ? -1 : long(r.lines.size()));
     if (!out.words.empty()) r.lines.push_back(std::move(out));  // a line read as nothing is no text line
   }

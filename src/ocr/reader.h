@@ -31,8 +31,8 @@ struct ReadConfig {
   // Line path: texts the CTC prefix beam search keeps per frame. Wider than ctc_decode's default of 16: the word
   // prior can only pick a spelling still in the beam. Tuning pages (bench/line_eval.py --seed-shift 1000 and 2000):
   // touching 11.90% (16) -> 10.68% (48) -> 10.61% (64) -> 10.39% (100) with the line model, 11.76% -> 10.46% (64)
-  // with auto, dictionary 1.42% -> 1.35%, random and wide strings within 0.1 point; a dense touching page reads
-  // about 10% slower at 64, 20% at 100.
+  // with auto; line model: dictionary 1.42% -> 1.35%, wide 5.35% -> 5.20%, random 11.92% -> 11.98%; a dense
+  // touching page reads about 10% slower at 64, 20% at 100.
   int line_beam = 64;
   // Line path: word breaks where the segmenter put them (from the gaps of the whole page), not where the line model
   // predicts spaces (it sees a few letters' width, and reads widely spaced letters as one-letter words). Measured on
