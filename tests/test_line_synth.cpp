@@ -158,6 +158,40 @@ TEST(LineSynth, DegradedLinesVaryThePenAndKeepTheText) {
   EXPECT_GT(spread(photo), 1.3 * spread(clean));
 }
 
+TEST(LineSynth, AugmentedGlyphsVaryInShapeAndStayDeterministic) {
+  // A glyph set of one glyph, drawn alone on each line with no slant, tilt or size jitter: clean, every line's
+  // ink has the same aspect; augmented, rotation, shear, scale and elastic wobble spread it. The same seed
+  // still draws the same ink.
+  scrawl::Dataset one;
+  one.h = one.w = test_glyphs().h;
+  one.classes = test_glyphs().classes;
+  one.labels = {test_glyphs().labels[0]};
+  one.images.assign(test_glyphs().image(0), test_glyphs().image(0) + test_glyphs().pixels());
+  scrawl::LineSynthConfig clean;
+  clean.min_words = clean.max_words = clean.min_letters = clean.max_letters = 1;
+  clean.size_jitter = clean.word_size_jitter = clean.baseline_drift = clean.slant_max = clean.rotate_max = 0;
+  clean.char_px_min = clean.char_px_max = 40;
+  clean.threshold_min = clean.threshold_max = 0.5;
+  scrawl::LineSynthConfig augmented = clean;
+  augmented.augment = 0.4f;
+  auto aspect_spread = [&](const scrawl::LineSynthConfig& cfg) {
+    std::mt19937 rng(9);
+    double lo = 1e9, hi = 0;
+    for (int i = 0; i < 30; ++i) {
+      const cv::Rect bb = cv::boundingRect(scrawl::synth_line(one, cfg, rng).ink);
+      const double a = double(bb.width) / bb.height;
+      lo = std::min(lo, a), hi = std::max(hi, a);
+    }
+    return hi - lo;
+  };
+  EXPECT_LT(aspect_spread(clean), 0.05);
+  EXPECT_GT(aspect_spread(augmented), 0.15);
+  std::mt19937 a(5), b(5);
+  EXPECT_EQ(cv::countNonZero(scrawl::synth_line(test_glyphs(), augmented, a).ink !=
+                             scrawl::synth_line(test_glyphs(), augmented, b).ink),
+            0);
+}
+
 TEST(LineBatch, PadsLinesAndCountsTheirFrames) {
   const std::string classes = scrawl::line_classes(test_glyphs().classes);
   EXPECT_EQ(classes.front(), '_');

@@ -53,6 +53,10 @@ void add_train_line(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--degrade", opt->cfg.synth.degrade,
                 "Draw each training line like a photographed pen: pen width jitter, blur and noise before binarizing");
+  cmd->add_option("--augment", opt->cfg.synth.augment,
+                  "Augment each glyph before it is placed on a line, as `train --augment` does (0 to 1; 0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--init", opt->cfg.init,
                   "Start from this line model's parameters (fine-tuning); same --arch and classes");
   cmd->add_option("--seed", opt->cfg.seed, "Seed for init, lines and batch order")->capture_default_str();

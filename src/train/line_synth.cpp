@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "scrawl/train/augment.h"
+
 namespace scrawl {
 
 namespace {
@@ -17,9 +19,15 @@ int uniform_int(std::mt19937& rng, int lo, int hi) {
   return std::uniform_int_distribution<int>(lo, hi)(rng);
 }
 
-// Glyph i cropped to its ink (values above `level`) and scaled to `height` rows, as CV_32F in [0,1].
-cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level) {
-  const cv::Mat src(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(i)));
+// Glyph i, augmented at strength `augment` (0: as stored) with its own generator seeded from rng, cropped to its
+// ink (values above `level`) and scaled to `height` rows, as CV_32F in [0,1].
+cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level, float augment, std::mt19937& rng) {
+  cv::Mat src(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(i)));
+  if (augment > 0.f) {
+    src = src.clone();
+    std::mt19937 own(static_cast<std::mt19937::result_type>(rng()));
+    augment_glyph(src, augment, own);
+  }
   const cv::Mat mask = src > level;
   cv::Rect bb = cv::boundingRect(mask);
   if (bb.area() == 0) bb = cv::Rect(0, 0, ds.w, ds.h);
@@ -81,7 +89,7 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
       const int i = uniform_int(rng, 0, glyphs.size() - 1);
       line.text += glyphs.classes[size_t(glyphs.labels[size_t(i)])];
       const int h = std::max(4, int(std::lround(word_px * (1 + uniform(rng, -1, 1) * cfg.size_jitter))));
-      cv::Mat img = scaled_glyph(glyphs, i, h, level);
+      cv::Mat img = scaled_glyph(glyphs, i, h, level, cfg.augment, rng);
       // Bottom-aligned on a slowly wandering baseline.
       const int y = int(std::lround(-h + drift * std::sin(drift_phase + x / (8.0 * char_px))));
       placed.push_back({img, int(std::lround(x)), y});

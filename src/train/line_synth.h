@@ -34,6 +34,11 @@ struct LineSynthConfig {
   // a blur of up to blur_max char heights, and pixel noise of up to noise_max (ink is 1, paper 0).
   bool degrade = false;
   double pen_jitter = 0.05, blur_max = 0.05, noise_max = 0.15;
+  // Off by default for the same reason: each glyph first put through the glyph trainer's augmentation
+  // (train/augment.h: small rotation, scale and shear, elastic wobble, thinner or bolder strokes) at this
+  // strength, so lines from the same 82,064 training glyphs do not repeat glyphs the model can learn by heart
+  // (without it the shipped model's training loss ends at half its validation loss, on other writers).
+  float augment = 0.f;
   LineNormalizeConfig normalize;
 };
 

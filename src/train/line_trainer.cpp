@@ -36,7 +36,9 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
                        {"classes", train.classes},
                        {"gaps", {s.gap_min, s.gap_max, s.word_gap_min, s.word_gap_max}},
                        {"words", {s.min_words, s.max_words, s.min_letters, s.max_letters}}};
-  if (s.degrade) id["degrade"] = {s.pen_jitter, s.blur_max, s.noise_max};  // absent when off: older checkpoints resume
+  // Absent when off, so older checkpoints resume.
+  if (s.degrade) id["degrade"] = {s.pen_jitter, s.blur_max, s.noise_max};
+  if (s.augment > 0.f) id["augment"] = s.augment;
   return id;
 }
 
