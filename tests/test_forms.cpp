@@ -93,6 +93,45 @@ TEST(Rulings, AFaintCombIsFoundThroughTheFaintMask) {
   for (int i = 0; i < n; ++i) EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, x0 + i * cw + 1, 3);
 }
 
+// A comb of 6 boxes 60 x 76 at (60, 100), 2 px rulings, letters in the first five boxes. Its bottom ruling is
+// broken into pieces shorter than 3 character heights (the shortest ruling found alone), and so is its top one
+// when `broken_top`. With `broken_walls`, each wall is broken four times by 5 px, more than a stroke width: a
+// quarter of it is gone.
+cv::Mat broken_comb(bool broken_top, bool broken_walls) {
+  cv::Mat page = paper(600, 300);
+  const cv::Scalar blank(245, 245, 245);
+  const int x0 = 60, y0 = 100, cw = 60, ch = 76, n = 6;
+  cv::line(page, {x0, y0}, {x0 + n * cw, y0}, kBlack, 2);
+  cv::line(page, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, kBlack, 2);
+  for (int i = 0; i <= n; ++i) {
+    cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, kBlack, 2);
+    if (broken_walls)
+      for (int b : {12, 27, 42, 57}) cv::rectangle(page, cv::Rect(x0 + i * cw - 3, y0 + b, 7, 5), blank, -1);
+  }
+  // Breaks of 4 px (a stroke width) at a third and two thirds: pieces of 116-119 px, under 3 x 40.
+  for (int y : broken_top ? std::vector<int>{y0, y0 + ch} : std::vector<int>{y0 + ch})
+    for (int x : {x0 + 118, x0 + 238}) cv::rectangle(page, cv::Rect(x, y - 3, 4, 7), blank, -1);
+  const std::string text = "FORMS";
+  for (size_t i = 0; i < text.size(); ++i) write(page, std::string(1, text[i]), x0 + int(i) * cw + 12, y0 + 58);
+  return page;
+}
+
+TEST(Rulings, ABrokenRulingIsFoundAsTheOtherEdgeOfAField) {
+  const scrawl::Rulings r = scrawl::find_rulings(ink_of(broken_comb(false, true)).mask);
+  ASSERT_EQ(r.horizontal.size(), 2u);
+  for (const auto& h : r.horizontal) {
+    EXPECT_NEAR(h.a.x, 60, 3);
+    EXPECT_NEAR(h.b.x, 420, 3);
+  }
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kComb);
+  ASSERT_EQ(r.fields[0].cells.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, 60 + i * 60 + 1, 3);
+  // Broken top and bottom: no whole edge to pair with, so no ruling (touching letters' bars, a stroke width
+  // apart, would pass for broken rulings anywhere else).
+  EXPECT_TRUE(scrawl::find_rulings(ink_of(broken_comb(true, false)).mask).empty());
+}
+
 TEST(Rulings, SlightlyTurnedRulingIsOneRuling) {
   cv::Mat page = paper(1200, 400);
   cv::line(page, {50, 200}, {1150, 219}, kBlack, 1, cv::LINE_AA);  // 1 degree

@@ -310,8 +310,10 @@ PageLayout segment_form(const cv::Mat& clean, const Rulings& rulings, const Segm
         best = std::abs(y - bottom);
         const int left = int(std::lround(std::min<double>(x0, line.box.x)));
         const int right = int(std::lround(std::max<double>(x1, line.box.x + line.box.width)));
+        // Down to the ruling, or to the writing's bottom where it crosses the ruling (never an empty box).
+        const int floor_y = std::max(int(std::lround(y)), int(std::lround(bottom)));
         block.field = Field{
-            FieldKind::kLine, cv::Rect(left, line.box.y, right - left, int(std::lround(y)) - line.box.y), {}, 0, 0};
+            FieldKind::kLine, cv::Rect(left, line.box.y, right - left, std::max(1, floor_y - line.box.y)), {}, 0, 0};
       }
     }
     block.lines.push_back(std::move(line));

@@ -19,7 +19,8 @@ double median(std::vector<double> v) {
 
 // The pixels of `mask` that lie in a straight run of at least `len` pixels along the direction: what an opening with
 // a 1 x len line does, in one pass instead of len (a page-long kernel made the opening most of a page's reading time).
-cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal) {
+// Horizontal runs may hold breaks of up to `bridge` pixels, which are marked too (a scan's breaks in a ruling).
+cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge = 0) {
   cv::Mat out = cv::Mat::zeros(mask.size(), CV_8U);
   if (horizontal) {
     for (int y = 0; y < mask.rows; ++y) {
@@ -30,8 +31,14 @@ cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal) {
           ++x;
           continue;
         }
-        int end = x;
-        while (end < mask.cols && m[end]) ++end;
+        int end = x;  // one past the run's last ink
+        for (;;) {
+          while (end < mask.cols && m[end]) ++end;
+          int next = end;
+          while (next < mask.cols && !m[next] && next - end < bridge) ++next;
+          if (next == end || next >= mask.cols || !m[next]) break;
+          end = next;  // a break no longer than `bridge`: the run goes on
+        }
         if (end - x >= len) std::fill(o + x, o + end, uint8_t(255));
         x = end;
       }
@@ -58,13 +65,13 @@ cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal) {
 
 // Where the ink holds straight runs at least `len` long along the direction, after growing it `grow` pixels across
 // (a tilted ruling's steps then overlap into one run). CV_8U, in the grown space: a superset of the ruling's ink.
-cv::Mat long_runs(const cv::Mat& ink, int len, bool horizontal, int grow) {
-  if (grow <= 0) return runs_at_least(ink, len, horizontal);
+cv::Mat long_runs(const cv::Mat& ink, int len, bool horizontal, int grow, int bridge = 0) {
+  if (grow <= 0) return runs_at_least(ink, len, horizontal, bridge);
   cv::Mat grown;  // a new buffer: dilating into a header of `ink` would overwrite the caller's mask
   cv::dilate(
       ink, grown,
       cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(1, 2 * grow + 1) : cv::Size(2 * grow + 1, 1)));
-  return runs_at_least(grown, len, horizontal);
+  return runs_at_least(grown, len, horizontal, bridge);
 }
 
 // Each component of `runs` as one ruling: the least-squares centre line through the mean position of each of its
@@ -177,6 +184,30 @@ std::vector<Ruling> join_collinear(std::vector<Ruling> rs, double max_gap, doubl
       }
   }
   return rs;
+}
+
+// Adds the candidates that are the other edge of a field one of `hs` bounds: a ruling wall_min to max_field_height
+// char heights above or below it whose ends, once followed across breaks up to `max_break` in `ink`, both lie within
+// join_gap of its ends (a frame's or a comb's top and bottom span the same columns). Candidates on a ruling already
+// found (within `tolerance`) are skipped.
+void add_other_edges(std::vector<Ruling>& hs, std::vector<Ruling> candidates, const cv::Mat& ink, int max_break,
+                     double h, double tolerance, const RulingConfig& cfg) {
+  const size_t found = hs.size();
+  for (Ruling& c : candidates) {
+    extend(c, ink, max_break);
+    bool known = false, edge = false;
+    for (size_t i = 0; i < found && !known; ++i) {
+      const Ruling& r = hs[i];
+      const double overlap = std::min(r.b.x, c.b.x) - std::max(r.a.x, c.a.x);
+      if (overlap <= 0) continue;
+      const double xm = (std::max(r.a.x, c.a.x) + std::min(r.b.x, c.b.x)) / 2;
+      const double dy = std::abs(centre_at(c, xm) - centre_at(r, xm));
+      known = dy <= tolerance + std::max(r.thickness, c.thickness);
+      edge |= dy >= cfg.wall_min * h && dy <= cfg.max_field_height * h && std::abs(r.a.x - c.a.x) <= cfg.join_gap * h &&
+              std::abs(r.b.x - c.b.x) <= cfg.join_gap * h;
+    }
+    if (!known && edge) hs.push_back(c);
+  }
 }
 
 // Draws each ruling's band `extra` pixels wider than its thickness into `mask`.
@@ -354,8 +385,13 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     const int faint_len = std::max(len, int(std::lround(cfg.faint_min_length * h)));
     for (auto& r : fit_rulings(long_runs(all, faint_len, true, grow), all, true, core)) hs.push_back(r);
   }
+  // A ruling the scan broke into pieces each shorter than `len` is found from runs that go on across its breaks, but
+  // kept only as a field's other edge (anywhere else, touching letters' bars a stroke width apart would pass too).
   const int max_break = std::max(3, int(std::lround(cfg.break_gap * stroke_w)));
+  add_other_edges(hs, fit_rulings(long_runs(ink, len, true, grow, max_break), ink, true, core), all, max_break, h,
+                  grow + stroke_w, cfg);
   for (auto& r : hs) extend(r, all, max_break);
+  const int wall_break = std::max(3, int(std::lround(cfg.wall_break_gap * stroke_w)));
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
@@ -365,7 +401,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   for (size_t above = 0; above < hs.size(); ++above) {
     const int below = ruling_below(hs, above, cfg.wall_min * h, cfg.max_field_height * h);
     if (below < 0) continue;
-    WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], max_break, cfg)};
+    WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], wall_break, cfg)};
     drop_strokes(row, cfg.comb_min_spacing);
     if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
   }

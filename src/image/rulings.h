@@ -38,10 +38,16 @@ struct RulingConfig {
   double comb_max_aspect = 1.5;
   double comb_min_spacing = 0.7;
   // Horizontal rulings are followed past their ends across breaks up to this long (x stroke width, at least 3 px):
-  // a scan's breaks leave pieces too short to be found alone. Pieces that then lie on one line join when their ends
-  // are `join_gap` (x char height) apart or closer.
+  // a scan's breaks leave pieces too short to be found alone. A ruling broken into pieces all shorter than
+  // min_length is found from runs that go on across such breaks, where it is the other edge of a field (its ends
+  // within join_gap of a found ruling's, a field's height away). Pieces that then lie on one line join when their
+  // ends are `join_gap` (x char height) apart or closer.
   double break_gap = 1.0;
   double join_gap = 1.0;
+  // A wall's breaks count as filled up to this long (x stroke width): walls are short, so a scan's few breaks take
+  // a larger share of them. 2: lets through the faint drop-out walls of the tuning forms, whose breaks in the
+  // faint mask run to about 1.5 stroke widths, and leaves the touching tuning pages' reading unchanged.
+  double wall_break_gap = 2.0;
   // A text line whose bottom lies this close (x char height) to a ruling of its own is written on it: a "line"
   // field. Letters sit on the line or cross it by a fraction of their height.
   double underline_reach = 0.6;
