@@ -186,30 +186,6 @@ std::vector<Ruling> join_collinear(std::vector<Ruling> rs, double max_gap, doubl
   return rs;
 }
 
-// Adds the candidates that are the other edge of a field one of `hs` bounds: a ruling wall_min to max_field_height
-// char heights above or below it whose ends, once followed across breaks up to `max_break` in `ink`, both lie within
-// join_gap of its ends (a frame's or a comb's top and bottom span the same columns). Candidates on a ruling already
-// found (within `tolerance`) are skipped.
-void add_other_edges(std::vector<Ruling>& hs, std::vector<Ruling> candidates, const cv::Mat& ink, int max_break,
-                     double h, double tolerance, const RulingConfig& cfg) {
-  const size_t found = hs.size();
-  for (Ruling& c : candidates) {
-    extend(c, ink, max_break);
-    bool known = false, edge = false;
-    for (size_t i = 0; i < found && !known; ++i) {
-      const Ruling& r = hs[i];
-      const double overlap = std::min(r.b.x, c.b.x) - std::max(r.a.x, c.a.x);
-      if (overlap <= 0) continue;
-      const double xm = (std::max(r.a.x, c.a.x) + std::min(r.b.x, c.b.x)) / 2;
-      const double dy = std::abs(centre_at(c, xm) - centre_at(r, xm));
-      known = dy <= tolerance + std::max(r.thickness, c.thickness);
-      edge |= dy >= cfg.wall_min * h && dy <= cfg.max_field_height * h && std::abs(r.a.x - c.a.x) <= cfg.join_gap * h &&
-              std::abs(r.b.x - c.b.x) <= cfg.join_gap * h;
-    }
-    if (!known && edge) hs.push_back(c);
-  }
-}
-
 // Draws each ruling's band `extra` pixels wider than its thickness into `mask`.
 void draw_bands(cv::Mat& mask, const std::vector<Ruling>& rs, double extra) {
   for (const auto& r : rs)
@@ -253,6 +229,34 @@ int ruling_below(const std::vector<Ruling>& hs, size_t i, double min_gap, double
     }
   }
   return best;
+}
+
+// Adds the candidates that are the missing other edge of a field one of `hs` bounds: a ruling wall_min to
+// max_field_height char heights above or below it, on a side where no ruling of `hs` already is, whose ends, once
+// followed across breaks up to `max_break` in `ink`, both lie within join_gap of its ends (a frame's or a comb's top
+// and bottom span the same columns). Candidates on a ruling already found (within `tolerance`) are skipped.
+void add_other_edges(std::vector<Ruling>& hs, std::vector<Ruling> candidates, const cv::Mat& ink, int max_break,
+                     double h, double tolerance, const RulingConfig& cfg) {
+  const size_t found = hs.size();
+  const double min_gap = cfg.wall_min * h, max_gap = cfg.max_field_height * h;
+  std::vector<uint8_t> has_below(found, 0), has_above(found, 0);
+  for (size_t i = 0; i < found; ++i)
+    if (const int j = ruling_below(hs, i, min_gap, max_gap); j >= 0) has_below[i] = has_above[size_t(j)] = 1;
+  for (Ruling& c : candidates) {
+    extend(c, ink, max_break);
+    bool known = false, edge = false;
+    for (size_t i = 0; i < found && !known; ++i) {
+      const Ruling& r = hs[i];
+      const double overlap = std::min(r.b.x, c.b.x) - std::max(r.a.x, c.a.x);
+      if (overlap <= 0) continue;
+      const double xm = (std::max(r.a.x, c.a.x) + std::min(r.b.x, c.b.x)) / 2;
+      const double dy = centre_at(c, xm) - centre_at(r, xm);
+      known = std::abs(dy) <= tolerance + std::max(r.thickness, c.thickness);
+      edge |= std::abs(dy) >= min_gap && std::abs(dy) <= max_gap && !(dy > 0 ? has_below[i] : has_above[i]) &&
+              std::abs(r.a.x - c.a.x) <= cfg.join_gap * h && std::abs(r.b.x - c.b.x) <= cfg.join_gap * h;
+    }
+    if (!known && edge) hs.push_back(c);
+  }
 }
 
 // The walls standing between two rulings: runs of columns whose ink fills nearly all the rows between them (within a
