@@ -132,6 +132,36 @@ TEST(Rulings, ABrokenRulingIsFoundAsTheOtherEdgeOfAField) {
   EXPECT_TRUE(scrawl::find_rulings(ink_of(broken_comb(true, false)).mask).empty());
 }
 
+TEST(Rulings, AShortFaintCombIsFoundAndAFaintWordIsNoComb) {
+  // Four light-grey boxes, 200 px: shorter than the 6 character heights a faint ruling must run alone, found as a
+  // pair framing alike boxes. Bold grey writing, blurred, whose halo joins its letters' tops and bottoms: no comb.
+  auto faint_page = [](bool comb) {
+    cv::Mat page = paper(900, 300);
+    const cv::Scalar grey(172, 172, 172);
+    const int x0 = 300, y0 = 100, cw = 50, ch = 76, n = 4;
+    if (comb) {
+      cv::line(page, {x0, y0}, {x0 + n * cw, y0}, grey, 1);
+      cv::line(page, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, grey, 1);
+      for (int i = 0; i <= n; ++i) cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, grey, 1);
+      for (int i = 0; i < n; ++i) write(page, std::string(1, "FORM"[i]), x0 + i * cw + 9, y0 + 58);
+    } else {
+      cv::putText(page, "HILL TEETH", cv::Point(60, 160), cv::FONT_HERSHEY_SIMPLEX, 1.5, cv::Scalar(120, 120, 120), 7,
+                  cv::LINE_AA);
+    }
+    write(page, "NAME", 60, 260);  // writing elsewhere, to measure the character height by
+    cv::GaussianBlur(page, page, cv::Size(0, 0), 1.0);
+    return ink_of(page);
+  };
+  const scrawl::InkMask comb = faint_page(true);
+  const scrawl::Rulings r = scrawl::find_rulings(comb.mask, {}, comb.faint);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kComb);
+  ASSERT_EQ(r.fields[0].cells.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, 300 + i * 50 + 1, 3);
+  const scrawl::InkMask word = faint_page(false);
+  EXPECT_TRUE(scrawl::find_rulings(word.mask, {}, word.faint).fields.empty());
+}
+
 TEST(Rulings, SlightlyTurnedRulingIsOneRuling) {
   cv::Mat page = paper(1200, 400);
   cv::line(page, {50, 200}, {1150, 219}, kBlack, 1, cv::LINE_AA);  // 1 degree

@@ -364,6 +364,55 @@ std::vector<FrameField> frame_fields(const std::vector<WallRow>& rows, const std
   return out;
 }
 
+// Faint combs too short for the faint pass (faint_min_length): pairs of faint rulings at least min_length long, a
+// field's height apart, with matching ends, kept (added to `hs`) only where walls between them frame a comb whose
+// boxes are alike (within comb_regularity of their median width) and fill the rulings' common extent. A word's
+// halo makes runs along its letters' tops and bottoms with stems between them, but not a row of equal boxes from
+// end to end.
+void add_faint_combs(std::vector<Ruling>& hs, std::vector<Ruling> candidates, const cv::Mat& faint, int max_break,
+                     int wall_break, double h, double tolerance, const RulingConfig& cfg) {
+  std::erase_if(candidates, [&](Ruling& c) {
+    extend(c, faint, max_break);
+    for (const Ruling& r : hs) {
+      const double overlap = std::min(r.b.x, c.b.x) - std::max(r.a.x, c.a.x);
+      const double xm = (std::max(r.a.x, c.a.x) + std::min(r.b.x, c.b.x)) / 2;
+      if (overlap > 0 &&
+          std::abs(centre_at(c, xm) - centre_at(r, xm)) <= tolerance + std::max(r.thickness, c.thickness))
+        return true;  // already found
+    }
+    return false;
+  });
+  const size_t n = candidates.size();
+  std::vector<uint8_t> taken(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n && !taken[i]; ++j) {
+      const Ruling &top = candidates[i], &bot = candidates[j];
+      const double xm = (std::max(top.a.x, bot.a.x) + std::min(top.b.x, bot.b.x)) / 2;
+      const double gap = centre_at(bot, xm) - centre_at(top, xm);
+      if (j == i || taken[j] || gap < cfg.wall_min * h || gap > cfg.max_field_height * h ||
+          std::abs(top.a.x - bot.a.x) > cfg.join_gap * h || std::abs(top.b.x - bot.b.x) > cfg.join_gap * h)
+        continue;
+      const std::vector<Ruling> pair = {top, bot};
+      cv::Mat bands = cv::Mat::zeros(faint.size(), CV_8U);
+      draw_bands(bands, pair, 2);
+      WallRow row{0, 1, find_walls(faint & ~bands, top, bot, wall_break, cfg)};
+      drop_strokes(row, cfg.comb_min_spacing);
+      if (row.walls.size() < 2) continue;
+      const std::vector<FrameField> f = frame_fields({row}, pair, cfg);
+      if (f.size() != 1 || f[0].kind != FieldKind::kComb) continue;
+      std::vector<double> widths;
+      for (const auto& c : f[0].cells) widths.push_back(c.width);
+      const double m = median(widths);
+      const bool alike = std::all_of(widths.begin(), widths.end(),
+                                     [&](double w) { return std::abs(w - m) <= cfg.comb_regularity * m; });
+      const double extent = std::min(top.b.x, bot.b.x) - std::max(top.a.x, bot.a.x);
+      if (!alike || f[0].box.width < cfg.comb_fill * extent) continue;
+      taken[i] = taken[j] = 1;
+      hs.push_back(top);
+      hs.push_back(bot);
+    }
+}
+
 }  // namespace
 
 Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat& faint) {
@@ -396,6 +445,9 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
                   grow + stroke_w, cfg);
   for (auto& r : hs) extend(r, all, max_break);
   const int wall_break = std::max(3, int(std::lround(cfg.wall_break_gap * stroke_w)));
+  if (!faint.empty())
+    add_faint_combs(hs, fit_rulings(long_runs(faint, len, true, grow, max_break), faint, true, core), faint, max_break,
+                    wall_break, h, grow + stroke_w, cfg);
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);

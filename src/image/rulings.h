@@ -54,6 +54,11 @@ struct RulingConfig {
   // Rulings found only in the faint mask are at least this long (x char height): in it the writing's halo joins
   // neighbouring letters' tops and bottoms into runs several letters long.
   double faint_min_length = 6.0;
+  // Shorter faint rulings count only in pairs that frame a comb of alike boxes: every box within comb_regularity of
+  // the median width, the boxes spanning at least comb_fill of the rulings' common extent (a printed comb's boxes
+  // are equal and run from end to end; the stems of a word between its halo's top and bottom runs are not).
+  double comb_regularity = 0.2;
+  double comb_fill = 0.9;
 };
 
 // One ruling: a straight band of ink from `a` to `b` (its centre line), `thickness` pixels across.
