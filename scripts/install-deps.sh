@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
-  libeigen3-dev libopenblas-dev
+  libeigen3-dev libopenblas-dev libxsmm-dev
   libopencv-dev libjpeg-dev libpng-dev
   libmatio-dev zlib1g-dev libpoppler-cpp-dev
   libcli11-dev nlohmann-json3-dev

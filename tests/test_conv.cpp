@@ -19,10 +19,12 @@ namespace scrawl {
 namespace {
 
 // float32 forward passes with double-accumulated losses: the float rounding of the loss, divided by 2*eps, is
-// the error floor. Conv and pool are piecewise linear, so a large eps (1e-2) is exact up to that rounding and
-// keeps the floor low; a wrong formula gives O(1) errors. Measured maxima are printed by each test.
+// the error floor. Conv and pool are piecewise linear, so a large eps is exact up to that rounding and keeps the
+// floor low; a wrong formula gives O(1) errors. Measured maxima are printed by each test. A convolution is linear
+// in its weights and in its input separately, so its central differences are exact at any eps: 0.1 (at 1e-2 the
+// floor reached 1.1e-2 on a stride-2 convolution whose products summed in another order, nn/gemm's kernels).
 constexpr double kTol = 1e-2;
-constexpr double kEpsLinear = 1e-2;
+constexpr double kEpsLinear = 1e-1;
 
 TEST(Conv2D, GradientSamePadding) {
   Conv2D conv(3, 4);  // conv3x3x4: stride 1, pad 1

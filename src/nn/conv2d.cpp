@@ -7,6 +7,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "scrawl/nn/gemm.h"
+
 namespace scrawl {
 
 using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -77,16 +79,14 @@ void Conv2D::forward(Tensor& y, const Tensor& x, const Pass&) {
   const int threads = std::max(1, std::min(omp_get_max_threads(), x.n));
   ensure_scratch(threads);
   const int rows = g_.rows(), cols = g_.cols();
-  CMapRM W(w_, oc_, rows);
   Eigen::Map<const Eigen::VectorXf> B(b_, oc_);
-  // One sample per GEMM, samples spread over threads (Eigen runs single-threaded inside the region).
+  // One sample per product, samples spread over threads (a product inside the region runs on its thread).
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int i = 0; i < x.n; ++i) {
     float* col = col_[omp_get_thread_num()].data();
     im2col(col, x.sample(i), g_);
-    MapRM Y(y.sample(i), oc_, cols);  // (OC, OH*OW)
-    Y.noalias() = W * CMapRM(col, rows, cols);
-    Y.colwise() += B;
+    gemm(false, false, oc_, cols, rows, w_, rows, col, cols, 0.f, y.sample(i), cols);  // Y (OC, OH*OW) = W col
+    MapRM(y.sample(i), oc_, cols).colwise() += B;
   }
 }
 
@@ -99,26 +99,22 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
     dx.resize(x.n, x.shape);
     for (int t = 0; t < threads; ++t) dcol_[t].resize(static_cast<size_t>(rows) * cols);
   }
-  CMapRM W(w_, oc_, rows);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     std::vector<float>& part = dw_t_[t];
     std::fill(part.begin(), part.end(), 0.f);
-    MapRM dW(part.data(), oc_, rows);
     Eigen::Map<Eigen::VectorXf> dB(part.data() + nw, oc_);
     float* col = col_[t].data();
 #pragma omp for schedule(static)
     for (int i = 0; i < x.n; ++i) {
       // Columns are recomputed rather than cached for the whole batch: cheap next to the GEMMs, far less memory.
       im2col(col, x.sample(i), g_);
-      CMapRM dY(dy.sample(i), oc_, cols);  // (OC, OH*OW)
-      CMapRM C(col, rows, cols);
-      dW.noalias() += dY * C.transpose();
+      CMapRM dY(dy.sample(i), oc_, cols);                                                         // (OC, OH*OW)
+      gemm(false, true, oc_, rows, cols, dy.sample(i), cols, col, cols, 1.f, part.data(), rows);  // dW += dY col^T
       dB += dY.rowwise().sum();
       if (need_dx) {
-        MapRM dC(dcol_[t].data(), rows, cols);
-        dC.noalias() = W.transpose() * dY;
+        gemm(true, false, rows, cols, oc_, w_, rows, dy.sample(i), cols, 0.f, dcol_[t].data(), cols);  // W^T dY
         float* dxi = dx.sample(i);
         std::fill(dxi, dxi + x.features(), 0.f);
         col2im_add(dxi, dcol_[t].data(), g_);

@@ -1,48 +1,16 @@
 #include "scrawl/nn/dense.h"
 
-#include <omp.h>
-
 #include <Eigen/Core>
 #include <cmath>
 #include <stdexcept>
+
+#include "scrawl/nn/gemm.h"
 
 namespace scrawl {
 
 using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MapRM = Eigen::Map<MatRM>;
 using CMapRM = Eigen::Map<const MatRM>;
-
-namespace {
-
-// Eigen splits any GEMM of more than ~100k multiply-adds over its OpenMP threads. The MLP's batch-32 products
-// (1.6M multiply-adds, ~25 us) gain little from that, and each split costs a fork/join whose barrier stalls
-// whenever another process holds a core: BM_MlpEpoch/threads:2 ran 17x slower than threads:1 on the shared
-// 2-core machine (BENCHMARKS.md). Products below this size run on the calling thread, exactly as with
-// --threads 1 (Eigen may pick a different depth blocking when it splits, so results can differ from a split
-// product in the last bits; small products now no longer depend on the thread count).
-constexpr double kParallelGemmMacs = 1 << 22;
-
-// Limits Eigen to one thread for its lifetime when the product is small. Inside an OpenMP region Eigen is
-// already serial and the global thread setting is left alone (no writes from concurrent threads).
-class SerialGemmScope {
- public:
-  explicit SerialGemmScope(double macs) {
-    if (macs >= kParallelGemmMacs || omp_in_parallel()) return;
-    saved_ = Eigen::nbThreads();
-    if (saved_ > 1) Eigen::setNbThreads(1);
-  }
-  ~SerialGemmScope() {
-    // 0 = "follow omp_get_max_threads()", Eigen's default, when that is what nbThreads() reported.
-    if (saved_ > 1) Eigen::setNbThreads(saved_ == omp_get_max_threads() ? 0 : saved_);
-  }
-  SerialGemmScope(const SerialGemmScope&) = delete;
-  SerialGemmScope& operator=(const SerialGemmScope&) = delete;
-
- private:
-  int saved_ = 0;
-};
-
-}  // namespace
 
 Shape Dense::setup(Shape in) {
   in_shape_ = in;
@@ -74,28 +42,20 @@ void Dense::forward(Tensor& y, const Tensor& x, const Pass&) {
   if (x.features() != in_)
     throw std::runtime_error("fc: expected " + std::to_string(in_) + " inputs, got " + std::to_string(x.features()));
   y.resize(x.n, Shape{out_, 1, 1});
-  CMapRM X(x.data.data(), x.n, in_);
-  CMapRM W(w_, in_, out_);
   Eigen::Map<const Eigen::RowVectorXf> B(b_, out_);
   MapRM Y(y.data.data(), x.n, out_);
-  SerialGemmScope serial(static_cast<double>(x.n) * in_ * out_);
-  Y.noalias() = X * W;
+  gemm(false, false, x.n, out_, in_, x.data.data(), in_, w_, out_, 0.f, y.data.data(), out_);
   Y.rowwise() += B;
 }
 
 void Dense::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor&, bool need_dx) {
-  CMapRM X(x.data.data(), x.n, in_);
   CMapRM dY(dy.data.data(), dy.n, out_);
-  MapRM dW(dw_, in_, out_);
   Eigen::Map<Eigen::RowVectorXf> dB(db_, out_);
-  SerialGemmScope serial(static_cast<double>(x.n) * in_ * out_);  // both products below have this size
-  dW.noalias() += X.transpose() * dY;
+  gemm(true, false, in_, out_, x.n, x.data.data(), in_, dy.data.data(), out_, 1.f, dw_, out_);  // dW += X^T dY
   dB += dY.colwise().sum();
   if (need_dx) {
     dx.resize(x.n, x.shape);
-    CMapRM W(w_, in_, out_);
-    MapRM dX(dx.data.data(), x.n, in_);
-    dX.noalias() = dY * W.transpose();
+    gemm(false, true, x.n, in_, out_, dy.data.data(), out_, w_, out_, 0.f, dx.data.data(), in_);  // dX = dY W^T
   }
 }
 

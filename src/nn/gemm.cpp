@@ -1,0 +1,123 @@
+#include "scrawl/nn/gemm.h"
+
+#include <libxsmm.h>
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace scrawl {
+
+namespace {
+
+using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Stride = Eigen::OuterStride<>;
+using MapRM = Eigen::Map<MatRM, 0, Stride>;
+using CMapRM = Eigen::Map<const MatRM, 0, Stride>;
+
+// A product of at least this many multiply-adds is split over the OpenMP threads by rows of C (when not already
+// inside a parallel region): the CNN's fc256 layer at batch 64 (51M) splits, the MLP's batch-32 products (1.6M,
+// ~8 us in the generated kernel) do not, as a fork/join would cost them more than it buys.
+constexpr double kParallelMacs = 1 << 23;
+
+// Rows of C per thread are a multiple of this, so each thread's block keeps whole vector rows of the kernel.
+constexpr int kRowGrain = 8;
+
+// The generated kernel for C(m x n) = op(A) B + beta C, row-major, or null where libxsmm has none. libxsmm is
+// column-major: a row-major C is its transpose, C^T = B^T op(A)^T, so its "A" is our B and its "B" our A, and
+// our trans_a is its transposed B (supported); our trans_b would be its transposed A (not generated in 1.17).
+libxsmm_smmfunction kernel(bool trans_a, int m, int n, int k, int lda, int ldb, int ldc, float beta) {
+  const libxsmm_blasint xm = n, xn = m, xk = k, xlda = ldb, xldb = lda, xldc = ldc;
+  const int flags = trans_a ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
+  const float alpha = 1.f;
+  return libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, &flags, nullptr);
+}
+
+// Eigen splits any product of more than ~100k multiply-adds over its OpenMP threads; below kParallelMacs the
+// fork/join costs more than it buys (BM_MlpEpoch/threads:2 once ran 17x slower than threads:1 on a shared 2-core
+// machine, BENCHMARKS.md), so this limits Eigen to one thread for its lifetime. Inside an OpenMP region Eigen is
+// already serial and the global setting is left alone (no writes from concurrent threads).
+class SerialEigenScope {
+ public:
+  explicit SerialEigenScope(double macs) {
+    if (macs >= kParallelMacs || omp_in_parallel()) return;
+    saved_ = Eigen::nbThreads();
+    if (saved_ > 1) Eigen::setNbThreads(1);
+  }
+  ~SerialEigenScope() {
+    // 0 = "follow omp_get_max_threads()", Eigen's default, when that is what nbThreads() reported.
+    if (saved_ > 1) Eigen::setNbThreads(saved_ == omp_get_max_threads() ? 0 : saved_);
+  }
+  SerialEigenScope(const SerialEigenScope&) = delete;
+  SerialEigenScope& operator=(const SerialEigenScope&) = delete;
+
+ private:
+  int saved_ = 0;
+};
+
+}  // namespace
+
+void gemm_eigen(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+                float beta, float* c, int ldc) {
+  MapRM C(c, m, n, Stride(ldc));
+  const CMapRM A(a, trans_a ? k : m, trans_a ? m : k, Stride(lda));
+  const CMapRM B(b, trans_b ? n : k, trans_b ? k : n, Stride(ldb));
+  auto product = [&](const auto& opa, const auto& opb) {
+    if (beta == 0.f)
+      C.noalias() = opa * opb;
+    else
+      C.noalias() += opa * opb;
+  };
+  if (trans_a && trans_b)
+    product(A.transpose(), B.transpose());
+  else if (trans_a)
+    product(A.transpose(), B);
+  else if (trans_b)
+    product(A, B.transpose());
+  else
+    product(A, B);
+}
+
+bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k) {
+  return !trans_b && kernel(trans_a, m, n, k, trans_a ? m : k, n, n, 0.f) != nullptr;
+}
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta,
+          float* c, int ldc) {
+  if (beta != 0.f && beta != 1.f) throw std::invalid_argument("gemm: beta must be 0 or 1, got " + std::to_string(beta));
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // an empty sum: C = beta C
+    if (beta == 0.f)
+      for (int i = 0; i < m; ++i)
+        std::fill(c + static_cast<size_t>(i) * ldc, c + static_cast<size_t>(i) * ldc + n, 0.f);
+    return;
+  }
+  const double macs = static_cast<double>(m) * n * k;
+  const int threads = omp_in_parallel() || macs < kParallelMacs ? 1 : std::max(1, omp_get_max_threads());
+  // Rows of C per block: all of them, or an even share per thread rounded up to the grain.
+  const int share = (m + threads - 1) / threads;
+  const int rows = std::min(m, (share + kRowGrain - 1) / kRowGrain * kRowGrain);
+  libxsmm_smmfunction full = nullptr, last = nullptr;
+  if (!trans_b) {
+    full = kernel(trans_a, rows, n, k, lda, ldb, ldc, beta);
+    const int tail = m % rows;
+    last = tail == 0 ? full : kernel(trans_a, tail, n, k, lda, ldb, ldc, beta);
+  }
+  if (!full || !last) {
+    SerialEigenScope serial(macs);
+    gemm_eigen(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const int blocks = (m + rows - 1) / rows;
+  // Each block of C's rows is op(A)'s rows (A's columns when transposed) times all of B.
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+  for (int blk = 0; blk < blocks; ++blk) {
+    const int r0 = blk * rows;
+    const float* ab = trans_a ? a + r0 : a + static_cast<size_t>(r0) * lda;
+    (r0 + rows <= m ? full : last)(b, ab, c + static_cast<size_t>(r0) * ldc);
+  }
+}
+
+}  // namespace scrawl

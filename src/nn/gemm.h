@@ -1,0 +1,26 @@
+// The layers' matrix products, on row-major float matrices: C = op(A) op(B) + beta C.
+//
+// Small and medium products (every shape scrawl's models use) run in kernels that libxsmm generates at run time
+// for the CPU it finds (AVX-512 where the CPU has it, AVX2 where not), so the installed library stays free of
+// AVX-512 code and still uses it where it exists; on Zen 5 they run the MLP's products 2.3x faster than Eigen's
+// AVX2 ones (BENCHMARKS.md, "Matrix products"). Products libxsmm has no kernel for (B transposed, or too large)
+// run in Eigen. Either way a product's result depends only on its shape and operands, not on the thread count.
+#pragma once
+
+namespace scrawl {
+
+// op(A) is m x k: A stored m x k with row stride lda, or k x m when trans_a (op(A) = A^T). op(B) is k x n: B
+// stored k x n (row stride ldb), or n x k when trans_b. C is m x n with row stride ldc. beta is 0 (C is
+// overwritten, its old values never read) or 1 (the product is added to C).
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta,
+          float* c, int ldc);
+
+// Whether gemm runs this product (dense operands, beta 0) in a generated kernel rather than in Eigen: for tests and
+// benchmarks, which must know which path they measured.
+bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k);
+
+// The same product in Eigen alone: the reference the fast path is tested against, and its fallback.
+void gemm_eigen(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+                float beta, float* c, int ldc);
+
+}  // namespace scrawl

@@ -1,0 +1,125 @@
+// The layers' matrix products (nn/gemm): the generated kernels and the Eigen fallback against plain loops in
+// double, for every transpose combination, both betas, padded row strides, the MLP's and CNN's shapes, products
+// split over threads with a short last block; and the same bits whatever the thread count.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <random>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
+#include "scrawl/nn/gemm.h"
+
+namespace {
+
+struct Case {
+  bool ta, tb;
+  int m, n, k;
+  float beta;
+  int pad;  // extra elements at the end of every stored row
+};
+
+struct Operands {
+  std::vector<float> a, b, c;
+  int lda, ldb, ldc;
+};
+
+Operands make(const Case& t, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  Operands o;
+  o.lda = (t.ta ? t.m : t.k) + t.pad;
+  o.ldb = (t.tb ? t.k : t.n) + t.pad;
+  o.ldc = t.n + t.pad;
+  o.a.resize(static_cast<size_t>(t.ta ? t.k : t.m) * o.lda);
+  o.b.resize(static_cast<size_t>(t.tb ? t.n : t.k) * o.ldb);
+  o.c.resize(static_cast<size_t>(t.m) * o.ldc);
+  for (auto* v : {&o.a, &o.b, &o.c})
+    for (float& x : *v) x = u(rng);
+  return o;
+}
+
+// C = op(A) op(B) + beta C by definition, in double.
+std::vector<double> reference(const Case& t, const Operands& o) {
+  std::vector<double> c(o.c.begin(), o.c.end());
+  for (int i = 0; i < t.m; ++i)
+    for (int j = 0; j < t.n; ++j) {
+      double s = 0;
+      for (int p = 0; p < t.k; ++p) {
+        const double av = t.ta ? o.a[size_t(p) * o.lda + i] : o.a[size_t(i) * o.lda + p];
+        const double bv = t.tb ? o.b[size_t(j) * o.ldb + p] : o.b[size_t(p) * o.ldb + j];
+        s += av * bv;
+      }
+      c[size_t(i) * o.ldc + j] = s + t.beta * c[size_t(i) * o.ldc + j];
+    }
+  return c;
+}
+
+void expect_product(const Case& t, bool eigen_only) {
+  SCOPED_TRACE(testing::Message() << "ta " << t.ta << " tb " << t.tb << " m " << t.m << " n " << t.n << " k " << t.k
+                                  << " beta " << t.beta << " pad " << t.pad << (eigen_only ? " eigen" : ""));
+  Operands o = make(t, 1234);
+  const std::vector<double> want = reference(t, o);
+  (eigen_only ? scrawl::gemm_eigen : scrawl::gemm)(t.ta, t.tb, t.m, t.n, t.k, o.a.data(), o.lda, o.b.data(), o.ldb,
+                                                   t.beta, o.c.data(), o.ldc);
+  // Float sums of k products of values in [-1, 1]: error well under 1e-5 * k.
+  const double tol = 1e-5 * (t.k + 1);
+  int bad = 0;  // every element of C's storage: the padding after each row must be left as it was
+  for (size_t i = 0; i < want.size(); ++i)
+    if (std::abs(want[i] - o.c[i]) > tol && ++bad <= 3)
+      ADD_FAILURE() << "element " << i << ": " << o.c[i] << " vs " << want[i];
+  EXPECT_EQ(bad, 0);
+}
+
+}  // namespace
+
+TEST(Gemm, MatchesTheDefinitionForEveryTransposeBetaAndStride) {
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (float beta : {0.f, 1.f})
+        for (int pad : {0, 3})
+          for (auto [m, n, k] : {std::tuple{1, 1, 1}, {5, 7, 3}, {17, 9, 33}, {32, 64, 784}, {64, 36, 64}}) {
+            const Case t{ta, tb, m, n, k, beta, pad};
+            expect_product(t, false);
+            expect_product(t, true);
+          }
+}
+
+TEST(Gemm, LargeProductsSplitOverThreadsWithAShortLastBlock) {
+  // 8.4M+ multiply-adds split by rows of C; 301 rows leave a last block shorter than the others.
+  omp_set_num_threads(2);
+  for (bool ta : {false, true}) expect_product({ta, false, 301, 256, 300, 1.f, 1}, false);
+}
+
+TEST(Gemm, ResultsDoNotDependOnTheThreadCount) {
+  for (bool ta : {false, true}) {
+    const Case t{ta, false, 301, 256, 300, 0.f, 0};
+    Operands one = make(t, 5), two = make(t, 5);
+    omp_set_num_threads(1);
+    scrawl::gemm(t.ta, t.tb, t.m, t.n, t.k, one.a.data(), one.lda, one.b.data(), one.ldb, 0.f, one.c.data(), one.ldc);
+    omp_set_num_threads(2);
+    scrawl::gemm(t.ta, t.tb, t.m, t.n, t.k, two.a.data(), two.lda, two.b.data(), two.ldb, 0.f, two.c.data(), two.ldc);
+    EXPECT_EQ(one.c, two.c);
+  }
+}
+
+TEST(Gemm, TheModelsProductsRunInGeneratedKernels) {
+  // The MLP's forward and weight-gradient products (batch 32, 784-64), the CNN's second convolution (64 x 784
+  // outputs from 288 taps) and its input gradient: generated; B transposed: Eigen.
+  EXPECT_TRUE(scrawl::gemm_generated(false, false, 32, 64, 784));
+  EXPECT_TRUE(scrawl::gemm_generated(true, false, 784, 64, 32));
+  EXPECT_TRUE(scrawl::gemm_generated(false, false, 32, 784, 288));
+  EXPECT_TRUE(scrawl::gemm_generated(true, false, 288, 784, 32));
+  EXPECT_FALSE(scrawl::gemm_generated(false, true, 32, 784, 64));
+}
+
+TEST(Gemm, AnEmptySumLeavesBetaTimesC) {
+  std::vector<float> c = {1, 2, 3, 4};
+  scrawl::gemm(false, false, 2, 2, 0, nullptr, 1, nullptr, 2, 1.f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{1, 2, 3, 4}));
+  scrawl::gemm(false, false, 2, 2, 0, nullptr, 1, nullptr, 2, 0.f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{0, 0, 0, 0}));
+  EXPECT_THROW(scrawl::gemm(false, false, 2, 2, 1, c.data(), 1, c.data(), 2, 0.5f, c.data(), 2), std::invalid_argument);
+}
