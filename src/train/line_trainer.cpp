@@ -45,9 +45,12 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
 std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
                                           int stride) {
   std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 104729 + 3));  // apart from training's stream
+  // Other writers' glyphs as they were written: glyph augmentation is a training device, not a condition to measure.
+  LineSynthConfig synth = cfg.synth;
+  synth.augment = 0.f;
   std::vector<LineBatch> out;
   for (int done = 0; done < cfg.valid_lines; done += cfg.batch)
-    out.push_back(make_line_batch(valid, cfg.synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
+    out.push_back(make_line_batch(valid, synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
   return out;
 }
 
