@@ -144,13 +144,15 @@ for t in (1, 2):
         print(f"  threads 1 (CPU time): scrawl {sc_cpu:7.0f} samples per CPU-second | torch "
               f"{torch[1]['cpu_best']:7.0f} | scrawl/torch {sc_cpu / torch[1]['cpu_best']:.2f}x")
 
-print("\n== inference, models/default.scrawl, batch of 1,000 glyphs ==")
-for t in (1, 2):
-    name = f"BM_Inference/threads:{t}/min_time:2.000/real_time"
-    g = best_counter(name, "glyphs/s")
-    if g is None:
-        print(f"  threads {t}: {runs.get(name, {}).get('error', 'missing')}")
-    else:
-        print(f"  threads {t}: best {g[0]:9.0f} median {g[1]:9.0f} glyphs/s, {1000 / best(name, 'cpu')[0]:9.0f} glyphs "
-              f"per main-thread CPU-second ({runs[name]['ctr'][0].get('label', '')})")
+print("\n== inference, models/default.scrawl, batches of 16 (a page's) and 1,000 glyphs ==")
+for batch in (16, 1000):
+    for t in (1, 2):
+        name = f"BM_Inference/batch:{batch}/threads:{t}/min_time:2.000/real_time"
+        g = best_counter(name, "glyphs/s")
+        if g is None:
+            print(f"  batch {batch} threads {t}: {runs.get(name, {}).get('error', 'missing')}")
+        else:
+            print(f"  batch {batch} threads {t}: best {g[0]:9.0f} median {g[1]:9.0f} glyphs/s, "
+                  f"{batch / best(name, 'cpu')[0]:9.0f} glyphs per main-thread CPU-second "
+                  f"({runs[name]['ctr'][0].get('label', '')})")
 EOF
