@@ -6,6 +6,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "scrawl/ocr/auto_route.h"
+
 namespace scrawl {
 
 namespace {
@@ -232,73 +234,6 @@ std::vector<FieldResult> Reader::fields_of(const PageLayout& layout, const std::
   return out;
 }
 
-std::vector<bool> Reader::touching_words(const Line& l) const {
-  std::vector<int> heights;
-  for (const auto& w : l.words)
-    for (const auto& g : w.glyphs)
-      if (!g.punct) heights.push_back(g.box.height);
-  std::vector<bool> touching(l.words.size(), false);
-  if (heights.empty()) return touching;
-  std::nth_element(heights.begin(), heights.begin() + long(heights.size() / 2), heights.end());
-  const double wide = cfg_.auto_wide * heights[heights.size() / 2];
-  double all = 0, in_wide = 0;
-  for (size_t i = 0; i < l.words.size(); ++i)
-    for (const auto& g : l.words[i].glyphs)
-      if (!g.punct) {
-        all += g.box.width;
-        if (g.box.width > wide) touching[i] = true, in_wide += g.box.width;
-      }
-  if (in_wide >= cfg_.auto_touching_share * all) touching.assign(l.words.size(), true);
-  return touching;
-}
-
-namespace {
-// The index of the layout word that `box` overlaps most (-1: none).
-long overlapping_word(const Line& l, const cv::Rect& box) {
-  long best = -1;
-  int best_area = 0;
-  for (size_t j = 0; j < l.words.size(); ++j) {
-    const int a = (l.words[j].box & box).area();
-    if (a > best_area) best_area = a, best = long(j);
-  }
-  return best;
-}
-
-// One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order) and the line
-// model's words (`model`), each in place of the layout word it overlaps most. A touching word among words that are
-// not takes the glyph path's reading (`glyph`, every layout word) when only that one is a lexicon word: a pair that
-// touches by chance in careful writing, which the glyph path's cut may read right. Not on lines that touch
-// throughout: there the glyph path's readings are mostly wrong, and some make words by chance (touching tuning
-// pages 11.8% -> 14.4% with them).
-std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
-                                     const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
-                                     const Lexicon& lexicon) {
-  std::vector<std::vector<WordResult>> by_word(l.words.size());
-  for (const auto& w : model) {
-    const long j = overlapping_word(l, w.box);
-    if (j >= 0 && touching[size_t(j)]) by_word[size_t(j)].push_back(w);
-  }
-  const bool throughout = std::all_of(touching.begin(), touching.end(), [](bool b) { return b; });
-  std::vector<WordResult> words;
-  size_t next_apart = 0;
-  for (size_t j = 0; j < l.words.size(); ++j) {
-    if (!touching[j]) {
-      words.push_back(std::move(apart[next_apart++]));
-      continue;
-    }
-    if (!throughout && by_word[j].size() == 1 && j < glyph.size()) {
-      const std::string g = glyph[j].text(), m = by_word[j][0].text();
-      if (g.size() >= 2 && lexicon.contains(g) && !lexicon.contains(m)) {
-        words.push_back(glyph[j]);
-        continue;
-      }
-    }
-    for (auto& w : by_word[j]) words.push_back(std::move(w));
-  }
-  return words;
-}
-}  // namespace
-
 PageResult Reader::recognize_auto(const PageLayout& layout) {
   // Word by word: the glyph path reads (and decodes, in the context of the page's other such words) the words whose
   // letters stand apart; the line model, over the whole line, the words where they touch.
@@ -313,7 +248,7 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
       for (size_t i = f.first_line; i < f.first_line + f.line_count && i < in_comb.size(); ++i) in_comb[i] = true;
   PageResult apart;  // the glyph path's words of letters standing apart, decoded together
   for (size_t i = 0; i < layout.lines.size(); ++i) {
-    touching[i] = touching_words(layout.lines[i]);
+    touching[i] = touching_words(layout.lines[i], cfg_.auto_wide, cfg_.auto_touching_share);
     if (in_comb[i]) touching[i].assign(touching[i].size(), false);
     LineResult kept = glyph[i];
     kept.words.clear();

@@ -116,8 +116,6 @@ class Reader {
   // Auto: the glyph path (with word decoding) on lines whose letters stand apart, the line model on the others.
   PageResult recognize_auto(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
-  // Per word of the line: whether it holds a cell wider than auto_wide x the line's median cell height.
-  std::vector<bool> touching_words(const Line& l) const;
   // The layout's fields, their line ranges moved to `kept`'s numbering (kept[i]: the result line of layout line i, or
   // -1 when it was dropped).
   static std::vector<FieldResult> fields_of(const PageLayout& layout, const std::vector<long>& kept);

@@ -1,0 +1,70 @@
+#include "scrawl/ocr/auto_route.h"
+
+#include <algorithm>
+#include <string>
+
+namespace scrawl {
+
+std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share) {
+  std::vector<int> heights;
+  for (const auto& w : l.words)
+    for (const auto& g : w.glyphs)
+      if (!g.punct) heights.push_back(g.box.height);
+  std::vector<bool> touching(l.words.size(), false);
+  if (heights.empty()) return touching;
+  std::nth_element(heights.begin(), heights.begin() + long(heights.size() / 2), heights.end());
+  const double wide = wide_factor * heights[heights.size() / 2];
+  double all = 0, in_wide = 0;
+  for (size_t i = 0; i < l.words.size(); ++i)
+    for (const auto& g : l.words[i].glyphs)
+      if (!g.punct) {
+        all += g.box.width;
+        if (g.box.width > wide) touching[i] = true, in_wide += g.box.width;
+      }
+  if (in_wide >= touching_share * all) touching.assign(l.words.size(), true);
+  return touching;
+}
+
+namespace {
+// The index of the layout word that `box` overlaps most (-1: none).
+long overlapping_word(const Line& l, const cv::Rect& box) {
+  long best = -1;
+  int best_area = 0;
+  for (size_t j = 0; j < l.words.size(); ++j) {
+    const int a = (l.words[j].box & box).area();
+    if (a > best_area) best_area = a, best = long(j);
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
+                                     const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
+                                     const Lexicon& lexicon) {
+  std::vector<std::vector<WordResult>> by_word(l.words.size());
+  for (const auto& w : model) {
+    const long j = overlapping_word(l, w.box);
+    if (j >= 0 && touching[size_t(j)]) by_word[size_t(j)].push_back(w);
+  }
+  const bool throughout = std::all_of(touching.begin(), touching.end(), [](bool b) { return b; });
+  std::vector<WordResult> words;
+  size_t next_apart = 0;
+  for (size_t j = 0; j < l.words.size(); ++j) {
+    if (!touching[j]) {
+      if (next_apart < apart.size()) words.push_back(std::move(apart[next_apart++]));
+      continue;
+    }
+    if (!throughout && by_word[j].size() == 1 && j < glyph.size()) {
+      const std::string g = glyph[j].text(), m = by_word[j][0].text();
+      if (g.size() >= 2 && lexicon.contains(g) && !lexicon.contains(m)) {
+        words.push_back(glyph[j]);
+        continue;
+      }
+    }
+    for (auto& w : by_word[j]) words.push_back(std::move(w));
+  }
+  return words;
+}
+
+}  // namespace scrawl

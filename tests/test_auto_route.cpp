@@ -1,0 +1,91 @@
+// The default recognizer's word-by-word routing (ocr/auto_route): which words go to the line model, and which
+// reading of each word a line keeps. Hand-made layouts and readings with known answers.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "scrawl/ocr/auto_route.h"
+
+namespace {
+
+using scrawl::Glyph;
+using scrawl::Line;
+using scrawl::Word;
+using scrawl::WordResult;
+
+// A word of cells 20 px tall with the given widths, from x, 5 px apart.
+Word word_of(int x, const std::vector<int>& widths) {
+  Word w;
+  for (int width : widths) {
+    Glyph g;
+    g.box = cv::Rect(x, 0, width, 20);
+    w.glyphs.push_back(g);
+    w.box = w.glyphs.size() == 1 ? g.box : (w.box | g.box);
+    x += width + 5;
+  }
+  return w;
+}
+
+WordResult read_as(const std::string& text, const cv::Rect& box) {
+  WordResult w;
+  w.box = box;
+  for (char c : text) {
+    scrawl::CharResult ch;
+    ch.label = c;
+    ch.confidence = 0.9f;
+    w.chars.push_back(ch);
+  }
+  return w;
+}
+
+std::string joined(const std::vector<WordResult>& words) {
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w.text();
+  return s;
+}
+
+}  // namespace
+
+TEST(AutoRoute, AWordWithAWideCellGoesToTheLineModel) {
+  // Median cell height 20: a cell wider than 1.6 x 20 = 32 is letters touching. The second word's 40 px cell is
+  // 40 of 235 px of cells (17%), under the 20% that sends the whole line.
+  Line l;
+  l.words = {word_of(0, {15, 15}), word_of(60, {40, 15}), word_of(150, std::vector<int>(10, 15))};
+  EXPECT_EQ(scrawl::touching_words(l, 1.6, 0.2), (std::vector<bool>{false, true, false}));
+  // A period's cell counts for neither the median nor the widths.
+  Glyph dot;
+  dot.box = cv::Rect(400, 15, 60, 4);
+  dot.punct = '.';
+  l.words[0].glyphs.push_back(dot);
+  EXPECT_EQ(scrawl::touching_words(l, 1.6, 0.2), (std::vector<bool>{false, true, false}));
+}
+
+TEST(AutoRoute, ALineMostlyInWideCellsGoesWhole) {
+  // 40 of 130 px (31%) in wide cells: every word, even those without one.
+  Line l;
+  l.words = {word_of(0, {15, 15}), word_of(60, {40, 15}), word_of(150, {15, 15, 15})};
+  EXPECT_EQ(scrawl::touching_words(l, 1.6, 0.2), (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(scrawl::touching_words(Line{}, 1.6, 0.2), std::vector<bool>{});
+}
+
+TEST(AutoRoute, MergedWordsTakeEachReadingInItsPlace) {
+  const scrawl::Lexicon lex = scrawl::Lexicon::from_words({"CAT", "HOUSE", "MOUSE", "DOG"});
+  Line l;
+  l.words = {word_of(0, {15, 15, 15}), word_of(100, {40, 15, 15}), word_of(220, {15, 15, 15})};
+  const std::vector<bool> touching = {false, true, false};
+  const std::vector<WordResult> apart = {read_as("CAT", l.words[0].box), read_as("DOG", l.words[2].box)};
+  const std::vector<WordResult> glyph = {read_as("CAT", l.words[0].box), read_as("HOUSE", l.words[1].box),
+                                         read_as("DOG", l.words[2].box)};
+  // The line model's word over the touching word takes its place (both readings lexicon words); its reading of a
+  // word standing apart is dropped.
+  const std::vector<WordResult> model = {read_as("CAR", l.words[0].box), read_as("MOUSE", l.words[1].box)};
+  EXPECT_EQ(joined(scrawl::merged_words(l, touching, apart, model, glyph, lex)), "CAT MOUSE DOG");
+  // Only the glyph path's reading is a lexicon word: it is kept.
+  const std::vector<WordResult> model_nonword = {read_as("H0USE", l.words[1].box)};
+  EXPECT_EQ(joined(scrawl::merged_words(l, touching, apart, model_nonword, glyph, lex)), "CAT HOUSE DOG");
+  // On a line that touches throughout the line model's reading stands.
+  EXPECT_EQ(joined(scrawl::merged_words(l, {true, true, true}, {}, model_nonword, glyph, lex)), "H0USE");
+  // Fewer glyph-path words than words apart (a word read as nothing): no reading is invented or overrun.
+  EXPECT_EQ(joined(scrawl::merged_words(l, touching, {apart[0]}, model_nonword, glyph, lex)), "CAT HOUSE");
+}
