@@ -1,6 +1,7 @@
 // Speed benchmarks for the neural-network core (issues 2 and 3).
 //
-//   BM_FmaPeak      theoretical-peak probe: a tight AVX-512 FMA loop (FLOP/s the cores can issue at all)
+//   BM_FmaPeak      theoretical-peak probe: a tight FMA loop at the build's vector width (FLOP/s the cores can issue)
+//   BM_FmaPeak512   the same with AVX-512 FMAs where the CPU has them, whatever the build's -march
 //   BM_Sgemm*       Eigen sgemm GFLOP/s: a large square GEMM and the exact shapes the 784-64-36 MLP runs
 //   BM_Dense*       one Dense(784 -> 64) layer forward / backward at batch 32 and 256
 //   BM_MlpEpoch     one training epoch of 10,800 synthetic samples through fc64,sigmoid,fc36 (target <= 25 ms)
@@ -138,6 +139,43 @@ void BM_FmaPeak(benchmark::State& state) {
   state.counters["lanes"] = kLanes;
 }
 BENCHMARK(BM_FmaPeak)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same probe with 16-lane (AVX-512) FMAs, compiled for AVX-512 whatever the build's -march and run only where
+// the CPU has it: the peak that nn/gemm's generated kernels can reach from the portable build.
+__attribute__((target("avx512f"))) double fma_kernel_512(long iters) {
+  __m512 acc[kChains];
+  for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(static_cast<float>(c) * 1e-3f);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (long i = 0; i < iters; ++i)
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], a, b);
+  __m512 s = acc[0];
+  for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, s);
+  double r = 0;
+  for (float v : out) r += v;
+  return r;
+}
+
+void BM_FmaPeak512(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    state.SkipWithError("this CPU has no AVX-512");
+    return;
+  }
+  const int threads = static_cast<int>(state.range(0));
+  const long iters = 1L << 22;
+  double sink = 0;
+  for (auto _ : state) {
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+    sink += fma_kernel_512(iters);
+    benchmark::DoNotOptimize(sink);
+  }
+  const double flops = 2.0 * kChains * 16 * static_cast<double>(iters) * threads;
+  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_FmaPeak512)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+#endif
 
 // ---------------------------------------------------------------------------------------------------------
 // C (M x N) = A (M x K) * B (K x N), all row-major like Dense. With transpose_a, A is stored (K x M) and
