@@ -173,6 +173,7 @@ void BM_FmaPeak512(benchmark::State& state) {
   }
   const double flops = 2.0 * kChains * 16 * static_cast<double>(iters) * threads;
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["lanes"] = 16;
 }
 BENCHMARK(BM_FmaPeak512)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 #endif
