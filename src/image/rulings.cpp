@@ -231,39 +231,14 @@ int ruling_below(const std::vector<Ruling>& hs, size_t i, double min_gap, double
   return best;
 }
 
-// Adds the candidates that are the missing other edge of a field one of `hs` bounds: a ruling wall_min to
-// max_field_height char heights above or below it, on a side where no ruling of `hs` already is, whose ends, once
-// followed across breaks up to `max_break` in `ink`, both lie within join_gap of its ends (a frame's or a comb's top
-// and bottom span the same columns). Candidates on a ruling already found (within `tolerance`) are skipped.
-void add_other_edges(std::vector<Ruling>& hs, std::vector<Ruling> candidates, const cv::Mat& ink, int max_break,
-                     double h, double tolerance, const RulingConfig& cfg) {
-  const size_t found = hs.size();
-  const double min_gap = cfg.wall_min * h, max_gap = cfg.max_field_height * h;
-  std::vector<uint8_t> has_below(found, 0), has_above(found, 0);
-  for (size_t i = 0; i < found; ++i)
-    if (const int j = ruling_below(hs, i, min_gap, max_gap); j >= 0) has_below[i] = has_above[size_t(j)] = 1;
-  for (Ruling& c : candidates) {
-    extend(c, ink, max_break);
-    bool known = false, edge = false;
-    for (size_t i = 0; i < found && !known; ++i) {
-      const Ruling& r = hs[i];
-      const double overlap = std::min(r.b.x, c.b.x) - std::max(r.a.x, c.a.x);
-      if (overlap <= 0) continue;
-      const double xm = (std::max(r.a.x, c.a.x) + std::min(r.b.x, c.b.x)) / 2;
-      const double dy = centre_at(c, xm) - centre_at(r, xm);
-      known = std::abs(dy) <= tolerance + std::max(r.thickness, c.thickness);
-      edge |= std::abs(dy) >= min_gap && std::abs(dy) <= max_gap && !(dy > 0 ? has_below[i] : has_above[i]) &&
-              std::abs(r.a.x - c.a.x) <= cfg.join_gap * h && std::abs(r.b.x - c.b.x) <= cfg.join_gap * h;
-    }
-    if (!known && edge) hs.push_back(c);
-  }
-}
-
 // The walls standing between two rulings: runs of columns whose ink fills nearly all the rows between them (within a
 // column either side, for a slight tilt). A letter touching a wall leaves it as full as before; a letter's stroke
 // rarely reaches both rulings.
 // A wall's ends lie within this many pixels of the rulings' bands (which were cut out a pixel wider than measured).
 constexpr int kWallReach = 2;
+// A frame's side wall stands this many pixels (beyond its own width) or less from where its rulings end: the
+// rulings run to the wall's outer edge, followed across breaks up to a few pixels short of it.
+constexpr double kWallEndReach = 4;
 
 std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Ruling& bot, int max_break,
                                const RulingConfig& cfg) {
@@ -364,6 +339,50 @@ std::vector<FrameField> frame_fields(const std::vector<WallRow>& rows, const std
   return out;
 }
 
+// Whether walls stand between two rulings (top above bottom) at both ends of their common extent: the sides of a
+// frame or a comb, within a wall's reach of where the rulings end.
+bool walled_at_both_ends(const Ruling& top, const Ruling& bot, const cv::Mat& ink, int wall_break,
+                         const RulingConfig& cfg) {
+  cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
+  draw_bands(bands, {top, bot}, 2);
+  const std::vector<Ruling> walls = find_walls(ink & ~bands, top, bot, wall_break, cfg);
+  if (walls.size() < 2) return false;
+  const double x0 = std::max(top.a.x, bot.a.x), x1 = std::min(top.b.x, bot.b.x);
+  auto near = [&](const Ruling& w, double x) { return std::abs(w.a.x - x) <= w.thickness + kWallEndReach; };
+  return near(walls.front(), x0) && near(walls.back(), x1);
+}
+
+// Adds the candidates that are the missing other edge of a field one of `hs` bounds: a ruling wall_min to
+// max_field_height char heights above or below it, on a side where no ruling of `hs` already is, whose ends, once
+// followed across breaks up to `max_break` in `ink`, both lie within join_gap of its ends (a frame's or a comb's top
+// and bottom span the same columns), and with walls between the two at both ends (the frame's sides: bars of
+// touching letters on two lines of writing pass every other test now and then). Candidates on a ruling already
+// found (within `tolerance`) are skipped.
+void add_other_edges(std::vector<Ruling>& hs, std::vector<Ruling> candidates, const cv::Mat& ink, int max_break,
+                     int wall_break, double h, double tolerance, const RulingConfig& cfg) {
+  const size_t found = hs.size();
+  const double min_gap = cfg.wall_min * h, max_gap = cfg.max_field_height * h;
+  std::vector<uint8_t> has_below(found, 0), has_above(found, 0);
+  for (size_t i = 0; i < found; ++i)
+    if (const int j = ruling_below(hs, i, min_gap, max_gap); j >= 0) has_below[i] = has_above[size_t(j)] = 1;
+  for (Ruling& c : candidates) {
+    extend(c, ink, max_break);
+    bool known = false, edge = false;
+    for (size_t i = 0; i < found && !known; ++i) {
+      const Ruling& r = hs[i];
+      const double overlap = std::min(r.b.x, c.b.x) - std::max(r.a.x, c.a.x);
+      if (overlap <= 0) continue;
+      const double xm = (std::max(r.a.x, c.a.x) + std::min(r.b.x, c.b.x)) / 2;
+      const double dy = centre_at(c, xm) - centre_at(r, xm);
+      known = std::abs(dy) <= tolerance + std::max(r.thickness, c.thickness);
+      edge |= std::abs(dy) >= min_gap && std::abs(dy) <= max_gap && !(dy > 0 ? has_below[i] : has_above[i]) &&
+              std::abs(r.a.x - c.a.x) <= cfg.join_gap * h && std::abs(r.b.x - c.b.x) <= cfg.join_gap * h &&
+              walled_at_both_ends(dy > 0 ? r : c, dy > 0 ? c : r, ink, wall_break, cfg);
+    }
+    if (!known && edge) hs.push_back(c);
+  }
+}
+
 // Faint combs too short for the faint pass (faint_min_length): pairs of faint rulings at least min_length long, a
 // field's height apart, with matching ends, kept (added to `hs`) only where walls between them frame a comb whose
 // boxes are alike (within comb_regularity of their median width) and fill the rulings' common extent. A word's
@@ -441,10 +460,10 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   // A ruling the scan broke into pieces each shorter than `len` is found from runs that go on across its breaks, but
   // kept only as a field's other edge (anywhere else, touching letters' bars a stroke width apart would pass too).
   const int max_break = std::max(3, int(std::lround(cfg.break_gap * stroke_w)));
-  add_other_edges(hs, fit_rulings(long_runs(ink, len, true, grow, max_break), ink, true, core), all, max_break, h,
-                  grow + stroke_w, cfg);
-  for (auto& r : hs) extend(r, all, max_break);
   const int wall_break = std::max(3, int(std::lround(cfg.wall_break_gap * stroke_w)));
+  add_other_edges(hs, fit_rulings(long_runs(ink, len, true, grow, max_break), ink, true, core), all, max_break,
+                  wall_break, h, grow + stroke_w, cfg);
+  for (auto& r : hs) extend(r, all, max_break);
   if (!faint.empty())
     add_faint_combs(hs, fit_rulings(long_runs(faint, len, true, grow, max_break), faint, true, core), faint, max_break,
                     wall_break, h, grow + stroke_w, cfg);
