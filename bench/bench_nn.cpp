@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>  // the FMA probes' intrinsics (AVX-512 ones compiled per function)
 #endif
 
 #include "scrawl/data/dataset.h"
@@ -79,9 +79,10 @@ void fill_random(float* p, size_t n, uint32_t seed) {
 // pipes. FLOPs = iterations * chains * lanes * 2.
 constexpr int kChains = 16;
 
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-double fma_kernel(long iters) {
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same probe with 16-lane (AVX-512) FMAs, compiled for AVX-512 whatever the build's -march and run only where
+// the CPU has it: the peak that nn/gemm's generated kernels can reach from the portable build.
+__attribute__((target("avx512f"))) double fma_kernel_512(long iters) {
   __m512 acc[kChains];
   for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(static_cast<float>(c) * 1e-3f);
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
@@ -95,6 +96,13 @@ double fma_kernel(long iters) {
   double r = 0;
   for (float v : out) r += v;
   return r;
+}
+#endif
+
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+double fma_kernel(long iters) {
+  return fma_kernel_512(iters);
 }
 #elif defined(__AVX2__)
 constexpr int kLanes = 8;
@@ -125,55 +133,33 @@ double fma_kernel(long iters) {
 }
 #endif
 
-void BM_FmaPeak(benchmark::State& state) {
+// Runs `kernel` on every thread and reports the FLOP/s of `lanes`-wide FMAs.
+void fma_peak(benchmark::State& state, double (*kernel)(long), int lanes) {
   const int threads = static_cast<int>(state.range(0));
   const long iters = 1L << 22;
   double sink = 0;
   for (auto _ : state) {
 #pragma omp parallel num_threads(threads) reduction(+ : sink)
-    sink += fma_kernel(iters);
+    sink += kernel(iters);
     benchmark::DoNotOptimize(sink);
   }
-  const double flops = 2.0 * kChains * kLanes * static_cast<double>(iters) * threads;
+  const double flops = 2.0 * kChains * lanes * static_cast<double>(iters) * threads;
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["lanes"] = kLanes;
+  state.counters["lanes"] = lanes;
+}
+
+void BM_FmaPeak(benchmark::State& state) {
+  fma_peak(state, fma_kernel, kLanes);
 }
 BENCHMARK(BM_FmaPeak)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 #if defined(__x86_64__) && defined(__GNUC__)
-// The same probe with 16-lane (AVX-512) FMAs, compiled for AVX-512 whatever the build's -march and run only where
-// the CPU has it: the peak that nn/gemm's generated kernels can reach from the portable build.
-__attribute__((target("avx512f"))) double fma_kernel_512(long iters) {
-  __m512 acc[kChains];
-  for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(static_cast<float>(c) * 1e-3f);
-  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-  for (long i = 0; i < iters; ++i)
-    for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], a, b);
-  __m512 s = acc[0];
-  for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c]);
-  alignas(64) float out[16];
-  _mm512_store_ps(out, s);
-  double r = 0;
-  for (float v : out) r += v;
-  return r;
-}
-
 void BM_FmaPeak512(benchmark::State& state) {
   if (!__builtin_cpu_supports("avx512f")) {
     state.SkipWithError("this CPU has no AVX-512");
     return;
   }
-  const int threads = static_cast<int>(state.range(0));
-  const long iters = 1L << 22;
-  double sink = 0;
-  for (auto _ : state) {
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-    sink += fma_kernel_512(iters);
-    benchmark::DoNotOptimize(sink);
-  }
-  const double flops = 2.0 * kChains * 16 * static_cast<double>(iters) * threads;
-  state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["lanes"] = 16;
+  fma_peak(state, fma_kernel_512, 16);
 }
 BENCHMARK(BM_FmaPeak512)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 #endif
