@@ -32,7 +32,10 @@ libxsmm_smmfunction kernel(bool trans_a, int m, int n, int k, int lda, int ldb, 
   const libxsmm_blasint xm = n, xn = m, xk = k, xlda = ldb, xldb = lda, xldc = ldc;
   const int flags = trans_a ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
   const float alpha = 1.f;
-  return libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, &flags, nullptr);
+  // No prefetch: a prefetching kernel reads three more pointer arguments than the call below passes (libxsmm's
+  // default, -1, lets it choose one).
+  const int prefetch = LIBXSMM_PREFETCH_NONE;
+  return libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, &flags, &prefetch);
 }
 
 // Eigen splits any product of more than ~100k multiply-adds over its OpenMP threads; below kParallelMacs the
