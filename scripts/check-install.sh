@@ -20,7 +20,14 @@ cli_text=$("$prefix/bin/scrawl" read examples/page.png)
 if objdump -d --no-show-raw-insn "$prefix"/lib/libscrawl_*.a "$prefix/bin/scrawl" | grep -Eq '%zmm|%k[0-7]'; then
   echo "check-install: the installed code uses AVX-512 instructions" >&2; exit 1
 fi
-PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs scrawl >/dev/null
+# The same program built through pkg-config instead of CMake (scrawl.pc names the configured prefix: pointed here).
+mkdir -p "$prefix/pc"
+sed "s|^prefix=.*|prefix=$prefix|" "$prefix/lib/pkgconfig/scrawl.pc" >"$prefix/pc/scrawl.pc"
+# shellcheck disable=SC2046  # pkg-config's flags are meant to split
+${CXX:-c++} -std=c++20 -O1 examples/api/read_page.cpp -o "$prefix/read_page_pc" \
+  $(PKG_CONFIG_PATH="$prefix/pc" pkg-config --cflags --libs scrawl)
+pc_text=$("$prefix/read_page_pc" examples/page.png 2>/dev/null)
+[[ "$pc_text" == "$text" ]] || { echo "check-install: the program linked through pkg-config reads differently" >&2; exit 1; }
 "$prefix/bin/scrawl" --version
 # The installed line model is found beside the installed binary (--recognizer line reads with it).
 test -f "$prefix/share/scrawl/models/line.scrawl"
