@@ -132,6 +132,33 @@ TEST(Rulings, ABrokenRulingIsFoundAsTheOtherEdgeOfAField) {
   EXPECT_TRUE(scrawl::find_rulings(ink_of(broken_comb(true, false)).mask).empty());
 }
 
+TEST(Rulings, ABrokenLineIsAnEdgeOnlyWhereWallsCloseTheFieldAndNoEdgeIsThere) {
+  // A whole 2 px line (x 60-420, y 100) and, two character heights below, one broken like broken_comb's bottom:
+  // with no walls between them the broken one frames nothing and stays unfound (touching letters' bars on two lines
+  // look like this).
+  const cv::Scalar blank(245, 245, 245);
+  cv::Mat open = paper(600, 360);
+  cv::line(open, {60, 100}, {420, 100}, kBlack, 2);
+  cv::line(open, {60, 180}, {420, 180}, kBlack, 2);
+  for (int x : {148, 238, 328}) cv::rectangle(open, cv::Rect(x, 177, 4, 7), blank, -1);  // pieces under 90 px
+  write(open, "NAME", 60, 300);
+  EXPECT_EQ(scrawl::find_rulings(ink_of(open).mask).horizontal.size(), 1u);
+  // An empty comb, both edges whole, crossed halfway down by a broken line: the top already has its other edge
+  // below, so the broken line is no edge of it (touching letters' joins at mid-height look like this).
+  cv::Mat comb = paper(600, 360);
+  const int x0 = 60, y0 = 100, cw = 60, ch = 76, n = 6;
+  cv::line(comb, {x0, y0}, {x0 + n * cw, y0}, kBlack, 2);
+  cv::line(comb, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, kBlack, 2);
+  for (int i = 0; i <= n; ++i) cv::line(comb, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, kBlack, 2);
+  cv::line(comb, {x0, y0 + 38}, {x0 + n * cw, y0 + 38}, kBlack, 2);
+  for (int x : {x0 + 88, x0 + 178, x0 + 268}) cv::rectangle(comb, cv::Rect(x, y0 + 35, 4, 7), blank, -1);
+  write(comb, "NAME", 60, 300);
+  const scrawl::Rulings r = scrawl::find_rulings(ink_of(comb).mask);
+  EXPECT_EQ(r.horizontal.size(), 2u);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].cells.size(), size_t(n));
+}
+
 TEST(Rulings, AShortFaintCombIsFoundAndAFaintWordIsNoComb) {
   // Four light-grey boxes, 200 px: shorter than the 6 character heights a faint ruling must run alone, found as a
   // pair framing alike boxes. Bold grey writing, blurred, whose halo joins its letters' tops and bottoms: no comb.

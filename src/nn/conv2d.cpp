@@ -110,8 +110,9 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
     for (int i = 0; i < x.n; ++i) {
       // Columns are recomputed rather than cached for the whole batch: cheap next to the GEMMs, far less memory.
       im2col(col, x.sample(i), g_);
-      CMapRM dY(dy.sample(i), oc_, cols);                                                         // (OC, OH*OW)
-      gemm(false, true, oc_, rows, cols, dy.sample(i), cols, col, cols, 1.f, part.data(), rows);  // dW += dY col^T
+      CMapRM dY(dy.sample(i), oc_, cols);  // (OC, OH*OW)
+      // dW += dY col^T
+      gemm(false, true, oc_, rows, cols, dy.sample(i), cols, col, cols, 1.f, part.data(), rows);
       dB += dY.rowwise().sum();
       if (need_dx) {
         gemm(true, false, rows, cols, oc_, w_, rows, dy.sample(i), cols, 0.f, dcol_[t].data(), cols);  // W^T dY

@@ -250,8 +250,8 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   for (size_t i = 0; i < layout.lines.size(); ++i) {
     touching[i] = touching_words(layout.lines[i], cfg_.auto_wide, cfg_.auto_touching_share);
     if (in_comb[i]) touching[i].assign(touching[i].size(), false);
-    LineResult kept = glyph[i];
-    kept.words.clear();
+    LineResult kept;  // the line's box, and only its words whose letters stand apart
+    kept.box = glyph[i].box;
     for (size_t j = 0; j < glyph[i].words.size(); ++j)
       if (!touching[i][j]) kept.words.push_back(glyph[i].words[j]);
     apart.lines.push_back(std::move(kept));
