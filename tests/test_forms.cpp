@@ -202,6 +202,39 @@ TEST(Rulings, SlightlyTurnedRulingIsOneRuling) {
   EXPECT_NEAR(h.b.y, 219, 2);
 }
 
+// A frame whose right side the scan lost: top, bottom and the left wall, the rulings starting and ending together.
+// The field runs from the wall to the rulings' end and the wall is removed (left in, it reads as a 1 before the
+// text). Rulings that do not end together (a box's top over a longer underline) frame nothing with a lone wall.
+TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
+  auto page_with = [](int bottom_end) {
+    cv::Mat page = paper();
+    if (bottom_end == 0) {  // the writing alone
+      write(page, "CITY", 90, 320);
+      return page;
+    }
+    cv::line(page, {60, 260}, {660, 260}, kBlack, 2);
+    cv::line(page, {60, 340}, {bottom_end, 340}, kBlack, 2);
+    cv::line(page, {60, 260}, {60, 340}, kBlack, 2);
+    write(page, "CITY", 90, 320);
+    return page;
+  };
+  const cv::Mat mask = ink_of(page_with(660)).mask;
+  const scrawl::Rulings r = scrawl::find_rulings(mask);
+  ASSERT_EQ(r.horizontal.size(), 2u);
+  ASSERT_EQ(r.vertical.size(), 1u);
+  EXPECT_NEAR(r.vertical[0].a.x, 60, 2);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kBox);
+  EXPECT_NEAR(r.fields[0].box.x, 62, 2);
+  EXPECT_NEAR(r.fields[0].box.x + r.fields[0].box.width, 660, 3);
+  // What is left is the writing's pieces, no wall beside them.
+  EXPECT_EQ(components(scrawl::remove_rulings(mask, r)), components(ink_of(page_with(0)).mask));
+  // The bottom runs 200 px past the top's end: no field, and the lone wall is not taken for a frame's side.
+  const scrawl::Rulings apart = scrawl::find_rulings(ink_of(page_with(860)).mask);
+  EXPECT_TRUE(apart.fields.empty());
+  EXPECT_TRUE(apart.vertical.empty());
+}
+
 TEST(Rulings, APageWithoutRulingsHasNone) {
   cv::Mat page = paper();
   write(page, "NO RULINGS HERE", 60, 150);

@@ -149,6 +149,28 @@ TEST(Binarize, ShadowEdgeIsNotInk) {
   EXPECT_LT(cv::countNonZero(near_edge), 200);
 }
 
+// Small writing enlarged: two dark strokes 4 px wide and 5 px apart, blurred (sigma 2), on a page whose other ink is
+// faint pencil. The page-wide edge follows the faint ink's median and lets the dark strokes' halos fill the gap
+// between them; cut at half the darkest pixel nearby, each stroke keeps about its width and the gap stays open.
+TEST(Binarize, LocalEdgeKeepsBlurredStrokesApart) {
+  cv::Mat page(600, 800, CV_8U, cv::Scalar(230));
+  for (int y = 100; y < 500; y += 40) cv::line(page, {400, y}, {700, y}, cv::Scalar(170), 5);  // faint strokes
+  cv::rectangle(page, cv::Rect(100, 200, 4, 200), cv::Scalar(40), -1);
+  cv::rectangle(page, cv::Rect(109, 200, 4, 200), cv::Scalar(40), -1);
+  cv::GaussianBlur(page, page, cv::Size(0, 0), 2.0);
+  const cv::Rect across(90, 300, 34, 1), gap(105, 250, 3, 100), faint(380, 80, 340, 440);
+  const scrawl::InkMask page_wide = scrawl::binarize(page);
+  EXPECT_EQ(cv::countNonZero(page_wide.mask(gap)), gap.area());  // one blob
+  scrawl::BinarizeConfig cfg;
+  cfg.local_edge_ratio = 0.5;
+  cfg.local_edge_window = 7;
+  const scrawl::InkMask local = scrawl::binarize(page, cfg);
+  EXPECT_EQ(cv::countNonZero(local.mask(gap)), 0);
+  EXPECT_GE(cv::countNonZero(local.mask(across)), 8);  // two strokes of about 4 px (the blur's half maximum)
+  EXPECT_LE(cv::countNonZero(local.mask(across)), 14);
+  EXPECT_GT(cv::countNonZero(local.mask(faint)), 10 * 300 * 3);  // the faint strokes are still ink
+}
+
 TEST(Binarize, BlankPaperHasNoInk) {
   cv::Mat paper(300, 400, CV_8U);
   cv::randn(paper, 200, 3);  // sensor noise only

@@ -89,6 +89,12 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   weak = std::max(weak, cfg.edge_ratio * out.ink_level);
 
   cv::Mat weak_mask = dark > weak;
+  if (cfg.local_edge_ratio > 0) {
+    cv::Mat local_max;
+    const int k = cfg.local_edge_window | 1;
+    cv::dilate(dark, local_max, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
+    weak_mask &= dark > local_max * cfg.local_edge_ratio;
+  }
   cv::Mat labels;
   const int n = cv::connectedComponents(weak_mask, labels, 8, CV_32S);
   std::vector<uint8_t> keep(n, 0);

@@ -11,6 +11,11 @@ struct BinarizeConfig {
   double strong_ratio = 0.45;       // a component needs pixels darker than this fraction of the ink level
   double edge_ratio = 0.4;          // ... and a stroke's edge is where darkness falls below this x the ink level
   double min_contrast = 0.08;       // never treat less than this relative darkening as ink
+  // Blurred small writing: cut each stroke's edge at this fraction of the darkest pixel within `local_edge_window`
+  // pixels (0: off). A page-wide edge (edge_ratio) is set by the median ink, which faint strokes and rulings pull
+  // down: the halos of dark strokes then pass and fill the gaps between them.
+  double local_edge_ratio = 0;
+  int local_edge_window = 7;
 };
 
 // Darkness relative to the estimated local paper: CV_32F in [0,1], 0 = paper, 1 = black. Removes shading,

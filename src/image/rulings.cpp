@@ -287,6 +287,29 @@ std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Rul
   return walls;
 }
 
+// A frame with one side wall only (the scan lost the other): the rulings start and end together (within
+// `end_tolerance`, as a frame's top and bottom do), the lone wall stands at one end of their common extent, and the
+// field runs to the other end, which gets a wall of zero width. A wall anywhere else between the rulings stays a
+// letter's stroke.
+void close_open_frame(WallRow& row, const Ruling& top, const Ruling& bot, double end_tolerance) {
+  if (std::abs(top.a.x - bot.a.x) > end_tolerance || std::abs(top.b.x - bot.b.x) > end_tolerance) return;
+  const Ruling& w = row.walls.front();
+  const double x0 = std::max(top.a.x, bot.a.x), x1 = std::min(top.b.x, bot.b.x);
+  const double reach = w.thickness + kWallEndReach;
+  const bool at_left = std::abs(w.a.x - x0) <= reach, at_right = std::abs(w.a.x - x1) <= reach;
+  if (at_left == at_right) return;  // neither end (a stroke), or the rulings are too short to tell
+  Ruling other;
+  other.horizontal = false;
+  other.thickness = 0;
+  const double x = at_left ? x1 : x0;
+  other.a = {x, centre_at(top, x)};
+  other.b = {x, centre_at(bot, x)};
+  if (at_left)
+    row.walls.push_back(other);
+  else
+    row.walls.insert(row.walls.begin(), other);
+}
+
 // Walls standing for letters' strokes in a comb: closer than min_spacing x the median spacing to both neighbours.
 void drop_strokes(WallRow& row, double min_spacing) {
   if (row.walls.size() < 4) return;
@@ -478,11 +501,13 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     if (below < 0) continue;
     WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], wall_break, cfg)};
     drop_strokes(row, cfg.comb_min_spacing);
+    if (row.walls.size() == 1) close_open_frame(row, hs[above], hs[size_t(below)], cfg.join_gap * h);
     if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
   }
   out.fields = frame_fields(wall_rows, hs, cfg);
   for (const auto& row : wall_rows)
-    for (const Ruling& w : row.walls) out.vertical.push_back(w);
+    for (const Ruling& w : row.walls)
+      if (w.thickness > 0) out.vertical.push_back(w);  // an open frame's missing side has nothing to remove
   // Long vertical rulings that frame nothing (a margin line) are removed all the same: twice the horizontal length,
   // as nothing but a ruling stands that tall and straight beside the writing.
   for (const auto& v : fit_rulings(long_runs(rest, 2 * len, false, grow), rest, false, core)) {

@@ -558,7 +558,10 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   const double f = std::min(cfg.max_upscale, cfg.upscale_char_height / char_h);
   cv::Mat larger;
   cv::resize(gray, larger, cv::Size(), f, f, cv::INTER_CUBIC);
-  const InkMask larger_ink = binarize(larger, cfg.binarize);
+  BinarizeConfig local = cfg.binarize;
+  local.local_edge_ratio = cfg.small_edge_ratio;
+  local.local_edge_window = std::max(3, int(std::lround(cfg.small_edge_window * char_h * f)));
+  const InkMask larger_ink = binarize(larger, local);
   return segment_mask(larger_ink.mask, cfg, scale / f, larger_ink.faint);
 }
 
