@@ -235,6 +235,31 @@ TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
   EXPECT_TRUE(apart.vertical.empty());
 }
 
+// A table printed in pale pink, darkening the grey page by about 0.055: below the ink's 0.08 floor, so only the faint
+// mask holds it, and only when that reaches below 0.08 too.
+TEST(Rulings, APalePinkTableIsFoundThroughTheFaintMask) {
+  cv::Mat page = paper();
+  const cv::Scalar pale_pink(215, 228, 245);  // BGR: grey 231.6 on paper 245
+  for (int y : {120, 220, 320}) cv::line(page, {60, y}, {840, y}, pale_pink, 2);
+  for (int x : {60, 450, 840}) cv::line(page, {x, 120}, {x, 320}, pale_pink, 2);
+  write(page, "AB", 90, 190);
+  write(page, "CD", 480, 190);
+  write(page, "EF", 90, 290);
+  cv::Mat gray;
+  cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  const scrawl::InkMask ink = scrawl::binarize(gray);
+  EXPECT_EQ(cv::countNonZero(ink.mask.row(120).colRange(250, 440)), 0);  // not ink
+  const scrawl::Rulings r = scrawl::find_rulings(ink.mask, {}, ink.faint);
+  ASSERT_EQ(r.fields.size(), 4u);
+  for (const auto& f : r.fields) EXPECT_EQ(f.kind, scrawl::FieldKind::kCell);
+  EXPECT_NEAR(r.fields[1].box.x, 452, 2);
+  EXPECT_NEAR(r.fields[2].box.y, 222, 2);
+  scrawl::BinarizeConfig old_floor;
+  old_floor.faint_min_contrast = 0.08;
+  const scrawl::InkMask ink_old = scrawl::binarize(gray, old_floor);
+  EXPECT_TRUE(scrawl::find_rulings(ink_old.mask, {}, ink_old.faint).fields.empty());
+}
+
 TEST(Rulings, APageWithoutRulingsHasNone) {
   cv::Mat page = paper();
   write(page, "NO RULINGS HERE", 60, 150);

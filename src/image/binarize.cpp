@@ -85,7 +85,8 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   const double strong = std::max(weak, cfg.strong_ratio * out.ink_level + (1 - cfg.strong_ratio) * weak);
   // Stroke edges are blurred by the lens: cutting them at a fraction of the ink's contrast keeps strokes
   // their true width instead of fattening them by the blur.
-  out.faint = dark > weak;  // before the edge cut: what a faint printed ruling still reaches
+  // Before the edge cut: what a faint printed ruling still reaches.
+  out.faint = dark > std::max(out.paper_level + cfg.noise_sigmas * out.noise, cfg.faint_min_contrast);
   weak = std::max(weak, cfg.edge_ratio * out.ink_level);
 
   cv::Mat weak_mask = dark > weak;
