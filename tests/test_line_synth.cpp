@@ -275,3 +275,27 @@ TEST(LineTraining, ResumedRunEndsWithTheBytesOfAnUninterruptedOne) {
   cfg.seed = 6;
   EXPECT_THROW(scrawl::train_line_model(glyphs, glyphs, cfg, true, nullptr), std::runtime_error);
 }
+
+// Validation lines are the glyphs as other writers wrote them: a run with glyph augmentation reads the very lines
+// a run without it reads, while its training lines (the same stream, augmented) differ.
+TEST(LineTraining, ValidationLinesAreNeverAugmented) {
+  scrawl::LineTrainConfig cfg;
+  cfg.batch = 4;
+  cfg.valid_lines = 8;
+  cfg.seed = 3;
+  scrawl::LineTrainConfig augmented = cfg;
+  augmented.synth.augment = 0.4f;
+  const std::string classes = scrawl::line_classes(test_glyphs().classes);
+  const auto plain = scrawl::validation_batches(test_glyphs(), cfg, classes, 4);
+  const auto with = scrawl::validation_batches(test_glyphs(), augmented, classes, 4);
+  ASSERT_EQ(plain.size(), 2u);
+  ASSERT_EQ(with.size(), plain.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(with[i].texts, plain[i].texts);
+    EXPECT_EQ(with[i].x.data, plain[i].x.data);
+  }
+  std::mt19937 a(3), b(3);
+  const auto train_plain = scrawl::make_line_batch(test_glyphs(), cfg.synth, classes, 4, 4, a);
+  const auto train_aug = scrawl::make_line_batch(test_glyphs(), augmented.synth, classes, 4, 4, b);
+  EXPECT_NE(train_aug.x.data, train_plain.x.data);
+}

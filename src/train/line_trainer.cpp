@@ -42,18 +42,6 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
   return id;
 }
 
-std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
-                                          int stride) {
-  std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 104729 + 3));  // apart from training's stream
-  // Other writers' glyphs as they were written: glyph augmentation is a training device, not a condition to measure.
-  LineSynthConfig synth = cfg.synth;
-  synth.augment = 0.f;
-  std::vector<LineBatch> out;
-  for (int done = 0; done < cfg.valid_lines; done += cfg.batch)
-    out.push_back(make_line_batch(valid, synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
-  return out;
-}
-
 float step_lr(const LineTrainConfig& cfg, long step) {
   if (cfg.schedule == "constant") return cfg.lr;
   const double t = double(step) / (double(cfg.epochs) * cfg.steps);
@@ -66,6 +54,18 @@ std::string text_of(const std::vector<int>& labels, const std::string& classes) 
   return s;
 }
 }  // namespace
+
+std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
+                                          int stride) {
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 104729 + 3));  // apart from training's stream
+  // Other writers' glyphs as they were written: glyph augmentation is a training device, not a condition to measure.
+  LineSynthConfig synth = cfg.synth;
+  synth.augment = 0.f;
+  std::vector<LineBatch> out;
+  for (int done = 0; done < cfg.valid_lines; done += cfg.batch)
+    out.push_back(make_line_batch(valid, synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
+  return out;
+}
 
 LineEval evaluate_lines(Model& model, const std::vector<LineBatch>& batches, const Ranks& ranks) {
   LineEval e;

@@ -53,6 +53,12 @@ struct LineTrainResult {
 LineTrainResult train_line_model(const Dataset& train, const Dataset& valid, const LineTrainConfig& cfg, bool resume,
                                  std::FILE* log);
 
+// The validation lines a run reads after every epoch: cfg.valid_lines lines from `valid` in batches of cfg.batch,
+// drawn from their own stream of cfg.seed, with cfg.synth less its glyph augmentation (a training device, not a
+// condition to measure).
+std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
+                                          int stride);
+
 // Best-path decoding of a validation set: total edits and characters over `lines` lines, for the CER.
 struct LineEval {
   double loss = 0;
