@@ -7,6 +7,7 @@ torch.set_num_threads(THREADS) (default 2, the machine's core count). Prints bes
 the best samples per CPU-second.
 Run with Debian's python (/usr/bin/python3), which has torch.
 """
+import fair_env  # noqa: F401  (first: re-executes with glibc's allocator keeping freed memory; see fair_env.py)
 import argparse
 import statistics
 import time

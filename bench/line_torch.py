@@ -7,6 +7,7 @@ the loss is torch.nn.CTCLoss (blank 0, zero_infinity) on log_softmax, labels of 
 mean over the batch as scrawl's CtcLoss. Synthetic inputs (uniform [0,1)). torch.set_num_threads(THREADS).
 Prints best/median lines/s (wall). Run with Debian's python (/usr/bin/python3), which has torch.
 """
+import fair_env  # noqa: F401  (first: re-executes with glibc's allocator keeping freed memory; see fair_env.py)
 import argparse
 import statistics
 import time

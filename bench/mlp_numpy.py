@@ -9,6 +9,7 @@ Prints one line: best/median epoch wall time and process CPU time in millisecond
 The BLAS thread count is whatever the environment says (OPENBLAS_NUM_THREADS); run_speed.sh sets it.
 Run with Debian's python (/usr/bin/python3), which has numpy.
 """
+import fair_env  # noqa: F401  (first: re-executes with glibc's allocator keeping freed memory; see fair_env.py)
 import argparse
 import statistics
 import time
