@@ -28,9 +28,11 @@ class Conv2D final : public Layer {
   Shape in_shape_, out_shape_;
   float *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
   // Per-thread scratch, kept between batches so training does not allocate per batch.
-  std::vector<std::vector<float>> col_;   // [thread]: (C*K*K, OH*OW) columns of the current sample
-  std::vector<std::vector<float>> dcol_;  // [thread]: gradient w.r.t. col_
-  std::vector<std::vector<float>> dw_t_;  // [thread]: weight+bias gradient partial sums, reduced after the batch
+  std::vector<std::vector<float>> col_;    // [thread]: (C*K*K, OH*OW) columns of the current sample
+  std::vector<std::vector<float>> dcol_;   // [thread]: gradient w.r.t. col_
+  std::vector<std::vector<float>> dw_t_;   // [thread]: weight+bias gradient partial sums, reduced after the batch
+  std::vector<std::vector<float>> dy_tr_;  // [thread]: the current sample's output gradient transposed (OH*OW, OC)
+  std::vector<std::vector<float>> dwt_;    // [thread]: weight gradient partial sums transposed (C*K*K, OC)
   void ensure_scratch(int threads);
 };
 
