@@ -5,6 +5,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "scrawl/nn/gemm.h"
+
 namespace scrawl {
 
 using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -66,11 +68,11 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
   }
   col_.resize(size_t(in_) * size_t(k_) * size_t(frames_));
   dcol_.resize(col_.size());
-  const CMapRM W(w_, out_, in_ * k_);
+  const int rows = in_ * k_;
   for (int i = 0; i < x.n; ++i) {
     windows(x.sample(i), valid_[size_t(i)]);
     MapRM Y(y.sample(i), out_, frames_);
-    Y.noalias() = W * CMapRM(col_.data(), in_ * k_, frames_);
+    gemm(false, false, out_, frames_, rows, w_, rows, col_.data(), frames_, 0.f, y.sample(i), frames_);  // W col
     for (int o = 0; o < out_; ++o)
       for (int t = 0; t < frames_; ++t) Y(o, t) = t < valid_[size_t(i)] ? Y(o, t) + b_[o] : 0.f;
   }
@@ -81,20 +83,22 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     dx.resize(x.n, x.shape);
     dx.fill(0.f);
   }
-  const int pad = k_ / 2, T = frames_;
-  const CMapRM W(w_, out_, in_ * k_);
-  MapRM dW(dw_, out_, in_ * k_);
+  const int pad = k_ / 2, T = frames_, rows = in_ * k_;
   MatRM dY(out_, T);
+  // The weight gradient is summed transposed, dW^T += col dY^T, so that both operands are untransposed and the
+  // product runs in a generated kernel (dW += dY col^T takes col transposed, which only Eigen runs).
+  dy_tr_.resize(size_t(T) * size_t(out_));
+  dw_tr_.assign(size_t(rows) * size_t(out_), 0.f);
   for (int i = 0; i < x.n; ++i) {
     const int valid = valid_[size_t(i)];
     dY = CMapRM(dy.sample(i), out_, T);
     dY.rightCols(T - valid).setZero();  // padded frames were written as constants
     for (int o = 0; o < out_; ++o) db_[o] += dY.row(o).sum();
     windows(x.sample(i), valid);
-    dW.noalias() += dY * CMapRM(col_.data(), in_ * k_, T).transpose();
+    MapRM(dy_tr_.data(), T, out_) = dY.transpose();
+    gemm(false, false, rows, out_, T, col_.data(), T, dy_tr_.data(), out_, 1.f, dw_tr_.data(), out_);
     if (!need_dx) continue;
-    MapRM dcol(dcol_.data(), in_ * k_, T);
-    dcol.noalias() = W.transpose() * dY;
+    gemm(true, false, rows, T, out_, w_, rows, dY.data(), T, 0.f, dcol_.data(), T);  // W^T dY
     float* g = dx.sample(i);
     for (int f = 0; f < in_; ++f)
       for (int j = 0; j < k_; ++j) {
@@ -105,6 +109,7 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
         }
       }
   }
+  MapRM(dw_, out_, rows) += CMapRM(dw_tr_.data(), rows, out_).transpose();
 }
 
 void ToSequence::forward(Tensor& y, const Tensor& x, const Pass& /*pass*/) {

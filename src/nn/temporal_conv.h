@@ -29,6 +29,7 @@ class TemporalConv final : public Layer {
   float *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
   std::vector<int> valid_;                  // real frames of each sample in the last forward
   std::vector<float> col_, dcol_;           // (F*K, T) windows of one sample, and their gradient
+  std::vector<float> dy_tr_, dw_tr_;        // one sample's output gradient (T, C) and the weight gradient (F*K, C)
   void windows(const float* x, int valid);  // fills col_ from one sample
 };
 
