@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 DATA=${2:-../shared/data}
 EPOCHS=${EPOCHS:-4}
+((EPOCHS >= 2)) || { echo "train_compare.sh: EPOCHS must be at least 2 (the first is left out)" >&2; exit 1; }
 PY=/usr/bin/python3
 D="$DATA/emnist36"
 [[ -x "$BUILD/scrawl" ]] || { echo "train_compare.sh: $BUILD/scrawl not found (build it first)" >&2; exit 1; }
@@ -25,7 +26,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in 1 2; do
   "$BUILD/scrawl" train --train "$D/emnist36-train300" --valid "$D/emnist36-valid" --arch "$ARCH" --batch 64 \
     --optimizer adam --lr 0.001 --epochs "$EPOCHS" --threads "$t" --seed 7 --curves "$tmp/scrawl$t.csv" \
-    --out "$tmp/m$t.scrawl" >/dev/null 2>&1
+    --out "$tmp/m$t.scrawl" >"$tmp/scrawl$t.log" 2>&1 || { cat "$tmp/scrawl$t.log" >&2; exit 1; }
   OMP_NUM_THREADS=$t "$PY" bench/train_torch.py --train "$D/emnist36-train300" --valid "$D/emnist36-valid" \
     --threads "$t" --epochs "$EPOCHS" >"$tmp/torch$t.txt"
 done

@@ -233,6 +233,32 @@ TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
   const scrawl::Rulings apart = scrawl::find_rulings(ink_of(page_with(860)).mask);
   EXPECT_TRUE(apart.fields.empty());
   EXPECT_TRUE(apart.vertical.empty());
+  // Mirrored: the left side lost, the right one standing.
+  cv::Mat mirrored;
+  cv::flip(page_with(660), mirrored, 1);  // the frame now spans x 239..839, its wall at 839; the text reads backwards
+  const scrawl::Rulings m = scrawl::find_rulings(ink_of(mirrored).mask);
+  ASSERT_EQ(m.vertical.size(), 1u);
+  EXPECT_NEAR(m.vertical[0].a.x, 839, 2);
+  ASSERT_EQ(m.fields.size(), 1u);
+  EXPECT_NEAR(m.fields[0].box.x, 239, 3);
+  EXPECT_NEAR(m.fields[0].box.x + m.fields[0].box.width, 838, 2);
+}
+
+// Two fill-in lines of equal length, and a tall bold stroke standing between them at their start (a letter's stem
+// that reaches both): wider than 3 ruling widths it is no wall (find_walls), so no open frame is made of it, and it
+// stays ink.
+TEST(Rulings, APenStrokeAtTheStartOfTwoLinesIsNoFrameSide) {
+  cv::Mat page = paper();
+  cv::line(page, {60, 260}, {660, 260}, kBlack, 2);
+  cv::line(page, {60, 320}, {660, 320}, kBlack, 2);
+  cv::line(page, {66, 262}, {66, 318}, kBlack, 9);  // the stroke, a little inside the lines' start
+  write(page, "NAME", 90, 310);
+  const scrawl::InkMask ink = ink_of(page);
+  const scrawl::Rulings r = scrawl::find_rulings(ink.mask);
+  EXPECT_EQ(r.horizontal.size(), 2u);
+  EXPECT_TRUE(r.fields.empty());
+  EXPECT_TRUE(r.vertical.empty());
+  EXPECT_GT(cv::countNonZero(scrawl::remove_rulings(ink.mask, r)(cv::Rect(60, 275, 14, 30))), 200);  // kept
 }
 
 // A table printed in pale pink, darkening the grey page by about 0.055: below the ink's 0.08 floor, so only the faint

@@ -463,6 +463,18 @@ TEST(Normalize, MatchesEmnistFraming) {
   EXPECT_LE(cv::countNonZero(row), 4);
 }
 
+// A crop whose ink does not survive the glyph's redrawing (a one-pixel diagonal across a large box: shrunk by area,
+// no pixel stays above half) reads as a blank glyph; it once reached OpenCV's resize as an empty image and aborted
+// the page (a 150 dpi form page of held-out seed 521).
+TEST(Normalize, InkLostInTheRedrawGivesBlankGlyph) {
+  cv::Mat crop = cv::Mat::zeros(400, 400, CV_8U);
+  for (int i = 0; i < 400; ++i) crop.at<uint8_t>(i, i) = 255;
+  cv::Mat g;
+  ASSERT_NO_THROW(g = scrawl::normalize_glyph(crop));
+  ASSERT_EQ(g.rows, 28);
+  EXPECT_EQ(cv::countNonZero(g), 0);
+}
+
 TEST(Normalize, EmptyCropGivesBlankGlyph) {
   const cv::Mat n = scrawl::normalize_glyph(cv::Mat::zeros(10, 10, CV_8U));
   EXPECT_EQ(cv::countNonZero(n), 0);

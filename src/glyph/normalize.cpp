@@ -46,6 +46,8 @@ cv::Mat normalize_glyph(const cv::Mat& ink_in, const NormalizeConfig& cfg) {
   const int margin = inner / 4;
   cv::copyMakeBorder(bin, bin, margin, margin, margin, margin, cv::BORDER_CONSTANT, 0);
   match_stroke_width(bin, cfg.stroke * inner);
+  // A speck the enlargement's threshold or the stroke matching leaves no ink in reads as a blank glyph.
+  if (cv::countNonZero(bin) == 0) return out;
   // Crop to the ink again, refit into the frame, centre the box (EMNIST centres the box, not the mass).
   const cv::Rect b2 = cv::boundingRect(bin);
   const double s2 = double(inner) / std::max(b2.width, b2.height);

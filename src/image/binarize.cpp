@@ -92,7 +92,7 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   cv::Mat weak_mask = dark > weak;
   if (cfg.local_edge_ratio > 0) {
     cv::Mat local_max;
-    const int k = cfg.local_edge_window | 1;
+    const int k = std::max(1, cfg.local_edge_window) | 1;
     cv::dilate(dark, local_max, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
     weak_mask &= dark > local_max * cfg.local_edge_ratio;
   }

@@ -14,14 +14,14 @@ struct BinarizeConfig {
   // InkMask::faint (where printed rulings are sought too) reaches down to this darkening, or the paper's noise if that
   // is higher: a pale pink or green drop-out ruling darkens the grey page by about 0.06. 0.03 on the form tuning
   // pages (seeds 1501-1505, 1512, 1514): 0.08 -> 0.03 read tables and combs of such rulings as fields (grids 7.75% ->
-  // 4.46%, combs 8.29% -> 6.63%); 0.02 read 2 comb glyphs more right, 0.05 lost the comb gain. 0.03 keeps a margin above
-  // the paper's own texture.
+  // 4.46%, combs 8.29% -> 6.63%); 0.02 read 2 comb glyphs more right, 0.05 lost the comb gain. 0.03 keeps a margin
+  // above the paper's own texture.
   double faint_min_contrast = 0.03;
   // Blurred small writing: cut each stroke's edge at this fraction of the darkest pixel within `local_edge_window`
   // pixels (0: off). A page-wide edge (edge_ratio) is set by the median ink, which faint strokes and rulings pull
   // down: the halos of dark strokes then pass and fill the gaps between them.
   double local_edge_ratio = 0;
-  int local_edge_window = 7;
+  int local_edge_window = 7;  // pixels, odd (an even one is made odd); set from the character height by segment()
 };
 
 // Darkness relative to the estimated local paper: CV_32F in [0,1], 0 = paper, 1 = black. Removes shading,

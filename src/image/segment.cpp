@@ -548,6 +548,9 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_h, co
   return brk;
 }
 
+// The smallest window the enlarged copy's local edge looks over (pixels): a stroke's centre and both its blurred edges.
+constexpr int kMinEdgeWindow = 3;
+
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) {
   const InkMask ink = binarize(gray, cfg.binarize);
   PageLayout page = segment_mask(ink.mask, cfg, scale, ink.faint);
@@ -560,7 +563,8 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   cv::resize(gray, larger, cv::Size(), f, f, cv::INTER_CUBIC);
   BinarizeConfig local = cfg.binarize;
   local.local_edge_ratio = cfg.small_edge_ratio;
-  local.local_edge_window = std::max(3, int(std::lround(cfg.small_edge_window * char_h * f)));
+  local.faint_min_contrast = cfg.small_faint_min_contrast;
+  local.local_edge_window = std::max(kMinEdgeWindow, int(std::lround(cfg.small_edge_window * char_h * f)));
   const InkMask larger_ink = binarize(larger, local);
   return segment_mask(larger_ink.mask, cfg, scale / f, larger_ink.faint);
 }

@@ -66,13 +66,13 @@ void Conv2D::ensure_scratch(int threads) {
     dcol_.resize(threads);
     dw_t_.resize(threads);
     dy_tr_.resize(threads);
-    dwt_.resize(threads);
+    dw_tr_.resize(threads);
   }
   for (int t = 0; t < threads; ++t) {
     col_[t].resize(ncol);
     dw_t_[t].resize(param_count());
     dy_tr_[t].resize(static_cast<size_t>(g_.cols()) * oc_);
-    dwt_[t].resize(static_cast<size_t>(g_.rows()) * oc_);
+    dw_tr_[t].resize(static_cast<size_t>(g_.rows()) * oc_);
   }
 }
 
@@ -108,7 +108,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
     const int t = omp_get_thread_num();
     std::vector<float>& part = dw_t_[t];
     std::fill(part.begin(), part.end(), 0.f);
-    std::fill(dwt_[t].begin(), dwt_[t].end(), 0.f);
+    std::fill(dw_tr_[t].begin(), dw_tr_[t].end(), 0.f);
     Eigen::Map<Eigen::VectorXf> dB(part.data() + nw, oc_);
     float* col = col_[t].data();
 #pragma omp for schedule(static)
@@ -119,7 +119,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
       // dW^T += col dY^T: both operands untransposed, so the product runs in a generated kernel (dW += dY col^T
       // would take col transposed, which only Eigen runs); dY^T is the small one to transpose.
       MapRM(dy_tr_[t].data(), cols, oc_) = dY.transpose();
-      gemm(false, false, rows, oc_, cols, col, cols, dy_tr_[t].data(), oc_, 1.f, dwt_[t].data(), oc_);
+      gemm(false, false, rows, oc_, cols, col, cols, dy_tr_[t].data(), oc_, 1.f, dw_tr_[t].data(), oc_);
       dB += dY.rowwise().sum();
       if (need_dx) {
         gemm(true, false, rows, cols, oc_, w_, rows, dy.sample(i), cols, 0.f, dcol_[t].data(), cols);  // W^T dY
@@ -128,7 +128,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
         col2im_add(dxi, dcol_[t].data(), g_);
       }
     }
-    MapRM(part.data(), oc_, rows) = CMapRM(dwt_[t].data(), rows, oc_).transpose();
+    MapRM(part.data(), oc_, rows) = CMapRM(dw_tr_[t].data(), rows, oc_).transpose();
   }
   // Fixed-order reduction keeps results identical run to run for a given thread count.
   const size_t np = param_count();

@@ -32,7 +32,7 @@ class Conv2D final : public Layer {
   std::vector<std::vector<float>> dcol_;   // [thread]: gradient w.r.t. col_
   std::vector<std::vector<float>> dw_t_;   // [thread]: weight+bias gradient partial sums, reduced after the batch
   std::vector<std::vector<float>> dy_tr_;  // [thread]: the current sample's output gradient transposed (OH*OW, OC)
-  std::vector<std::vector<float>> dwt_;    // [thread]: weight gradient partial sums transposed (C*K*K, OC)
+  std::vector<std::vector<float>> dw_tr_;  // [thread]: weight gradient partial sums transposed (C*K*K, OC)
   void ensure_scratch(int threads);
 };
 

@@ -57,6 +57,7 @@ std::string text_of(const std::vector<int>& labels, const std::string& classes) 
 
 std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainConfig& cfg, const std::string& classes,
                                           int stride) {
+  if (cfg.batch <= 0) throw std::invalid_argument("line validation: batch must be positive");
   std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 104729 + 3));  // apart from training's stream
   // Other writers' glyphs as they were written: glyph augmentation is a training device, not a condition to measure.
   LineSynthConfig synth = cfg.synth;
