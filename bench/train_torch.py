@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from cnn_torch import make_net  # the same network as the step benchmark
+
 BATCH, VALID_BATCH = 64, 256
 
 
@@ -33,13 +35,6 @@ def load(prefix):
     x = read_idx(prefix + "-images-idx3-ubyte.gz").astype(np.float32) / 255.0
     y = read_idx(prefix + "-labels-idx1-ubyte.gz").astype(np.int64)
     return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
-
-
-def make_net():
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 36))
 
 
 def main():

@@ -35,6 +35,18 @@ scrawl::InkMask ink_of(const cv::Mat& bgr) {
   return scrawl::binarize(gray);
 }
 
+// A table's rulings, 2 px: rows at `ys` and columns at `xs`, each spanning the other's extent.
+void draw_table(cv::Mat& page, const std::vector<int>& ys, const std::vector<int>& xs, const cv::Scalar& colour) {
+  for (int y : ys) cv::line(page, {xs.front(), y}, {xs.back(), y}, colour, 2);
+  for (int x : xs) cv::line(page, {x, ys.front()}, {x, ys.back()}, colour, 2);
+}
+
+cv::Mat gray_of(const cv::Mat& bgr) {
+  cv::Mat gray;
+  cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+  return gray;
+}
+
 size_t components(const cv::Mat& mask) {
   cv::Mat labels;
   return size_t(cv::connectedComponents(mask, labels, 8)) - 1;
@@ -266,13 +278,11 @@ TEST(Rulings, APenStrokeAtTheStartOfTwoLinesIsNoFrameSide) {
 TEST(Rulings, APalePinkTableIsFoundThroughTheFaintMask) {
   cv::Mat page = paper();
   const cv::Scalar pale_pink(215, 228, 245);  // BGR: grey 231.6 on paper 245
-  for (int y : {120, 220, 320}) cv::line(page, {60, y}, {840, y}, pale_pink, 2);
-  for (int x : {60, 450, 840}) cv::line(page, {x, 120}, {x, 320}, pale_pink, 2);
+  draw_table(page, {120, 220, 320}, {60, 450, 840}, pale_pink);
   write(page, "AB", 90, 190);
   write(page, "CD", 480, 190);
   write(page, "EF", 90, 290);
-  cv::Mat gray;
-  cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  const cv::Mat gray = gray_of(page);
   const scrawl::InkMask ink = scrawl::binarize(gray);
   EXPECT_EQ(cv::countNonZero(ink.mask.row(120).colRange(250, 440)), 0);  // not ink
   const scrawl::Rulings r = scrawl::find_rulings(ink.mask, {}, ink.faint);
@@ -341,13 +351,11 @@ TEST(Forms, CombCellsAreGlyphSlotsAndEmptyCellsAreSpaces) {
 
 TEST(Forms, TableCellsAreFieldsInReadingOrder) {
   cv::Mat page = paper(900, 400);
-  for (int y : {60, 150, 240}) cv::line(page, {50, y}, {850, y}, kBlack, 2);
-  for (int x : {50, 450, 850}) cv::line(page, {x, 60}, {x, 240}, kBlack, 2);
+  draw_table(page, {60, 150, 240}, {50, 450, 850}, kBlack);
   write(page, "ONE", 80, 125);
   write(page, "TWO", 480, 125);
   write(page, "SIX", 80, 215);
-  cv::Mat gray;
-  cv::cvtColor(page, gray, cv::COLOR_BGR2GRAY);
+  const cv::Mat gray = gray_of(page);
   const scrawl::PageLayout layout = scrawl::segment(gray);
   ASSERT_EQ(layout.fields.size(), 4u);
   const int xs[] = {51, 451, 51, 451}, ys[] = {61, 61, 151, 151};
