@@ -240,6 +240,11 @@ constexpr int kWallReach = 2;
 // rulings run to the wall's outer edge, followed across breaks up to a few pixels short of it.
 constexpr double kWallEndReach = 4;
 
+// Whether `wall` stands where a frame's side would at `x`, the end of its rulings' common extent.
+bool stands_at_end(const Ruling& wall, double x) {
+  return std::abs(wall.a.x - x) <= wall.thickness + kWallEndReach;
+}
+
 std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Ruling& bot, int max_break,
                                const RulingConfig& cfg) {
   const int x0 = int(std::ceil(std::max(top.a.x, bot.a.x))), x1 = int(std::floor(std::min(top.b.x, bot.b.x)));
@@ -290,14 +295,11 @@ std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Rul
 // A frame with one side wall only (the scan lost the other): the rulings start and end together (within
 // `end_tolerance`, as a frame's top and bottom do), the lone wall stands at one end of their common extent, and the
 // field runs to the other end, which gets a wall of zero width. A wall anywhere else between the rulings stays a
-// letter's stroke. (A wall no wider than a pen's stroke is all find_walls asks: a limit of 2 ruling widths here cost
-// 4 points on the small-form tuning pages 1522, whose enlarged walls are wider than their rulings.)
+// letter's stroke, and a pen's stroke wider than 3 ruling widths is no wall at all (find_walls).
 void close_open_frame(WallRow& row, const Ruling& top, const Ruling& bot, double end_tolerance) {
   if (std::abs(top.a.x - bot.a.x) > end_tolerance || std::abs(top.b.x - bot.b.x) > end_tolerance) return;
-  const double wall_x = row.walls.front().a.x, wall_width = row.walls.front().thickness;
   const double x0 = std::max(top.a.x, bot.a.x), x1 = std::min(top.b.x, bot.b.x);
-  const double reach = wall_width + kWallEndReach;
-  const bool at_left = std::abs(wall_x - x0) <= reach, at_right = std::abs(wall_x - x1) <= reach;
+  const bool at_left = stands_at_end(row.walls.front(), x0), at_right = stands_at_end(row.walls.front(), x1);
   if (at_left == at_right) return;  // neither end (a stroke), or the rulings are too short to tell
   Ruling other;
   other.horizontal = false;
@@ -372,8 +374,7 @@ bool walled_at_both_ends(const Ruling& top, const Ruling& bot, const cv::Mat& in
   const std::vector<Ruling> walls = find_walls(ink & ~bands, top, bot, wall_break, cfg);
   if (walls.size() < 2) return false;
   const double x0 = std::max(top.a.x, bot.a.x), x1 = std::min(top.b.x, bot.b.x);
-  auto near = [&](const Ruling& w, double x) { return std::abs(w.a.x - x) <= w.thickness + kWallEndReach; };
-  return near(walls.front(), x0) && near(walls.back(), x1);
+  return stands_at_end(walls.front(), x0) && stands_at_end(walls.back(), x1);
 }
 
 // Adds the candidates that are the missing other edge of a field one of `hs` bounds: a ruling wall_min to

@@ -28,12 +28,12 @@ struct SegmentConfig {
   // otherwise fill the gaps between them. Chosen on 10 small-form tuning pages (seed 1521): ratio 0.4 / 0.5 / 0.6
   // read 29.4 / 28.0 / 28.7% glyph CER, window 0.12 / 0.22 / 0.35 char heights 29.8 / 28.0 / 29.1% (36.1% without).
   double small_edge_ratio = 0.5;
+  double small_edge_window = 0.22;
   // ... and keeps the faint mask at the ink's floor (BinarizeConfig::faint_min_contrast, 0.03 on other pages): the
   // enlarged strokes' halos reach past 0.03 and join letters into faint "rulings" (small-form tuning pages 1521 /
   // 1522: 28.1 / 36.3% at 0.03, 27.9 / 35.5% at 0.08; the rest of 1522's loss to the 0.03 floor, 32.0% with 0.08 in
   // both passes, comes from the first pass, which sizes the enlargement).
   double small_faint_min_contrast = 0.08;
-  double small_edge_window = 0.22;
 
   // Components and the page's character height.
   double char_min_strokes = 3;   // components at least this many stroke widths tall vote on the char height ...
