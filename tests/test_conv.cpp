@@ -144,6 +144,71 @@ TEST(Conv2D, Im2colMatchesDirectConvolution) {
   }
 }
 
+// col2im_add is im2col's adjoint: <im2col(x), c> = <x, col2im(c)> for any x and c, which checks every tap's
+// placement, the borders included, independently of the convolution tests.
+TEST(Conv2D, Col2imIsTheAdjointOfIm2col) {
+  struct Case {
+    int c, h, w, k, stride, pad;
+  };
+  // Same padding, none, wider than the kernel (whole rows and columns outside), strided, a 1-pixel-wide image.
+  const Case cases[] = {{2, 6, 9, 3, 1, 1}, {1, 5, 7, 3, 1, 0}, {2, 4, 3, 3, 1, 3},
+                        {3, 7, 8, 3, 2, 1}, {1, 6, 1, 3, 1, 1}, {2, 5, 6, 5, 1, 2}};
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (const Case& t : cases) {
+    ConvGeom g;
+    g.c = t.c, g.h = t.h, g.w = t.w, g.k = t.k, g.stride = t.stride, g.pad = t.pad;
+    const size_t nx = size_t(g.c) * g.h * g.w, ncol = size_t(g.rows()) * g.cols();
+    std::vector<float> x(nx), c(ncol), col(ncol, 123.f), img(nx, 0.f);
+    for (auto& v : x) v = normal(rng);
+    for (auto& v : c) v = normal(rng);
+    im2col(col.data(), x.data(), g);
+    col2im_add(img.data(), c.data(), g);
+    double lhs = 0, rhs = 0;
+    for (size_t i = 0; i < ncol; ++i) lhs += double(col[i]) * c[i];
+    for (size_t i = 0; i < nx; ++i) rhs += double(x[i]) * img[i];
+    EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::abs(lhs)))
+        << "c" << t.c << " h" << t.h << " w" << t.w << " k" << t.k << " s" << t.stride << " p" << t.pad;
+    // Taps outside the image read as zero: at least one whole row of columns is zero when the pad exceeds K/2.
+    if (t.pad >= t.k) EXPECT_EQ(col[0], 0.f);
+  }
+}
+
+// pool2's unrolled path against a plain scan (first maximum in row-major window order wins), on inputs with many
+// ties, odd sizes (a dropped border) and even ones (backward writes whole windows instead of clearing first).
+TEST(MaxPool, Pool2MatchesAPlainScanWithTies) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> level(0, 3);  // four values: ties in most windows
+  for (Shape in : {Shape{3, 6, 8}, Shape{2, 7, 5}, Shape{1, 4, 9}}) {
+    MaxPool pool(2);
+    const Shape out = pool.setup(in);
+    Tensor x(2, in), y, dx, dy(2, out);
+    for (auto& v : x.data) v = float(level(rng));
+    for (size_t i = 0; i < dy.size(); ++i) dy.data[i] = float(i + 1);
+    pool.forward(y, x, Pass{});
+    dx.resize(2, in);
+    dx.fill(99.f);  // stale values must not survive backward
+    pool.backward(dx, dy, x, y, true);
+    std::vector<float> want_dx(x.size(), 0.f);
+    for (int i = 0; i < 2; ++i)
+      for (int c = 0; c < in.c; ++c)
+        for (int oy = 0; oy < out.h; ++oy)
+          for (int ox = 0; ox < out.w; ++ox) {
+            const size_t base = size_t(i) * in.size() + size_t(c) * in.h * in.w;
+            size_t best = base + size_t(2 * oy) * in.w + 2 * ox;
+            for (int ky = 0; ky < 2; ++ky)
+              for (int kx = 0; kx < 2; ++kx) {
+                const size_t at = base + size_t(2 * oy + ky) * in.w + 2 * ox + kx;
+                if (x.data[at] > x.data[best]) best = at;
+              }
+            const size_t j = size_t(i) * out.size() + size_t(c * out.h + oy) * out.w + ox;
+            ASSERT_EQ(y.data[j], x.data[best]) << in.str();
+            want_dx[best] += dy.data[j];
+          }
+    EXPECT_EQ(std::vector<float>(dx.data.begin(), dx.data.end()), want_dx) << in.str();
+  }
+}
+
 // 3x3 image 1..9, 2x2 kernel [[1,2],[3,4]], no padding, bias 1: worked by hand.
 TEST(Conv2D, HandComputedExample) {
   auto layer = make_layer("conv2x2x1p0");

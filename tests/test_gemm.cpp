@@ -123,3 +123,29 @@ TEST(Gemm, AnEmptySumLeavesBetaTimesC) {
   EXPECT_EQ(c, (std::vector<float>{0, 0, 0, 0}));
   EXPECT_THROW(scrawl::gemm(false, false, 2, 2, 1, c.data(), 1, c.data(), 2, 0.5f, c.data(), 2), std::invalid_argument);
 }
+
+TEST(Transpose, MatchesTheDefinitionAndLeavesRowPaddingAlone) {
+  // Shapes of the layers' transposes (a convolution's output gradient, 32 x 16384 at its widest) in small, plus odd
+  // sizes and row strides longer than a row.
+  for (auto [rows, cols, lda, ldb] : {std::tuple{1, 1, 1, 1},
+                                      {3, 5, 5, 3},
+                                      {7, 13, 16, 9},
+                                      {32, 1000, 1000, 32},
+                                      {64, 37, 40, 70},
+                                      {288, 64, 64, 288}}) {
+    SCOPED_TRACE(testing::Message() << rows << " x " << cols << " lda " << lda << " ldb " << ldb);
+    std::vector<float> a(size_t(rows) * lda), b(size_t(cols) * ldb, -7.f);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = float(i % 9973) * 0.5f;
+    scrawl::transpose(rows, cols, a.data(), lda, b.data(), ldb);
+    int bad = 0;
+    for (int j = 0; j < cols; ++j)
+      for (int i = 0; i < ldb; ++i) {
+        const float want = i < rows ? a[size_t(i) * lda + j] : -7.f;  // past the row's end: untouched
+        if (b[size_t(j) * ldb + i] != want && ++bad <= 3)
+          ADD_FAILURE() << "b(" << j << "," << i << ") = " << b[size_t(j) * ldb + i] << ", want " << want;
+      }
+    EXPECT_EQ(bad, 0);
+  }
+  std::vector<float> a(6), b(6);
+  EXPECT_THROW(scrawl::transpose(2, 3, a.data(), 2, b.data(), 2), std::invalid_argument);  // lda < cols
+}

@@ -107,7 +107,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
   {
     const int t = omp_get_thread_num();
     std::vector<float>& part = dw_t_[t];
-    std::fill(part.begin(), part.end(), 0.f);
+    std::fill(part.begin() + nw, part.end(), 0.f);  // the bias sums; the weights' part is overwritten below
     std::fill(dw_tr_[t].begin(), dw_tr_[t].end(), 0.f);
     Eigen::Map<Eigen::VectorXf> dB(part.data() + nw, oc_);
     float* col = col_[t].data();
@@ -118,7 +118,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
       CMapRM dY(dy.sample(i), oc_, cols);  // (OC, OH*OW)
       // dW^T += col dY^T: both operands untransposed, so the product runs in a generated kernel (dW += dY col^T
       // would take col transposed, which only Eigen runs); dY^T is the small one to transpose.
-      MapRM(dy_tr_[t].data(), cols, oc_) = dY.transpose();
+      transpose(oc_, cols, dy.sample(i), cols, dy_tr_[t].data(), oc_);
       gemm(false, false, rows, oc_, cols, col, cols, dy_tr_[t].data(), oc_, 1.f, dw_tr_[t].data(), oc_);
       dB += dY.rowwise().sum();
       if (need_dx) {
@@ -128,7 +128,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
         col2im_add(dxi, dcol_[t].data(), g_);
       }
     }
-    MapRM(part.data(), oc_, rows) = CMapRM(dw_tr_[t].data(), rows, oc_).transpose();
+    transpose(rows, oc_, dw_tr_[t].data(), oc_, part.data(), rows);
   }
   // Fixed-order reduction keeps results identical run to run for a given thread count.
   const size_t np = param_count();

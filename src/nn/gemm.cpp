@@ -83,6 +83,13 @@ void gemm_eigen(bool trans_a, bool trans_b, int m, int n, int k, const float* a,
     product(A, B);
 }
 
+void transpose(int rows, int cols, const float* a, int lda, float* b, int ldb) {
+  if (rows <= 0 || cols <= 0) return;
+  if (lda < cols || ldb < rows) throw std::invalid_argument("transpose: row stride shorter than a row");
+  // libxsmm is column-major: row-major A (rows x cols) is its cols x rows matrix with leading dimension lda.
+  libxsmm_otrans(b, a, sizeof(float), cols, rows, lda, ldb);
+}
+
 bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k) {
   return !trans_b && kernel(trans_a, m, n, k, trans_a ? m : k, n, n, 0.f) != nullptr;
 }

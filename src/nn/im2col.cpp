@@ -1,5 +1,6 @@
 #include "scrawl/nn/im2col.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace scrawl {
@@ -20,12 +21,11 @@ void im2col(float* col, const float* img, const ConvGeom& g) {
           }
           const float* src = plane + iy * g.w;
           if (g.stride == 1) {
-            // Contiguous run: only the left/right borders fall outside the image.
-            const int x0 = kx - g.pad;
-            for (int ox = 0; ox < ow; ++ox) {
-              const int ix = x0 + ox;
-              dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0.f;
-            }
+            // Contiguous run: only the left/right borders [0, lo) and [hi, ow) fall outside the image.
+            const int x0 = kx - g.pad, lo = std::clamp(-x0, 0, ow), hi = std::clamp(g.w - x0, lo, ow);
+            std::fill(dst, dst + lo, 0.f);
+            std::copy(src + x0 + lo, src + x0 + hi, dst + lo);
+            std::fill(dst + hi, dst + ow, 0.f);
           } else {
             for (int ox = 0; ox < ow; ++ox) {
               const int ix = ox * g.stride - g.pad + kx;
@@ -48,6 +48,12 @@ void col2im_add(float* img, const float* col, const ConvGeom& g) {
           if (iy < 0 || iy >= g.h) continue;
           const float* src = row + oy * ow;
           float* dst = plane + iy * g.w;
+          if (g.stride == 1) {  // a contiguous run, as in im2col
+            const int x0 = kx - g.pad, lo = std::clamp(-x0, 0, ow), hi = std::clamp(g.w - x0, lo, ow);
+#pragma omp simd
+            for (int ox = lo; ox < hi; ++ox) dst[x0 + ox] += src[ox];
+            continue;
+          }
           for (int ox = 0; ox < ow; ++ox) {
             const int ix = ox * g.stride - g.pad + kx;
             if (ix >= 0 && ix < g.w) dst[ix] += src[ox];

@@ -10,7 +10,9 @@ MaxPool::MaxPool(int k, int stride) : k_(k), s_(stride > 0 ? stride : k) {
 }
 
 std::string MaxPool::spec() const {
-  return "pool" + std::to_string(k_) + (s_ != k_ ? "s" + std::to_string(s_) : std::string());
+  std::string s = "pool" + std::to_string(k_);
+  if (s_ != k_) s += "s" + std::to_string(s_);
+  return s;
 }
 
 Shape MaxPool::setup(Shape in) {
@@ -32,6 +34,28 @@ void MaxPool::forward(Tensor& y, const Tensor& x, const Pass&) {
     const int base = c * in_.h * in_.w;
     float* yo = y.data.data() + static_cast<size_t>(p) * oh * ow;
     int* am = argmax_.data() + static_cast<size_t>(p) * oh * ow;
+    if (k_ == 2 && s_ == 2) {  // the models' pool2, unrolled: the same scan order, so the same ties win
+      for (int oy = 0; oy < oh; ++oy) {
+        const int r0 = base + 2 * oy * in_.w, r1 = r0 + in_.w;
+        // Selects rather than branches: which input wins is data, and a mispredicted branch per window cost more
+        // than the whole generic loop.
+#pragma omp simd
+        for (int ox = 0; ox < ow; ++ox) {
+          const int a = r0 + 2 * ox, b = r1 + 2 * ox;
+          float m = xs[a];
+          int best = a;
+          best = xs[a + 1] > m ? a + 1 : best;
+          m = xs[a + 1] > m ? xs[a + 1] : m;
+          best = xs[b] > m ? b : best;
+          m = xs[b] > m ? xs[b] : m;
+          best = xs[b + 1] > m ? b + 1 : best;
+          m = xs[b + 1] > m ? xs[b + 1] : m;
+          yo[oy * ow + ox] = m;
+          am[oy * ow + ox] = best;
+        }
+      }
+      continue;
+    }
     for (int oy = 0; oy < oh; ++oy)
       for (int ox = 0; ox < ow; ++ox) {
         int best = base + (oy * s_) * in_.w + ox * s_;
@@ -50,12 +74,29 @@ void MaxPool::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tens
   if (!need_dx) return;
   dx.resize(x.n, x.shape);
   const int per = out_.size();
+  // Windows that tile the input exactly (stride = size, no border dropped) cover every input once: each window's
+  // inputs are written outright, the max's gradient and zeros, in one pass instead of a clear and a scatter.
+  const bool tiles = k_ == 2 && s_ == 2 && in_.h == 2 * out_.h && in_.w == 2 * out_.w;
 #pragma omp parallel for schedule(static)
   for (int i = 0; i < x.n; ++i) {
     float* d = dx.sample(i);
-    std::fill(d, d + x.features(), 0.f);
     const float* g = dy.sample(i);
     const int* am = argmax_.data() + static_cast<size_t>(i) * per;
+    if (tiles) {
+      for (int c = 0; c < in_.c; ++c)
+        for (int oy = 0; oy < out_.h; ++oy) {
+          const int j0 = (c * out_.h + oy) * out_.w, r0 = (c * in_.h + 2 * oy) * in_.w, r1 = r0 + in_.w;
+          for (int ox = 0; ox < out_.w; ++ox) {
+            const int j = j0 + ox, a = r0 + 2 * ox, b = r1 + 2 * ox;
+            d[a] = am[j] == a ? g[j] : 0.f;
+            d[a + 1] = am[j] == a + 1 ? g[j] : 0.f;
+            d[b] = am[j] == b ? g[j] : 0.f;
+            d[b + 1] = am[j] == b + 1 ? g[j] : 0.f;
+          }
+        }
+      continue;
+    }
+    std::fill(d, d + x.features(), 0.f);
     for (int j = 0; j < per; ++j) d[am[j]] += g[j];  // += : overlapping windows (S < K) share inputs
   }
 }

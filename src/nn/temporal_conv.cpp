@@ -52,10 +52,12 @@ void TemporalConv::windows(const float* x, int valid) {
   for (int f = 0; f < in_; ++f)
     for (int j = 0; j < k_; ++j) {
       float* row = col_.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
-      for (int t = 0; t < T; ++t) {
-        const int s = t + j - pad;
-        row[t] = s >= 0 && s < valid && t < valid ? x[size_t(f) * size_t(T) + size_t(s)] : 0.f;
-      }
+      // Frame t reads frame t + j - pad: inside [lo, hi), zero outside (the borders and the padded frames).
+      const int lo = std::clamp(pad - j, 0, valid), hi = std::clamp(valid + pad - j, lo, valid);
+      std::fill(row, row + lo, 0.f);
+      std::copy(x + size_t(f) * size_t(T) + size_t(lo + j - pad), x + size_t(f) * size_t(T) + size_t(hi + j - pad),
+                row + lo);
+      std::fill(row + hi, row + T, 0.f);
     }
 }
 
@@ -95,7 +97,7 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     dY.rightCols(T - valid).setZero();  // padded frames were written as constants
     for (int o = 0; o < out_; ++o) db_[o] += dY.row(o).sum();
     windows(x.sample(i), valid);
-    MapRM(dy_tr_.data(), T, out_) = dY.transpose();
+    transpose(out_, T, dY.data(), T, dy_tr_.data(), out_);
     gemm(false, false, rows, out_, T, col_.data(), T, dy_tr_.data(), out_, 1.f, dw_tr_.data(), out_);
     if (!need_dx) continue;
     gemm(true, false, rows, T, out_, w_, rows, dY.data(), T, 0.f, dcol_.data(), T);  // W^T dY
@@ -103,10 +105,10 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     for (int f = 0; f < in_; ++f)
       for (int j = 0; j < k_; ++j) {
         const float* row = dcol_.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
-        for (int t = 0; t < valid; ++t) {
-          const int s = t + j - pad;
-          if (s >= 0 && s < valid) g[size_t(f) * size_t(T) + size_t(s)] += row[t];
-        }
+        const int lo = std::clamp(pad - j, 0, valid), hi = std::clamp(valid + pad - j, lo, valid);  // as windows()
+        float* gf = g + size_t(f) * size_t(T);
+#pragma omp simd
+        for (int t = lo; t < hi; ++t) gf[t + j - pad] += row[t];
       }
   }
   MapRM(dw_, out_, rows) += CMapRM(dw_tr_.data(), rows, out_).transpose();
