@@ -16,8 +16,9 @@ struct ConvGeom {
 
 // img: (C,H,W) -> col: (C*K*K, OH*OW); out-of-image taps read as 0.
 void im2col(float* col, const float* img, const ConvGeom& g);
-// Adds col: (C*K*K, OH*OW) back into img: (C,H,W) (img must be zeroed or hold values to add to).
-void col2im_add(float* img, const float* col, const ConvGeom& g);
+// Adds col: (C*K*K, OH*OW) back into img: (C,H,W) (img must be zeroed or hold values to add to). col is scratch:
+// its out-of-image taps, which have no pixel to go to, may be zeroed on the way.
+void col2im_add(float* img, float* col, const ConvGeom& g);
 
 // Reference: y: (OC,OH,OW) = sum over c,ky,kx of w: (OC,C,K,K) * x: (C,H,W), plus b: (OC). Plain loops.
 void conv2d_direct(float* y, const float* x, const float* w, const float* b, int out_channels, const ConvGeom& g);
