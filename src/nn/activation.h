@@ -6,6 +6,8 @@
 //   dx(y, dy)       dx from the cached output y and the incoming gradient dy (all three activations here have
 //                   derivatives cheapest to write in terms of y, so backward never re-evaluates f).
 #pragma once
+#include <algorithm>
+
 #include "scrawl/nn/layer.h"
 
 namespace scrawl {
@@ -20,13 +22,14 @@ class Activation final : public Layer {
     y.resize(x.n, x.shape);
     const float* in = x.data.data();
     float* out = y.data.data();
-    const size_t n = x.size();
-    if constexpr (requires { Fn::f_array(out, in, n); }) {
-      Fn::f_array(out, in, n);  // a vectorized whole-array form where the scalar one cannot vectorize (libm exp)
-    } else {
+    in_blocks(x.size(), [&](size_t b, size_t e) {
+      if constexpr (requires { Fn::f_array(out, in, e); }) {
+        Fn::f_array(out + b, in + b, e - b);  // a vectorized whole-array form where the scalar one cannot (libm exp)
+      } else {
 #pragma omp simd
-      for (size_t i = 0; i < n; ++i) out[i] = Fn::f(in[i]);
-    }
+        for (size_t i = b; i < e; ++i) out[i] = Fn::f(in[i]);
+      }
+    });
   }
 
   void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override {
@@ -35,9 +38,23 @@ class Activation final : public Layer {
     const float* g = dy.data.data();
     const float* out = y.data.data();
     float* d = dx.data.data();
-    const size_t n = x.size();
+    in_blocks(x.size(), [&](size_t b, size_t e) {
 #pragma omp simd
-    for (size_t i = 0; i < n; ++i) d[i] = Fn::dx(out[i], g[i]);
+      for (size_t i = b; i < e; ++i) d[i] = Fn::dx(out[i], g[i]);
+    });
+  }
+
+ private:
+  // Runs body(begin, end) over [0, n) in blocks of kBlock elements, over the threads when n is large (a line model's
+  // first feature map is 8M values). Every block starts on a 64-byte boundary of the tensor's aligned buffer and all
+  // but the last are whole vectors, so the vector/scalar split, and so every result, is the same at any thread count.
+  template <class Body>
+  static void in_blocks(size_t n, Body body) {
+    constexpr size_t kBlock = 1 << 14;     // 64 KB of floats per block: a multiple of every vector width
+    constexpr size_t kParallel = 1 << 18;  // below ~1 MB the fork/join costs more than a second core gains
+    const long blocks = long((n + kBlock - 1) / kBlock);
+#pragma omp parallel for schedule(static) if (n >= kParallel)
+    for (long k = 0; k < blocks; ++k) body(size_t(k) * kBlock, std::min(n, size_t(k + 1) * kBlock));
   }
 };
 

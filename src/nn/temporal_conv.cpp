@@ -1,5 +1,7 @@
 #include "scrawl/nn/temporal_conv.h"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -47,11 +49,11 @@ void TemporalConv::init_params(std::mt19937& rng, Init init) {
   for (size_t i = 0; i < nw; ++i) w_[i] = d(rng);
 }
 
-void TemporalConv::windows(const float* x, int valid) {
+void TemporalConv::windows(float* col, const float* x, int valid) const {
   const int pad = k_ / 2, T = frames_;
   for (int f = 0; f < in_; ++f)
     for (int j = 0; j < k_; ++j) {
-      float* row = col_.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
+      float* row = col + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
       // Frame t reads frame t + j - pad: inside [lo, hi), zero outside (the borders and the padded frames).
       const int lo = std::clamp(pad - j, 0, valid), hi = std::clamp(valid + pad - j, lo, valid);
       std::fill(row, row + lo, 0.f);
@@ -61,6 +63,22 @@ void TemporalConv::windows(const float* x, int valid) {
     }
 }
 
+int TemporalConv::ensure_scratch(int samples) {
+  const int threads = std::max(1, std::min(omp_get_max_threads(), samples));
+  if (int(scratch_.size()) < threads) scratch_.resize(size_t(threads));
+  const size_t rows = size_t(in_) * size_t(k_), T = size_t(frames_);
+  for (int t = 0; t < threads; ++t) {
+    Scratch& s = scratch_[size_t(t)];
+    s.col.resize(rows * T);
+    s.dcol.resize(rows * T);
+    s.dy.resize(size_t(out_) * T);
+    s.dy_tr.resize(T * size_t(out_));
+    s.dw_tr.resize(rows * size_t(out_));
+    s.db.resize(size_t(out_));
+  }
+  return threads;
+}
+
 void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
   y.resize(x.n, Shape{out_, 1, frames_});
   valid_.assign(size_t(x.n), frames_);
@@ -68,50 +86,67 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
     if (int(pass.frames->size()) != x.n) throw std::runtime_error("tconv: one frame count per sample needed");
     for (int i = 0; i < x.n; ++i) valid_[size_t(i)] = std::clamp((*pass.frames)[size_t(i)], 0, frames_);
   }
-  col_.resize(size_t(in_) * size_t(k_) * size_t(frames_));
-  dcol_.resize(col_.size());
-  const int rows = in_ * k_;
+  const int threads = ensure_scratch(x.n), rows = in_ * k_;
+  // One sample per product, samples spread over threads (a product inside the region runs on its thread), as in
+  // Conv2D: the windows, transposes and scatters of a line are as much work as its products.
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int i = 0; i < x.n; ++i) {
-    windows(x.sample(i), valid_[size_t(i)]);
+    float* col = scratch_[size_t(omp_get_thread_num())].col.data();
+    windows(col, x.sample(i), valid_[size_t(i)]);
     MapRM Y(y.sample(i), out_, frames_);
-    gemm(false, false, out_, frames_, rows, w_, rows, col_.data(), frames_, 0.f, y.sample(i), frames_);  // W col
+    gemm(false, false, out_, frames_, rows, w_, rows, col, frames_, 0.f, y.sample(i), frames_);  // W col
     for (int o = 0; o < out_; ++o)
       for (int t = 0; t < frames_; ++t) Y(o, t) = t < valid_[size_t(i)] ? Y(o, t) + b_[o] : 0.f;
   }
 }
 
 void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& /*y*/, bool need_dx) {
-  if (need_dx) {
-    dx.resize(x.n, x.shape);
-    dx.fill(0.f);
-  }
+  if (need_dx) dx.resize(x.n, x.shape);
   const int pad = k_ / 2, T = frames_, rows = in_ * k_;
-  MatRM dY(out_, T);
-  // The weight gradient is summed transposed, dW^T += col dY^T, so that both operands are untransposed and the
-  // product runs in a generated kernel (dW += dY col^T takes col transposed, which only Eigen runs).
-  dy_tr_.resize(size_t(T) * size_t(out_));
-  dw_tr_.assign(size_t(rows) * size_t(out_), 0.f);
-  for (int i = 0; i < x.n; ++i) {
-    const int valid = valid_[size_t(i)];
-    dY = CMapRM(dy.sample(i), out_, T);
-    dY.rightCols(T - valid).setZero();  // padded frames were written as constants
-    for (int o = 0; o < out_; ++o) db_[o] += dY.row(o).sum();
-    windows(x.sample(i), valid);
-    transpose(out_, T, dY.data(), T, dy_tr_.data(), out_);
-    gemm(false, false, rows, out_, T, col_.data(), T, dy_tr_.data(), out_, 1.f, dw_tr_.data(), out_);
-    if (!need_dx) continue;
-    gemm(true, false, rows, T, out_, w_, rows, dY.data(), T, 0.f, dcol_.data(), T);  // W^T dY
-    float* g = dx.sample(i);
-    for (int f = 0; f < in_; ++f)
-      for (int j = 0; j < k_; ++j) {
-        const float* row = dcol_.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
-        const int lo = std::clamp(pad - j, 0, valid), hi = std::clamp(valid + pad - j, lo, valid);  // as windows()
-        float* gf = g + size_t(f) * size_t(T);
+  const int threads = ensure_scratch(x.n);
+#pragma omp parallel num_threads(threads)
+  {
+    Scratch& s = scratch_[size_t(omp_get_thread_num())];
+    std::fill(s.dw_tr.begin(), s.dw_tr.end(), 0.f);
+    std::fill(s.db.begin(), s.db.end(), 0.f);
+#pragma omp for schedule(static)
+    for (int i = 0; i < x.n; ++i) {
+      const int valid = valid_[size_t(i)];
+      MapRM dY(s.dy.data(), out_, T);
+      dY = CMapRM(dy.sample(i), out_, T);
+      dY.rightCols(T - valid).setZero();  // padded frames were written as constants
+      for (int o = 0; o < out_; ++o) s.db[size_t(o)] += dY.row(o).sum();
+      windows(s.col.data(), x.sample(i), valid);
+      // The weight gradient is summed transposed, dW^T += col dY^T, so that both operands are untransposed and the
+      // product runs in a generated kernel (dW += dY col^T takes col transposed, which only Eigen runs).
+      transpose(out_, T, s.dy.data(), T, s.dy_tr.data(), out_);
+      gemm(false, false, rows, out_, T, s.col.data(), T, s.dy_tr.data(), out_, 1.f, s.dw_tr.data(), out_);
+      if (!need_dx) continue;
+      gemm(true, false, rows, T, out_, w_, rows, s.dy.data(), T, 0.f, s.dcol.data(), T);  // W^T dY
+      float* g = dx.sample(i);
+      std::fill(g, g + dx.features(), 0.f);
+      for (int f = 0; f < in_; ++f)
+        for (int j = 0; j < k_; ++j) {
+          const float* row = s.dcol.data() + (size_t(f) * size_t(k_) + size_t(j)) * size_t(T);
+          const int lo = std::clamp(pad - j, 0, valid), hi = std::clamp(valid + pad - j, lo, valid);  // as windows()
+          float* gf = g + size_t(f) * size_t(T);
 #pragma omp simd
-        for (int t = lo; t < hi; ++t) gf[t + j - pad] += row[t];
-      }
+          for (int t = lo; t < hi; ++t) gf[t + j - pad] += row[t];
+        }
+    }
   }
-  MapRM(dw_, out_, rows) += CMapRM(dw_tr_.data(), rows, out_).transpose();
+  // The threads' sums in thread order (the same result on every run with this many threads), then transposed back.
+  Scratch& first = scratch_[0];
+  for (int t = 1; t < threads; ++t) {
+    const Scratch& s = scratch_[size_t(t)];
+    for (size_t j = 0; j < first.dw_tr.size(); ++j) first.dw_tr[j] += s.dw_tr[j];
+    for (size_t o = 0; o < first.db.size(); ++o) first.db[o] += s.db[o];
+  }
+  dw_sum_.resize(first.dw_tr.size());
+  transpose(rows, out_, first.dw_tr.data(), out_, dw_sum_.data(), rows);
+  const size_t nw = dw_sum_.size();
+  for (size_t j = 0; j < nw; ++j) dw_[j] += dw_sum_[j];
+  for (int o = 0; o < out_; ++o) db_[o] += first.db[size_t(o)];
 }
 
 void ToSequence::forward(Tensor& y, const Tensor& x, const Pass& /*pass*/) {

@@ -27,10 +27,20 @@ class TemporalConv final : public Layer {
  private:
   int k_, out_, in_ = 0, frames_ = 0;
   float *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
-  std::vector<int> valid_;                  // real frames of each sample in the last forward
-  std::vector<float> col_, dcol_;           // (F*K, T) windows of one sample, and their gradient
-  std::vector<float> dy_tr_, dw_tr_;        // one sample's output gradient (T, C) and the weight gradient (F*K, C)
-  void windows(const float* x, int valid);  // fills col_ from one sample
+  std::vector<int> valid_;  // real frames of each sample in the last forward
+  // Per-thread scratch, kept between batches so training does not allocate per batch. Aligned like tensors: Eigen's
+  // sums over dy's rows split into vector and scalar parts by address, and so would differ in the last bit from
+  // one allocation to the next.
+  struct Scratch {
+    FloatBuffer col, dcol;  // (F*K, T) windows of one sample, and their gradient
+    FloatBuffer dy, dy_tr;  // one sample's output gradient (C, T), padded frames zeroed, and transposed (T, C)
+    FloatBuffer dw_tr, db;  // the thread's weight gradient sums (F*K, C) and bias sums (C)
+  };
+  std::vector<Scratch> scratch_;
+  FloatBuffer dw_sum_;  // the batch's weight gradient (C, F*K), transposed back
+  // Scratch for the threads a batch of `samples` runs on; returns how many.
+  int ensure_scratch(int samples);
+  void windows(float* col, const float* x, int valid) const;  // fills col (F*K, T) from one sample
 };
 
 // Map-to-sequence: a conv feature map (C, H, W) becomes a sequence of W frames of C*H features, (C*H, 1, W).
