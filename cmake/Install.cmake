@@ -6,7 +6,7 @@ install(TARGETS scrawl_lib ${SCRAWL_MODULE_TARGETS} EXPORT scrawlTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS scrawl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS scrawl_imgcodecs LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/scrawl)
+install(TARGETS scrawl_imgcodecs scrawl_matio scrawl_poppler LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/scrawl)
 # Headers as consumers include them: <scrawl/scrawl.h>, <scrawl/MODULE/NAME.h>.
 install(FILES src/scrawl.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/scrawl)
 foreach(m ${SCRAWL_MODULES})

@@ -38,6 +38,14 @@ line_text=$("$prefix/bin/scrawl" read --recognizer line examples/page.png)
 tif_text=$("$prefix/bin/scrawl" read "$prefix/tif/page_000.tif" --no-lexicon)
 echo "$tif_text"
 [[ -n "$tif_text" ]] || { echo "check-install: the installed scrawl read no text from a TIFF" >&2; exit 1; }
+# PDF and the course's .mat files go through the poppler and matio plugins, found beside the installed binary.
+"$prefix/bin/scrawl" synth --font hershey --text "PDF OK" --format pdf --pages 1 --out "$prefix/pdf" -q
+pdf_text=$("$prefix/bin/scrawl" read "$prefix/pdf/page_000.pdf" --no-lexicon)
+echo "$pdf_text"
+[[ -n "$pdf_text" ]] || { echo "check-install: the installed scrawl read no text from a PDF" >&2; exit 1; }
+mat="${SCRAWL_DATA:-../shared/data}/nist26/nist26_valid.mat"
+"$prefix/bin/scrawl" train --train "$mat" --arch fc26 --epochs 1 --out "$prefix/m26.scrawl" -q ||
+  { echo "check-install: the installed scrawl could not train on $mat (matio plugin)" >&2; exit 1; }
 # The Python module installs into the prefix's dist-packages, where Debian's python3 imports it with PYTHONPATH.
 if [[ -n "$(ls build/python/scrawl*.so 2>/dev/null)" ]]; then
   py_text=$(PYTHONPATH="$prefix/lib/python3/dist-packages" /usr/bin/python3 -c \

@@ -14,8 +14,8 @@ command -v "$SCRAWL_CXX" >/dev/null || { echo "fuzz.sh: $SCRAWL_CXX is missing (
 CC=$SCRAWL_CC CXX=$SCRAWL_CXX cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCRAWL_FUZZ=ON -DSCRAWL_SANITIZE=ON \
   -DSCRAWL_BUILD_TESTS=OFF -DSCRAWL_BUILD_BENCH=OFF >/dev/null
 if [[ $# -gt 0 ]]; then targets="$*"; else targets=$(cd fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//'); fi
-# scrawl draws the seed pages; scrawl_imgcodecs is the decoder plugin the page reader loads for BMP, TIFF, ...
-cmake --build build-fuzz -j"$(nproc)" --target scrawl scrawl_imgcodecs $targets
+# scrawl draws the seed pages; the plugins are what the library loads for BMP, TIFF, ... (imgcodecs), PDF and .mat
+cmake --build build-fuzz -j"$(nproc)" --target scrawl scrawl_imgcodecs scrawl_matio scrawl_poppler $targets
 bash fuzz/make_seeds.sh build-fuzz/scrawl build-fuzz/seeds
 mkdir -p build-fuzz/logs build-fuzz/artifacts
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1

@@ -1,4 +1,4 @@
-// The course's .mat format, read through matio.
+// The course's .mat format, read through matio (a plugin: util/plugin.h).
 #include <matio.h>
 #include <zlib.h>
 
@@ -12,22 +12,44 @@
 
 #include "scrawl/data/dataset.h"
 #include "scrawl/util/bytes.h"
+#include "scrawl/util/plugin.h"
 
 namespace scrawl {
 namespace {
 
+// matio, through its plugin (data/plugin/matio.cpp), loaded on the first .mat file.
+struct Matio {
+  mat_t* (*open)(const char*);
+  void (*close)(mat_t*);
+  int (*rewind)(mat_t*);
+  matvar_t* (*var_read)(mat_t*, const char*);
+  void (*var_free)(matvar_t*);
+};
+
+const Matio& matio() {
+  static const Matio m = [] {
+    void* h = open_plugin("libscrawl_matio.so", "scrawl_matio_open", "reading a .mat file");
+    return Matio{plugin_function<mat_t* (*)(const char*)>(h, "scrawl_matio_open"),
+                 plugin_function<void (*)(mat_t*)>(h, "scrawl_matio_close"),
+                 plugin_function<int (*)(mat_t*)>(h, "scrawl_matio_rewind"),
+                 plugin_function<matvar_t* (*)(mat_t*, const char*)>(h, "scrawl_matio_var_read"),
+                 plugin_function<void (*)(matvar_t*)>(h, "scrawl_matio_var_free")};
+  }();
+  return m;
+}
+
 struct MatCloser {
-  void operator()(mat_t* m) const { Mat_Close(m); }
+  void operator()(mat_t* m) const { matio().close(m); }
 };
 struct VarFree {
-  void operator()(matvar_t* v) const { Mat_VarFree(v); }
+  void operator()(matvar_t* v) const { matio().var_free(v); }
 };
 using MatPtr = std::unique_ptr<mat_t, MatCloser>;
 using VarPtr = std::unique_ptr<matvar_t, VarFree>;
 
 VarPtr read_var(mat_t* mat, const std::string& name) {
-  Mat_Rewind(mat);
-  return VarPtr(Mat_VarRead(mat, name.c_str()));
+  matio().rewind(mat);
+  return VarPtr(matio().var_read(mat, name.c_str()));
 }
 
 // Returns the variable's values as doubles in row-major (rows x cols) order.
@@ -189,7 +211,7 @@ Dataset load_mat(const std::string& path, const std::string& split_in) {
   if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file");
   if (std::filesystem::is_directory(path)) throw std::runtime_error(path + ": is a folder, not a MATLAB file");
   check_v5_elements(path);
-  MatPtr mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
+  MatPtr mat(matio().open(path.c_str()));
   if (!mat) throw std::runtime_error(path + ": not a readable MATLAB file");
 
   std::string split = split_in;

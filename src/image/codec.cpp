@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "scrawl/util/bytes.h"
+#include "scrawl/util/plugin.h"
 
 namespace scrawl {
 
@@ -171,34 +172,11 @@ struct Plugin {
 };
 
 Plugin load_plugin() {
-  std::vector<std::string> candidates;
-  if (const char* dir = std::getenv("SCRAWL_PLUGIN_DIR"))
-    candidates.push_back(std::string(dir) + "/" SCRAWL_PLUGIN_NAME);
-  // Next to the running program (build tree) or in its prefix's lib/scrawl (an installed, possibly relocated
-  // tree), then where this build put it and where it installs it.
-  std::error_code ec;
-  const auto exe_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-  if (!ec) {
-    candidates.push_back((exe_dir / SCRAWL_PLUGIN_NAME).string());
-    candidates.push_back((exe_dir.parent_path() / SCRAWL_PLUGIN_LIBDIR / "scrawl" / SCRAWL_PLUGIN_NAME).string());
-  }
-  candidates.push_back(SCRAWL_PLUGIN_BUILD_PATH);
-  candidates.push_back(SCRAWL_PLUGIN_INSTALL_PATH);
-  std::string tried;
-  for (const auto& path : candidates) {
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      tried += (tried.empty() ? "" : ", ") + path;
-      continue;
-    }
-    Plugin p{reinterpret_cast<PluginDecode>(dlsym(handle, "scrawl_imgcodecs_decode")),
-             reinterpret_cast<PluginEncode>(dlsym(handle, "scrawl_imgcodecs_encode")),
-             reinterpret_cast<PluginCount>(dlsym(handle, "scrawl_imgcodecs_count")),
-             reinterpret_cast<PluginReadPage>(dlsym(handle, "scrawl_imgcodecs_read_page"))};
-    if (p.decode && p.encode && p.count && p.read_page) return p;  // the handle stays open for the process's life
-    tried += (tried.empty() ? "" : ", ") + path + " (wrong plugin)";
-  }
-  throw std::runtime_error("this image format needs OpenCV's imgcodecs plugin, not found (tried " + tried + ")");
+  void* h = open_plugin(SCRAWL_PLUGIN_NAME, "scrawl_imgcodecs_decode", "this image format");
+  return Plugin{plugin_function<PluginDecode>(h, "scrawl_imgcodecs_decode"),
+                plugin_function<PluginEncode>(h, "scrawl_imgcodecs_encode"),
+                plugin_function<PluginCount>(h, "scrawl_imgcodecs_count"),
+                plugin_function<PluginReadPage>(h, "scrawl_imgcodecs_read_page")};
 }
 
 const Plugin& plugin() {

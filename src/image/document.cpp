@@ -1,11 +1,5 @@
 #include "scrawl/image/document.h"
 
-#include <poppler/cpp/poppler-document.h>
-#include <poppler/cpp/poppler-global.h>
-#include <poppler/cpp/poppler-image.h>
-#include <poppler/cpp/poppler-page-renderer.h>
-#include <poppler/cpp/poppler-page.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -13,14 +7,36 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "scrawl/util/plugin.h"
+
 namespace scrawl {
 
 namespace {
 
 constexpr double kPointsPerInch = 72;  // PDF user space
 
-// Poppler reports damaged files on stderr; scrawl reports one line of its own instead.
-void quiet(const std::string&, void*) {}
+// poppler, through its plugin (image/plugin/poppler_pdf.cpp), loaded on the first PDF.
+struct Poppler {
+  void* (*open)(const char*, int*, int*);
+  void (*close)(void*);
+  int (*page_box)(void*, int, double*, double*, int*);
+  int (*render)(void*, int, double, cv::Mat*);
+};
+
+const Poppler& poppler() {
+  static const Poppler p = [] {
+    void* h = open_plugin("libscrawl_poppler.so", "scrawl_pdf_open", "reading a PDF");
+    return Poppler{plugin_function<void* (*)(const char*, int*, int*)>(h, "scrawl_pdf_open"),
+                   plugin_function<void (*)(void*)>(h, "scrawl_pdf_close"),
+                   plugin_function<int (*)(void*, int, double*, double*, int*)>(h, "scrawl_pdf_page_box"),
+                   plugin_function<int (*)(void*, int, double, cv::Mat*)>(h, "scrawl_pdf_render")};
+  }();
+  return p;
+}
+
+struct PdfCloser {
+  void operator()(void* doc) const { poppler().close(doc); }
+};
 
 bool starts_with(const std::string& bytes, std::string_view magic) {
   return bytes.size() >= magic.size() && bytes.compare(0, magic.size(), magic) == 0;
@@ -49,41 +65,33 @@ struct Document::Impl {
   std::string path;
   DocumentConfig cfg;
   int pages = 1;
-  std::unique_ptr<poppler::document> pdf;
+  std::unique_ptr<void, PdfCloser> pdf;
 
   std::string where(int index) const { return path + ": page " + std::to_string(index + 1); }
 
   // A PDF page's size in pixels at the configured resolution, checked against the pixel limit before rendering.
-  std::unique_ptr<poppler::page> pdf_page(int index, cv::Size& full) const {
-    std::unique_ptr<poppler::page> p(pdf->create_page(index));
-    if (!p) throw std::runtime_error(where(index) + ": cannot be read (corrupt PDF)");
-    const poppler::rectf box = p->page_rect(poppler::media_box);
+  void pdf_page(int index, cv::Size& full) const {
+    double box_w = 0, box_h = 0;
+    int turned = 0;
+    if (!poppler().page_box(pdf.get(), index, &box_w, &box_h, &turned))
+      throw std::runtime_error(where(index) + ": cannot be read (corrupt PDF)");
     const double scale = cfg.dpi / kPointsPerInch;
-    const double w = std::abs(box.width()) * scale, h = std::abs(box.height()) * scale;
+    const double w = box_w * scale, h = box_h * scale;
     if (!(w >= 1 && h >= 1) || w * h > double(cfg.load.max_pixels))
       throw std::runtime_error(where(index) + ": page too large to rasterize (" + std::to_string(int64_t(w)) + "x" +
                                std::to_string(int64_t(h)) + " pixels at " + std::to_string(int(cfg.dpi)) +
                                " dpi, limit " + std::to_string(cfg.load.max_pixels) + ")");
-    const bool turned = p->orientation() == poppler::page::landscape || p->orientation() == poppler::page::seascape;
     full = turned ? cv::Size(int(std::lround(h)), int(std::lround(w)))
                   : cv::Size(int(std::lround(w)), int(std::lround(h)));
-    return p;
   }
 
   // Renders a PDF page at `dpi` as gray or BGR.
-  cv::Mat render(const poppler::page& p, double dpi, Channels channels, int index) const {
-    poppler::page_renderer r;
-    r.set_render_hint(poppler::page_renderer::antialiasing, true);
-    r.set_render_hint(poppler::page_renderer::text_antialiasing, true);
-    r.set_image_format(poppler::image::format_argb32);
-    const poppler::image img = r.render_page(&p, dpi, dpi);
-    if (!img.is_valid() || img.width() <= 0 || img.height() <= 0)
+  cv::Mat render(int index, double dpi, Channels channels) const {
+    cv::Mat bgra, out;
+    if (!poppler().render(pdf.get(), index, dpi, &bgra))
       throw std::runtime_error(where(index) + ": cannot be rendered (corrupt PDF)");
-    const cv::Mat bgra(img.height(), img.width(), CV_8UC4, const_cast<char*>(img.const_data()),
-                       size_t(img.bytes_per_row()));
-    cv::Mat out;
     cv::cvtColor(bgra, out, channels == Channels::gray ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGRA2BGR);
-    return out;  // a copy: the poppler image goes away
+    return out;
   }
 };
 
@@ -105,11 +113,11 @@ Document Document::open(const std::string& path, const DocumentConfig& cfg) {
     if (ec) throw std::runtime_error(path + ": cannot read file size");
     if (int64_t(bytes) > cfg.load.max_file_bytes)
       throw std::runtime_error(path + ": file too large (" + std::to_string(bytes) + " bytes)");
-    poppler::set_debug_error_function(quiet, nullptr);
-    d->pdf.reset(poppler::document::load_from_file(path));
+    int pages = 0, locked = 0;
+    d->pdf.reset(poppler().open(path.c_str(), &pages, &locked));
     if (!d->pdf) throw std::runtime_error(path + ": not a readable PDF (corrupt or truncated)");
-    if (d->pdf->is_locked()) throw std::runtime_error(path + ": encrypted PDF (a password is needed to read it)");
-    d->pages = d->pdf->pages();
+    if (locked) throw std::runtime_error(path + ": encrypted PDF (a password is needed to read it)");
+    d->pages = pages;
     if (d->pages < 1) throw std::runtime_error(path + ": PDF has no pages");
   } else if (starts_with(head, std::string_view("II*\0", 4)) || starts_with(head, std::string_view("MM\0*", 4))) {
     d->kind = Impl::Kind::kTiff;
@@ -135,11 +143,11 @@ LoadedPage Document::page(int index) const {
   if (index < 0 || index >= d.pages) throw std::out_of_range(d.where(index) + ": no such page");
   if (d.kind == Impl::Kind::kPdf) {
     cv::Size full;
-    const auto p = d.pdf_page(index, full);
+    d.pdf_page(index, full);
     // Rendered straight at the working scale, as JPEGs are decoded: coordinates are reported at the full dpi.
     LoadedPage page;
     page.reduce = working_reduce(full, d.cfg.load);
-    page.gray = d.render(*p, d.cfg.dpi / page.reduce, Channels::gray, index);
+    page.gray = d.render(index, d.cfg.dpi / page.reduce, Channels::gray);
     page.original = full;
     return page;
   }
@@ -164,8 +172,8 @@ cv::Mat Document::page_image(int index, Channels channels) const {
   const Impl& d = *impl_;
   if (d.kind == Impl::Kind::kPdf) {
     cv::Size full;
-    const auto p = d.pdf_page(index, full);
-    return d.render(*p, d.cfg.dpi, channels, index);
+    d.pdf_page(index, full);  // checks the size first
+    return d.render(index, d.cfg.dpi, channels);
   }
   if (d.kind == Impl::Kind::kTiff && d.pages > 1) return load_image_file_page(d.path, index, channels);
   return load_image_file(d.path, channels);
