@@ -365,18 +365,28 @@ TEST(WordDecoder, LeavesConfidentNonWordsAlone) {
 
 TEST(WordDecoder, ShapesDoNotOverruleConfidentGlyphs) {
   const WordDecoder& d = default_decoder();
-  // A serial number with one sure letter (S at 0.98): the number shape may not turn it into a digit.
+  // "Sure" is a runner-up below DecodeConfig::shape_ratio (0.03) times the best.
+  ASSERT_FLOAT_EQ(DecodeConfig{}.shape_ratio, 0.03f);
+  // A serial number with one sure letter (S at 0.98, 5 at 0.02): the number shape may not turn it into a digit.
   std::vector<GlyphProbs> serial = {glyph({{'4', 0.99f}}), glyph({{'9', 0.99f}}), glyph({{'S', 0.98f}, {'5', 0.02f}}),
                                     glyph({{'8', 0.99f}}), glyph({{'C', 0.51f}, {'6', 0.36f}})};
   EXPECT_EQ(d.decode(serial).text, "49S8C");
   // With the S unsure, the same string reads as a number.
   serial[2] = glyph({{'S', 0.6f}, {'5', 0.4f}});
   EXPECT_EQ(d.decode(serial).text, "49586");
-  // A random letter string with one clear digit in it (0.93 vs 0.07): the trigram may not make it all letters.
+  // A random letter string with one clear digit in it (0.98 vs 0.02): the trigram may not make it all letters.
   std::vector<GlyphProbs> mixed = confident("GOU");
-  mixed.push_back(glyph({{'5', 0.93f}, {'S', 0.07f}}));
+  mixed.push_back(glyph({{'5', 0.98f}, {'S', 0.02f}}));
   for (auto& g : confident("TAL")) mixed.push_back(g);
   EXPECT_EQ(d.decode(mixed).text, "GOU5TAL");
+  // A digit that is the runner-up at 5% of the best (1 under I, as EMNIST's bare strokes go) is within reach: an
+  // otherwise all-digit token reads as a number. At the old ratio, 0.1, it stayed "43I".
+  const std::vector<GlyphProbs> code = {glyph({{'4', 0.99f}}), glyph({{'3', 0.99f}}),
+                                        glyph({{'I', 0.95f}, {'1', 0.05f}})};
+  EXPECT_EQ(d.decode(code).text, "431");
+  DecodeConfig old_ratio;
+  old_ratio.shape_ratio = 0.1f;
+  EXPECT_EQ(d.decode(code, old_ratio).text, "43I");
 }
 
 TEST(WordDecoder, DigitTokensStayDigits) {
