@@ -528,6 +528,11 @@ TEST(DecodePage, PagesThatAreNotTextKeepTheTopClassesExceptLongWords) {
   PageResult codes_only = page_of({"XQZT", "QX3Z9", "ZZKQ", "JXQV", "QW7W"});
   decode_page(codes_only, default_decoder(), no_long_words);
   EXPECT_EQ(codes_only.lines[0].text(), "H0USE C0W XQZT QX3Z9 ZZKQ JXQV QW7W");
+  // A form's mix, half words and half codes (4 of 7 runs decode to words): text, so the short word is read too.
+  // Under session 10's text_min_share of 0.6 this page was codes and kept "C0W".
+  PageResult form = page_of({"THE", "CAT", "XQZT", "QX3Z9", "ZZKQ"});
+  decode_page(form, default_decoder());
+  EXPECT_EQ(form.lines[0].text(), "HOUSE COW THE CAT XQZT QX3Z9 ZZKQ");
   PageResult prose = page_of({"THE", "CAT", "SAT", "ON", "MATS"});
   decode_page(prose, default_decoder());
   EXPECT_EQ(prose.lines[0].text(), "HOUSE COW THE CAT SAT ON MATS");

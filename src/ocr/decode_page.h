@@ -30,8 +30,13 @@ struct PageDecodeConfig {
   // `text_min_share` of them decode to a lexicon word or a number (a page of serial numbers, codes, random
   // strings), the prior has nothing to offer, and every glyph takes the classifier's top class. Needs the
   // lexicon: with none, every page is text.
+  // 0.5 (0.6 until session 11): the runs of a form page, short fields of words, numbers and codes, decode to words
+  // or numbers at 0.50-1.00 per page on the tuning pages, those of random-string pages at 0.00-0.40; at 0.6 a third
+  // of the form pages read their numbers glyph by glyph ("4958" as "Y958"). Tuning forms 1502/1504/1505 8.90/5.11/
+  // 3.61% -> 7.85/4.50/3.43%, tables 1514 4.46 -> 3.99%, default mix 1082 2.56 -> 2.26%; random strings, dictionary,
+  // touching and wide pages unchanged.
   size_t text_min_runs = 5;
-  float text_min_share = 0.6f;
+  float text_min_share = 0.5f;
   // ... except runs that decode to a lexicon word of at least this many glyphs: words among codes (a form, a
   // mixed list) still read as words. Strings this long rarely sit a confusable glyph or two from a word by chance.
   size_t sure_word_min = 4;
