@@ -442,7 +442,9 @@ TEST(SmallWriting, ReadsBetterEnlargedAndReportsPageCoordinates) {
 }
 
 // The end-to-end ratchet: 6 mixed form pages from emnist36-test glyphs (seeds 601-606, never tuned on), every
-// field's JSON box against the one synth drew, and the pooled glyph CER. Measured 7.23% (23/318), 62 of 64 fields.
+// field's JSON box against the one synth drew, and the pooled glyph CER. Measured 7.23% (23/318), 62 of 64 fields
+// when written; 5.66% (18/318), 64 of 64, in session 11 (word decoding's shape ratio and text share), so the bound
+// moved from 8% to 6.5%.
 TEST(FormPages, MixedFormsReadWithinTheRatchet) {
   const scrawl::Dataset glyphs = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
   scrawl::SynthConfig cfg;
@@ -474,7 +476,7 @@ TEST(FormPages, MixedFormsReadWithinTheRatchet) {
   const double cer = double(edits) / double(total);
   std::printf("form pages, seeds 601-606: %zu edits / %zu glyphs = %.2f%%, fields found %zu of %zu\n", edits, total,
               100 * cer, matched, fields);
-  EXPECT_LE(cer, 0.08);
+  EXPECT_LE(cer, 0.065);
   EXPECT_GE(double(matched), 0.9 * double(fields));
 }
 
