@@ -17,7 +17,7 @@ cli_text=$("$prefix/bin/scrawl" read examples/page.png)
 [[ "$text" == "$cli_text" ]] || { echo "check-install: the API read differs from scrawl read:" >&2; echo "$cli_text" >&2; exit 1; }
 # The installed library and binary must run on CPUs without AVX-512: no zmm registers and no opmask (k0-k7)
 # operands anywhere in their code (a build configured with -DSCRAWL_ARCH=native on an AVX-512 machine fails here).
-if objdump -d --no-show-raw-insn "$prefix"/lib/libscrawl_*.a "$prefix/bin/scrawl" | grep -Eq '%zmm|%k[0-7]'; then
+if objdump -d --no-show-raw-insn "$prefix"/lib/libscrawl_*.a "$prefix"/lib/scrawl/*.so "$prefix/bin/scrawl" | grep -Eq '%zmm|%k[0-7]'; then
   echo "check-install: the installed code uses AVX-512 instructions" >&2; exit 1
 fi
 # The same program built through pkg-config instead of CMake (scrawl.pc names the configured prefix: pointed here).

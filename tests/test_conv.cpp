@@ -151,26 +151,34 @@ TEST(Conv2D, Col2imIsTheAdjointOfIm2col) {
     int c, h, w, k, stride, pad;
   };
   // Same padding, none, wider than the kernel (whole rows and columns outside), strided, a 1-pixel-wide image.
-  const Case cases[] = {{2, 6, 9, 3, 1, 1}, {1, 5, 7, 3, 1, 0}, {2, 4, 3, 3, 1, 3},
-                        {3, 7, 8, 3, 2, 1}, {1, 6, 1, 3, 1, 1}, {2, 5, 6, 5, 1, 2}};
+  // Then planes no taller than the pad (rows of taps wholly above or below the image: a review found the fast
+  // path writing past the row there).
+  const Case cases[] = {{2, 6, 9, 3, 1, 1}, {1, 5, 7, 3, 1, 0}, {2, 4, 3, 3, 1, 3}, {3, 7, 8, 3, 2, 1},
+                        {1, 6, 1, 3, 1, 1}, {2, 5, 6, 5, 1, 2}, {1, 1, 5, 3, 1, 1}, {2, 2, 4, 5, 1, 2},
+                        {1, 3, 1, 5, 1, 2}, {1, 1, 1, 3, 1, 1}};
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.f, 1.f);
   for (const Case& t : cases) {
     ConvGeom g;
     g.c = t.c, g.h = t.h, g.w = t.w, g.k = t.k, g.stride = t.stride, g.pad = t.pad;
     const size_t nx = size_t(g.c) * g.h * g.w, ncol = size_t(g.rows()) * g.cols();
-    std::vector<float> x(nx), c(ncol), col(ncol, 123.f), img(nx, 0.f);
+    // One float past the columns, as a guard: im2col must not write it.
+    std::vector<float> x(nx), c(ncol), col(ncol + 1, 123.f), img(nx, 0.f);
     for (auto& v : x) v = normal(rng);
     for (auto& v : c) v = normal(rng);
+    const std::vector<float> c0 = c;  // col2im_add may zero c's out-of-image taps: the product uses the original
     im2col(col.data(), x.data(), g);
     col2im_add(img.data(), c.data(), g);
+    EXPECT_EQ(col[ncol], 123.f);
     double lhs = 0, rhs = 0;
-    for (size_t i = 0; i < ncol; ++i) lhs += double(col[i]) * c[i];
+    for (size_t i = 0; i < ncol; ++i) lhs += double(col[i]) * c0[i];
     for (size_t i = 0; i < nx; ++i) rhs += double(x[i]) * img[i];
     EXPECT_NEAR(lhs, rhs, 1e-4 * (1 + std::abs(lhs)))
         << "c" << t.c << " h" << t.h << " w" << t.w << " k" << t.k << " s" << t.stride << " p" << t.pad;
     // Taps outside the image read as zero: at least one whole row of columns is zero when the pad exceeds K/2.
-    if (t.pad >= t.k) EXPECT_EQ(col[0], 0.f);
+    if (t.pad >= t.k) {
+      EXPECT_EQ(col[0], 0.f);
+    }
   }
 }
 

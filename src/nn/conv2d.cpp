@@ -103,9 +103,12 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
     dx.resize(x.n, x.shape);
     for (int t = 0; t < threads; ++t) dcol_[t].resize(static_cast<size_t>(rows) * cols);
   }
+  int team = 1;  // the threads that ran: the runtime may give fewer than asked (OMP_DYNAMIC, a thread limit)
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
+#pragma omp single
+    team = omp_get_num_threads();
     std::vector<float>& part = dw_t_[t];
     std::fill(part.begin() + nw, part.end(), 0.f);  // the bias sums; the weights' part is overwritten below
     std::fill(dw_tr_[t].begin(), dw_tr_[t].end(), 0.f);
@@ -132,7 +135,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
   }
   // Fixed-order reduction keeps results identical run to run for a given thread count.
   const size_t np = param_count();
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 0; t < team; ++t) {
     const float* part = dw_t_[t].data();
     for (size_t j = 0; j < np; ++j) dw_[j] += part[j];
   }

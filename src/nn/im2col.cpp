@@ -64,9 +64,9 @@ void im2col(float* col, const float* img, const ConvGeom& g) {
           const TapRun& r = runs[size_t(ky * g.k + kx)];
           const int a = r.oy0 * ow, b = r.oy1 * ow;
           // The flat run, kept inside the plane (its first and last taps may lie a column outside it).
-          const int ca = std::max(a, -r.shift), cb = std::max(ca, std::min(b, g.h * g.w - r.shift));
+          const int ca = std::clamp(-r.shift, a, b), cb = std::clamp(g.h * g.w - r.shift, ca, b);
           std::fill(row, row + ca, 0.f);
-          std::copy(plane + ca + r.shift, plane + cb + r.shift, row + ca);
+          if (cb > ca) std::copy(plane + ca + r.shift, plane + cb + r.shift, row + ca);
           std::fill(row + cb, row + oh * ow, 0.f);
           zero_wrapped_columns(row, ow, r);  // the taps that wrapped into the neighbouring row
           continue;
@@ -83,7 +83,7 @@ void im2col(float* col, const float* img, const ConvGeom& g) {
             // Contiguous run: only the left/right borders [0, lo) and [hi, ow) fall outside the image.
             const int x0 = kx - g.pad, lo = std::clamp(-x0, 0, ow), hi = std::clamp(g.w - x0, lo, ow);
             std::fill(dst, dst + lo, 0.f);
-            std::copy(src + x0 + lo, src + x0 + hi, dst + lo);
+            if (hi > lo) std::copy(src + x0 + lo, src + x0 + hi, dst + lo);
             std::fill(dst + hi, dst + ow, 0.f);
           } else {
             for (int ox = 0; ox < ow; ++ox) {
@@ -109,7 +109,7 @@ void col2im_add(float* img, float* col, const ConvGeom& g) {
           const TapRun& r = runs[size_t(ky * g.k + kx)];
           zero_wrapped_columns(row, ow, r);
           const int a = r.oy0 * ow, b = r.oy1 * ow;
-          const int ca = std::max(a, -r.shift), cb = std::max(ca, std::min(b, g.h * g.w - r.shift));
+          const int ca = std::clamp(-r.shift, a, b), cb = std::clamp(g.h * g.w - r.shift, ca, b);
 #pragma omp simd
           for (int j = ca; j < cb; ++j) plane[j + r.shift] += row[j];
           continue;

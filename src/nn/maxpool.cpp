@@ -10,8 +10,13 @@ MaxPool::MaxPool(int k, int stride) : k_(k), s_(stride > 0 ? stride : k) {
 }
 
 std::string MaxPool::spec() const {
-  std::string s = "pool" + std::to_string(k_);
-  if (s_ != k_) s += "s" + std::to_string(s_);
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "s" + std::to_string(...).
+  std::string s = "pool";
+  s += std::to_string(k_);
+  if (s_ != k_) {
+    s += 's';
+    s += std::to_string(s_);
+  }
   return s;
 }
 

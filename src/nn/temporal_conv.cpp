@@ -57,8 +57,9 @@ void TemporalConv::windows(float* col, const float* x, int valid) const {
       // Frame t reads frame t + j - pad: inside [lo, hi), zero outside (the borders and the padded frames).
       const int lo = std::clamp(pad - j, 0, valid), hi = std::clamp(valid + pad - j, lo, valid);
       std::fill(row, row + lo, 0.f);
-      std::copy(x + size_t(f) * size_t(T) + size_t(lo + j - pad), x + size_t(f) * size_t(T) + size_t(hi + j - pad),
-                row + lo);
+      if (hi > lo)
+        std::copy(x + size_t(f) * size_t(T) + size_t(lo + j - pad), x + size_t(f) * size_t(T) + size_t(hi + j - pad),
+                  row + lo);
       std::fill(row + hi, row + T, 0.f);
     }
 }
@@ -104,9 +105,12 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
   if (need_dx) dx.resize(x.n, x.shape);
   const int pad = k_ / 2, T = frames_, rows = in_ * k_;
   const int threads = ensure_scratch(x.n);
+  int team = 1;  // the threads that ran: the runtime may give fewer than asked (OMP_DYNAMIC, a thread limit)
 #pragma omp parallel num_threads(threads)
   {
     Scratch& s = scratch_[size_t(omp_get_thread_num())];
+#pragma omp single
+    team = omp_get_num_threads();
     std::fill(s.dw_tr.begin(), s.dw_tr.end(), 0.f);
     std::fill(s.db.begin(), s.db.end(), 0.f);
 #pragma omp for schedule(static)
@@ -137,7 +141,7 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
   }
   // The threads' sums in thread order (the same result on every run with this many threads), then transposed back.
   Scratch& first = scratch_[0];
-  for (int t = 1; t < threads; ++t) {
+  for (int t = 1; t < team; ++t) {
     const Scratch& s = scratch_[size_t(t)];
     for (size_t j = 0; j < first.dw_tr.size(); ++j) first.dw_tr[j] += s.dw_tr[j];
     for (size_t o = 0; o < first.db.size(); ++o) first.db[o] += s.db[o];

@@ -21,11 +21,11 @@ extern "C" {
 void* scrawl_pdf_open(const char* path, int* pages, int* locked) {
   try {
     poppler::set_debug_error_function(quiet, nullptr);
-    poppler::document* doc = poppler::document::load_from_file(path);
+    std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path));
     if (!doc) return nullptr;
     *locked = doc->is_locked() ? 1 : 0;
     *pages = *locked ? 0 : doc->pages();  // an encrypted document's pages are not to be touched (poppler crashes)
-    return doc;
+    return doc.release();
   } catch (...) {  // nothing may unwind through a C interface
     return nullptr;
   }
