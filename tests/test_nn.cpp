@@ -1,5 +1,6 @@
 // The NN library: the course's theory results as tests, gradient checks, init statistics, optimizers.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -341,4 +342,25 @@ TEST(Model, CanOverfit32Samples) {
   loss.forward(m.forward(x), y.data());
   EXPECT_EQ(loss.correct(y.data()), 32);
   EXPECT_LT(l, 0.05);
+}
+
+// Activations over more than 1 MB run in blocks spread over the threads; every block starts aligned, so the result
+// is the one a single whole-array pass gives, byte for byte, at any thread count (sigmoid: vector and scalar exp
+// differ in the last bit, so a block split that moved the vector/scalar boundary would show).
+TEST(Activation, LargeTensorsReadTheSameAtAnyThreadCount) {
+  const int n = (1 << 20) + 37;  // 4 MB and a ragged tail
+  scrawl::Tensor x(1, scrawl::Shape{1, 1, n});
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.f, 3.f);
+  for (auto& v : x.data) v = normal(rng);
+  scrawl::FloatBuffer whole(static_cast<size_t>(n));  // aligned as tensors are
+  scrawl::SigmoidFn::f_array(whole.data(), x.data.data(), size_t(n));
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    scrawl::Sigmoid layer;
+    layer.setup(x.shape);
+    scrawl::Tensor y;
+    layer.forward(y, x, scrawl::Pass{});
+    EXPECT_TRUE(std::equal(whole.begin(), whole.end(), y.data.begin())) << threads << " threads";
+  }
 }

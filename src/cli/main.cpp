@@ -28,7 +28,7 @@ int run(int argc, char** argv);
 // but where the kernel gives them only on request (`madvise` mode, Debian's default) nothing asks for them. This
 // grows the heap once by kHeapReserve and marks that range MADV_HUGEPAGE; freed, it stays in the heap (the trim
 // threshold is above it), so the large buffers malloc later places there come in huge pages. Memory never touched
-// is never committed. 04_deep on the session-11 Zen 5 VM: 8,822 -> ~2,500 faults, mean 249 -> ~175 ms (the same
+// is never committed. 04_deep on the session-11 Zen 5 VM: 8,822 -> 2,254 faults, mean 249 -> 168 ms (about the same
 // as glibc's own glibc.malloc.hugetlb=1 tunable, which needs the environment set before the process starts).
 // Where the heap cannot grow by brk (malloc then maps the block elsewhere) nothing is marked and nothing changes.
 void back_heap_with_huge_pages() {

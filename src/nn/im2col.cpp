@@ -132,6 +132,7 @@ void col2im_add(float* img, float* col, const ConvGeom& g) {
         }
       }
 }
+
 void conv2d_direct(float* y, const float* x, const float* w, const float* b, int out_channels, const ConvGeom& g) {
   const int oh = g.out_h(), ow = g.out_w();
   for (int o = 0; o < out_channels; ++o)

@@ -64,13 +64,14 @@ void TemporalConv::windows(float* col, const float* x, int valid) const {
     }
 }
 
-int TemporalConv::ensure_scratch(int samples) {
+int TemporalConv::ensure_scratch(int samples, bool backward) {
   const int threads = std::max(1, std::min(omp_get_max_threads(), samples));
   if (int(scratch_.size()) < threads) scratch_.resize(size_t(threads));
   const size_t rows = size_t(in_) * size_t(k_), T = size_t(frames_);
   for (int t = 0; t < threads; ++t) {
     Scratch& s = scratch_[size_t(t)];
     s.col.resize(rows * T);
+    if (!backward) continue;  // reading lines needs only the windows
     s.dcol.resize(rows * T);
     s.dy.resize(size_t(out_) * T);
     s.dy_tr.resize(T * size_t(out_));
@@ -87,7 +88,7 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
     if (int(pass.frames->size()) != x.n) throw std::runtime_error("tconv: one frame count per sample needed");
     for (int i = 0; i < x.n; ++i) valid_[size_t(i)] = std::clamp((*pass.frames)[size_t(i)], 0, frames_);
   }
-  const int threads = ensure_scratch(x.n), rows = in_ * k_;
+  const int threads = ensure_scratch(x.n, false), rows = in_ * k_;
   // One sample per product, samples spread over threads (a product inside the region runs on its thread), as in
   // Conv2D: the windows, transposes and scatters of a line are as much work as its products.
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -104,7 +105,7 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
 void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& /*y*/, bool need_dx) {
   if (need_dx) dx.resize(x.n, x.shape);
   const int pad = k_ / 2, T = frames_, rows = in_ * k_;
-  const int threads = ensure_scratch(x.n);
+  const int threads = ensure_scratch(x.n, true);
   int team = 1;  // the threads that ran: the runtime may give fewer than asked (OMP_DYNAMIC, a thread limit)
 #pragma omp parallel num_threads(threads)
   {

@@ -38,8 +38,8 @@ class TemporalConv final : public Layer {
   };
   std::vector<Scratch> scratch_;
   FloatBuffer dw_sum_;  // the batch's weight gradient (C, F*K), transposed back
-  // Scratch for the threads a batch of `samples` runs on; returns how many.
-  int ensure_scratch(int samples);
+  // Scratch for the threads a batch of `samples` runs on (the windows only, unless for `backward`); returns how many.
+  int ensure_scratch(int samples, bool backward);
   void windows(float* col, const float* x, int valid) const;  // fills col (F*K, T) from one sample
 };
 
