@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
 #include "scrawl/ocr/ctc_decode.h"
+#include "scrawl/ocr/line_reader.h"
 
 using scrawl::ctc_beam_search;
 using scrawl::CtcDecodeConfig;
@@ -159,4 +161,129 @@ TEST(CtcBeamSearch, RepeatsNeedABlankBetween) {
   EXPECT_EQ(r.chars[1].frame, 3);
   EXPECT_TRUE(ctc_beam_search(lp, 0, kLineClasses, 0, nullptr).text.empty());
   EXPECT_THROW(ctc_beam_search(lp, 9, kLineClasses, 0, nullptr), std::invalid_argument);
+}
+
+namespace {
+// log P_ctc(label | frames) by brute force: every path over the blank and the label's own letters (the only classes a
+// path spelling it can use), collapsed and compared.
+double brute_force_log_ctc(const std::vector<float>& lp, int T, const std::string& classes, const std::string& label) {
+  std::string alphabet = "_";
+  for (char c : label)
+    if (alphabet.find(c) == std::string::npos) alphabet += c;
+  const int A = int(alphabet.size());
+  double mass = 0;
+  long paths = 1;
+  for (int t = 0; t < T; ++t) paths *= A;
+  for (long code = 0; code < paths; ++code) {
+    std::string text;
+    double logp = 0;
+    char prev = '_';
+    long c = code;
+    for (int t = 0; t < T; ++t, c /= A) {
+      const char ch = alphabet[size_t(c % A)];
+      logp += lp[size_t(t) * classes.size() + classes.find(ch)];
+      if (ch != '_' && ch != prev) text += ch;
+      prev = ch;
+    }
+    if (text == label) mass += std::exp(logp);
+  }
+  return std::log(mass);
+}
+
+// The prior ctc_beam_search adds for a finished word: lm_weight (log P(word) - log of the flat random term).
+double word_bonus(const scrawl::WordDecoder& d, const std::string& word, const scrawl::DecodeConfig& cfg) {
+  const double flat = std::log(double(cfg.weights.random)) + d.log_terms(word, cfg).random;
+  return cfg.lm_weight * (d.log_prior(word, cfg) - flat);
+}
+}  // namespace
+
+TEST(CtcLexiconSearch, FindsTheBestWordByBruteForceCtcAndThePrior) {
+  // Random frames leaning to B, O, K, T, the blank and a few others: every word of the lexicon is scored by its
+  // summed path probability (brute force) plus its prior; the search returns the best, with that score.
+  const std::vector<std::string> words = {"BOOK", "BOOT", "BOO", "TOOK", "TOT", "OBOE", "BOTTOM"};
+  const scrawl::WordDecoder decoder(kDigitsLetters, scrawl::Lexicon::from_words(words));
+  const int T = 7, K = int(kLineClasses.size());
+  std::mt19937 rng(11);
+  std::normal_distribution<float> d(0.f, 2.f);
+  const std::string likely = "_BOKTE";
+  int found_repeat = 0;
+  for (int trial = 0; trial < 25; ++trial) {
+    std::vector<float> lp(size_t(T * K));
+    for (int t = 0; t < T; ++t) {
+      double z = 0;
+      for (int k = 0; k < K; ++k) {
+        const bool boost = likely.find(kLineClasses[size_t(k)]) != std::string::npos;
+        z += std::exp(lp[size_t(t * K + k)] = d(rng) + (boost ? 3.f : 0.f));
+      }
+      for (int k = 0; k < K; ++k) lp[size_t(t * K + k)] -= float(std::log(z));
+    }
+    CtcDecodeConfig cfg;
+    cfg.lexicon_beam = 100000;
+    cfg.lexicon_min_prob = 0;
+    std::string want;
+    double want_score = -1e300;
+    for (const auto& w : words) {
+      const double s = brute_force_log_ctc(lp, T, kLineClasses, w) + word_bonus(decoder, w, cfg.prior);
+      if (s > want_score) want_score = s, want = w;
+    }
+    const auto got = scrawl::ctc_lexicon_search(lp, T, kLineClasses, 0, decoder, cfg);
+    EXPECT_EQ(got.text, want) << "trial " << trial;
+    EXPECT_NEAR(got.log_score, want_score, 1e-4) << "trial " << trial;
+    ASSERT_EQ(got.chars.size(), got.text.size());
+    for (size_t i = 0; i < got.chars.size(); ++i) {
+      EXPECT_EQ(got.chars[i].label, got.text[i]);
+      if (i > 0) {
+        EXPECT_GT(got.chars[i].frame, got.chars[i - 1].frame);  // in order along the line
+      }
+    }
+    found_repeat += got.text.find("OO") != std::string::npos;
+  }
+  EXPECT_GT(found_repeat, 0);  // the repeated letter's path (a blank between the Os) was exercised
+}
+
+TEST(CtcLexiconSearch, KeepsAWordTheFreeSearchLoses) {
+  // J U M P S where the model reads the U as a V at 90% (U 5%): a free search one text wide keeps only the model's
+  // reading; the lexicon search and ctc_decode_words (which weighs both) read JUMPS.
+  const auto lp = frames_of({{'J', 0.9f},
+                             {'_', 0.9f},
+                             {'V', 0.9f, 'U', 0.05f},
+                             {'_', 0.9f},
+                             {'M', 0.9f},
+                             {'P', 0.9f},
+                             {'_', 0.9f},
+                             {'S', 0.9f}},
+                            kLineClasses);
+  CtcDecodeConfig narrow;
+  narrow.beam = 1;
+  narrow.lexicon_beam = 4;
+  EXPECT_EQ(ctc_beam_search(lp, 8, kLineClasses, 0, &words_decoder(), narrow).text, "JVMPS");
+  const auto lex = scrawl::ctc_lexicon_search(lp, 8, kLineClasses, 0, words_decoder(), narrow);
+  EXPECT_EQ(lex.text, "JUMPS");
+  EXPECT_EQ(lex.chars[1].frame, 2);
+  EXPECT_NEAR(lex.chars[1].confidence, 0.05f, 1e-5);
+  EXPECT_EQ(scrawl::ctc_decode_words(lp, 8, kLineClasses, 0, {}, &words_decoder(), narrow).text, "JUMPS");
+  // Without the lexicon (or the prior) the model's reading stands.
+  CtcDecodeConfig no_lexicon = narrow;
+  no_lexicon.prior.use_lexicon = false;
+  EXPECT_EQ(scrawl::ctc_decode_words(lp, 8, kLineClasses, 0, {}, &words_decoder(), no_lexicon).text, "JVMPS");
+  EXPECT_EQ(scrawl::ctc_lexicon_search(lp, 8, kLineClasses, 0, words_decoder(), no_lexicon).log_score,
+            -std::numeric_limits<double>::infinity());
+  CtcDecodeConfig off = narrow;
+  off.prior.lm_weight = 0;
+  EXPECT_EQ(scrawl::ctc_decode_words(lp, 8, kLineClasses, 0, {}, &words_decoder(), off).text, "JVMPS");
+  EXPECT_TRUE(scrawl::ctc_lexicon_search(lp, 8, kLineClasses, 0, words_decoder(), off).text.empty());
+}
+
+TEST(CtcLexiconSearch, AWordTheFramesCannotSpellIsNotRead) {
+  // Clear digits: no lexicon word has its letters above the floor at enough frames, so no word, and the free
+  // reading stands in ctc_decode_words. Too few frames for any word, and no frames, read nothing as well.
+  const auto lp = frames_of({{'4', 0.99999f}, {'_', 0.99999f}, {'2', 0.99999f}}, kLineClasses);  // the rest below 1e-6
+  const auto none = scrawl::ctc_lexicon_search(lp, 3, kLineClasses, 0, words_decoder());
+  EXPECT_TRUE(none.text.empty());
+  EXPECT_EQ(none.log_score, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(scrawl::ctc_decode_words(lp, 3, kLineClasses, 0, {}, &words_decoder(), {}).text, "42");
+  const auto short_fox = frames_of({{'F', 0.9f}, {'O', 0.9f}}, kLineClasses);  // FOX and THE need 3 frames
+  EXPECT_TRUE(scrawl::ctc_lexicon_search(short_fox, 2, kLineClasses, 0, words_decoder()).text.empty());
+  EXPECT_TRUE(scrawl::ctc_lexicon_search(lp, 0, kLineClasses, 0, words_decoder()).text.empty());
+  EXPECT_THROW(scrawl::ctc_lexicon_search(lp, 9, kLineClasses, 0, words_decoder()), std::invalid_argument);
 }

@@ -1,6 +1,7 @@
 #include "scrawl/ocr/ctc_decode.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -128,6 +129,88 @@ CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames,
     }
     const double score = b.total() + b.prior + open_word_prior(text);
     if (score > best.log_score) best = {out, chars, score};
+  }
+  return best;
+}
+
+namespace {
+// A lexicon prefix in the search: the trie node spelling it, its paths' probabilities as in Beam.
+struct PrefixBeam {
+  double blank = kNegInf, last = kNegInf;
+  double best_path = kNegInf;
+  std::vector<CtcChar> chars;
+  double total() const { return log_add(blank, last); }
+};
+
+void extend_prefix(std::map<int32_t, PrefixBeam>& next, int32_t node, double log_p, bool ends_in_blank,
+                   const std::vector<CtcChar>& chars) {
+  if (log_p == kNegInf) return;
+  PrefixBeam& b = next[node];
+  if (ends_in_blank)
+    b.blank = log_add(b.blank, log_p);
+  else
+    b.last = log_add(b.last, log_p);
+  if (log_p > b.best_path) {
+    b.best_path = log_p;
+    b.chars = chars;
+  }
+}
+}  // namespace
+
+CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int frames, const std::string& classes,
+                                   int blank, const WordDecoder& decoder, const CtcDecodeConfig& cfg) {
+  const int K = int(classes.size());
+  if (blank < 0 || blank >= K) throw std::invalid_argument("ctc_lexicon_search: blank class out of range");
+  if (log_probs.size() < size_t(frames) * size_t(K)) throw std::invalid_argument("ctc_lexicon_search: too few scores");
+  CtcDecodeResult best;
+  best.log_score = kNegInf;
+  const Lexicon& lexicon = decoder.lexicon();
+  if (lexicon.empty() || !cfg.prior.use_lexicon || !(cfg.prior.lm_weight > 0) || frames <= 0) return best;
+  const std::vector<Lexicon::Node>& nodes = lexicon.nodes();
+  std::array<int, 256> class_of;  // the model's class of each trie letter (-1: the model has none)
+  class_of.fill(-1);
+  for (int k = 0; k < K; ++k)
+    if (k != blank) class_of[static_cast<unsigned char>(classes[size_t(k)])] = k;
+  const double min_log = std::log(double(cfg.lexicon_min_prob));
+
+  std::map<int32_t, PrefixBeam> beams;
+  beams[0].blank = 0;  // the root: the empty prefix
+  for (int t = 0; t < frames; ++t) {
+    const float* y = log_probs.data() + size_t(t) * size_t(K);
+    std::map<int32_t, PrefixBeam> next;
+    for (const auto& [node, b] : beams) {
+      extend_prefix(next, node, b.total() + y[blank], true, b.chars);
+      const Lexicon::Node& nd = nodes[size_t(node)];
+      const int own = node == 0 ? -1 : class_of[static_cast<unsigned char>(nd.letter)];
+      if (own >= 0 && y[own] >= min_log) {  // its last letter again without a blank: the same prefix
+        std::vector<CtcChar> same = b.chars;
+        if (float(std::exp(y[own])) > same.back().confidence) same.back() = {nd.letter, t, float(std::exp(y[own]))};
+        extend_prefix(next, node, b.last + y[own], false, same);
+      }
+      for (int32_t c = nd.first_child; c < nd.first_child + int32_t(nd.num_children); ++c) {
+        const char letter = nodes[size_t(c)].letter;
+        const int k = class_of[static_cast<unsigned char>(letter)];
+        if (k < 0 || y[k] < min_log) continue;
+        // The same letter twice needs a blank between its copies.
+        const double from = k == own ? b.blank : b.total();
+        std::vector<CtcChar> chars = b.chars;
+        chars.push_back({letter, t, float(std::exp(y[k]))});
+        extend_prefix(next, c, from + y[k], false, chars);
+      }
+    }
+    std::vector<std::pair<double, int32_t>> order;  // ties by node: independent of the map's internals
+    for (const auto& [node, b] : next) order.emplace_back(-b.total(), node);
+    std::sort(order.begin(), order.end());
+    beams.clear();
+    for (size_t i = 0; i < order.size() && i < size_t(std::max(cfg.lexicon_beam, 1)); ++i)
+      beams.emplace(order[i].second, std::move(next[order[i].second]));
+  }
+  for (const auto& [node, b] : beams) {
+    if (!nodes[size_t(node)].terminal) continue;
+    std::string word;
+    for (const CtcChar& c : b.chars) word += c.label;
+    const double score = b.total() + word_prior(word, &decoder, cfg.prior);
+    if (score > best.log_score) best = {word, b.chars, score};
   }
   return best;
 }

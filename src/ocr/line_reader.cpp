@@ -118,7 +118,11 @@ CtcDecodeResult ctc_decode_words(const std::vector<float>& log_probs, int frames
     std::vector<float> piece(log_probs.begin() + long(size_t(from) * K), log_probs.begin() + long(size_t(to) * K));
     if (space != std::string::npos)
       for (size_t t = 0; t < size_t(to - from); ++t) piece[t * K + space] = float(kLogZero);
-    const CtcDecodeResult word = ctc_beam_search(piece, to - from, classes, blank, decoder, cfg);
+    CtcDecodeResult word = ctc_beam_search(piece, to - from, classes, blank, decoder, cfg);
+    if (decoder) {  // a lexicon word the free search lost to spellings of the model's misreading
+      CtcDecodeResult lexicon_word = ctc_lexicon_search(piece, to - from, classes, blank, *decoder, cfg);
+      if (lexicon_word.log_score > word.log_score) word = std::move(lexicon_word);
+    }
     out.log_score += word.log_score;
     if (!word.text.empty()) {
       if (!out.text.empty()) {
