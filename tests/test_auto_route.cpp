@@ -89,3 +89,29 @@ TEST(AutoRoute, MergedWordsTakeEachReadingInItsPlace) {
   // Fewer glyph-path words than words apart (a word read as nothing): no reading is invented or overrun.
   EXPECT_EQ(joined(scrawl::merged_words(l, touching, {apart[0]}, model_nonword, glyph, lex)), "CAT HOUSE");
 }
+
+TEST(AutoRoute, PageTouchingShareCountsWideCellsOverTheWholePage) {
+  // Line 0: cells 15 15 | 40 15 (one 40 px cell of 85 px); line 1: 50 50 15 (100 of 115); line 2 (skipped, say a
+  // comb): 100 100. The median height is 20 on each line, so "wide" is over 32 px.
+  std::vector<Line> lines(3);
+  lines[0].words = {word_of(0, {15, 15}), word_of(60, {40, 15})};
+  lines[1].words = {word_of(0, {50, 50, 15})};
+  lines[2].words = {word_of(0, {100, 100})};
+  const std::vector<bool> skip = {false, false, true};
+  EXPECT_NEAR(scrawl::page_touching_share(lines, skip, 1.6), 140.0 / 200.0, 1e-12);
+  EXPECT_NEAR(scrawl::page_touching_share(lines, {}, 1.6), 340.0 / 400.0, 1e-12);  // no skip: all lines
+  // A wider "wide" (x 2.6 = 52 px) leaves no wide cell; the heights are each line's own median (line 1 at 10 px
+  // tall makes its 15 px cells wide at x 1.4, its 50s too).
+  EXPECT_EQ(scrawl::page_touching_share(lines, skip, 2.6), 0.0);
+  for (auto& w : lines[1].words)
+    for (auto& g : w.glyphs) g.box.height = 10;
+  EXPECT_NEAR(scrawl::page_touching_share(lines, skip, 1.4), (40.0 + 115.0) / 200.0, 1e-12);
+  // Punctuation counts for nothing; a page without cells has share 0.
+  Glyph dot;
+  dot.box = cv::Rect(400, 15, 80, 4);
+  dot.punct = '.';
+  lines[0].words[0].glyphs.push_back(dot);
+  EXPECT_NEAR(scrawl::page_touching_share(lines, skip, 1.6), 140.0 / 200.0, 1e-12);
+  EXPECT_EQ(scrawl::page_touching_share({}, {}, 1.6), 0.0);
+  EXPECT_EQ(scrawl::page_touching_share(std::vector<Line>(2), {}, 1.6), 0.0);
+}

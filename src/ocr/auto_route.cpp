@@ -5,24 +5,53 @@
 
 namespace scrawl {
 
-std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share) {
+namespace {
+// Per word of `l`: the width of its cells (periods and other punctuation left out) and of those wider than
+// `wide_factor` x the line's median cell height. Empty when the line has no cells.
+struct WideCells {
+  std::vector<double> all, wide;
+};
+WideCells wide_cells(const Line& l, double wide_factor) {
   std::vector<int> heights;
   for (const auto& w : l.words)
     for (const auto& g : w.glyphs)
       if (!g.punct) heights.push_back(g.box.height);
-  std::vector<bool> touching(l.words.size(), false);
-  if (heights.empty()) return touching;
+  if (heights.empty()) return {};
   std::nth_element(heights.begin(), heights.begin() + long(heights.size() / 2), heights.end());
   const double wide = wide_factor * heights[heights.size() / 2];
-  double all = 0, in_wide = 0;
+  WideCells out{std::vector<double>(l.words.size(), 0.0), std::vector<double>(l.words.size(), 0.0)};
   for (size_t i = 0; i < l.words.size(); ++i)
     for (const auto& g : l.words[i].glyphs)
       if (!g.punct) {
-        all += g.box.width;
-        if (g.box.width > wide) touching[i] = true, in_wide += g.box.width;
+        out.all[i] += g.box.width;
+        if (g.box.width > wide) out.wide[i] += g.box.width;
       }
+  return out;
+}
+}  // namespace
+
+std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share) {
+  std::vector<bool> touching(l.words.size(), false);
+  const WideCells cells = wide_cells(l, wide_factor);
+  if (cells.all.empty()) return touching;
+  double all = 0, in_wide = 0;
+  for (size_t i = 0; i < l.words.size(); ++i) {
+    touching[i] = cells.wide[i] > 0;
+    all += cells.all[i];
+    in_wide += cells.wide[i];
+  }
   if (in_wide >= touching_share * all) touching.assign(l.words.size(), true);
   return touching;
+}
+
+double page_touching_share(const std::vector<Line>& lines, const std::vector<bool>& skip, double wide_factor) {
+  double all = 0, in_wide = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i < skip.size() && skip[i]) continue;
+    const WideCells cells = wide_cells(lines[i], wide_factor);
+    for (size_t j = 0; j < cells.all.size(); ++j) all += cells.all[j], in_wide += cells.wide[j];
+  }
+  return all > 0 ? in_wide / all : 0.0;
 }
 
 namespace {

@@ -14,6 +14,12 @@ namespace scrawl {
 // there letters also touch in cells no wider than one letter.
 std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share);
 
+// The share of the cells' width that lies in cells wider than `wide_factor` x their line's median cell height, over
+// the lines not skipped (skip[i]: line i is read otherwise, e.g. a comb's boxes); 0 without cells. A page written
+// with touching letters throughout has a third to two thirds of its cell width in such cells; a page of letters
+// standing apart a few percent (a chance pair, an M).
+double page_touching_share(const std::vector<Line>& lines, const std::vector<bool>& skip, double wide_factor);
+
 // One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order) and the line
 // model's words (`model`), each in place of the layout word it overlaps most. A touching word among words that are
 // not takes the glyph path's reading (`glyph`, every layout word) when only that one is a lexicon word: a pair that

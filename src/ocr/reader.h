@@ -53,6 +53,14 @@ struct ReadConfig {
   // further (7.46%) but cost random strings 10 glyphs of 1,653 and dictionary pages 3.
   double auto_touching_share = 0.15;
   double auto_wide = 1.6;
+  // Auto: a page whose wide cells (as above) hold at least this share of all its cells' width (page_touching_share)
+  // is written touching throughout, and every line of it goes to the line model whole: there the glyph path misreads
+  // even the lines that make no wide cell (three overlapping digits make one cell 1.3 heights wide, read as one
+  // digit). On the tuning pages (session 12) touching pages (seeds 1310, 1320; 180 pages) have shares of 0.16-0.70,
+  // 5 under 0.3; dictionary, random-string, default-mix, wide-spaced and form pages (seeds 2031-2034, 1081-1082,
+  // 1401-1402, 1501-1503; 192 pages) at most 0.23 but one form page at 0.41. At 0.3 the touching pages read 6.07 ->
+  // 5.92% (1310) and 6.67 -> 6.26% (1320), every other of those sets the same to the glyph.
+  double auto_page_touching_share = 0.3;
   SegmentConfig segment;
   int top_k = 3;  // alternatives kept per glyph (what the word decoder may choose among)
   // A cell the segmenter proposes to cut into touching characters is cut when
