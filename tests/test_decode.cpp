@@ -338,6 +338,19 @@ TEST(WordDecoder, FixesConfusableLetters) {
   EXPECT_EQ(d.decode(stop).text, "STOP");
 }
 
+TEST(WordDecoder, AWordsLetterMayBeTheGlyphsFifthClass) {
+  // HOODL?M: the sixth glyph reads 0 (0.5), O (0.4), D (0.05), Q (0.03), then U (0.01): the lexicon's HOODLUM needs
+  // the fifth class, which the decoder's 6 candidates reach (4 did not, before session 12).
+  const WordDecoder& d = default_decoder();
+  auto word = confident("HOODL");
+  word.push_back(glyph({{'0', 0.5f}, {'O', 0.4f}, {'D', 0.05f}, {'Q', 0.03f}, {'U', 0.01f}}));
+  word.push_back(confident("M")[0]);
+  EXPECT_EQ(d.decode(word).text, "HOODLUM");
+  DecodeConfig four;
+  four.top_k = 4;
+  EXPECT_NE(d.decode(word, four).text, "HOODLUM");
+}
+
 TEST(WordDecoder, LeavesConfidentNonWordsAlone) {
   const WordDecoder& d = default_decoder();
   for (const std::string s : {"XQZT", "XQZT7K", "ABCDEFG", "HIJKLMN", "QX3Z9", "A1B2C3"}) {

@@ -182,9 +182,15 @@ TEST_F(Fixture, JsonTsvHocrDescribeTheSamePage) {
   const auto& ch = j["lines"][0]["words"][0]["chars"];
   ASSERT_EQ(ch.size(), 5u);
   EXPECT_EQ(ch[0]["bbox"].size(), 4u);
-  EXPECT_EQ(ch[0]["alternatives"].size(), 3u);
-  EXPECT_EQ(ch[0]["alternatives"][0]["label"], ch[0]["label"]);
-  EXPECT_GE(ch[0]["alternatives"][0]["prob"].get<double>(), ch[0]["alternatives"][1]["prob"].get<double>());
+  // Three alternatives, best first, the label among them (the word decoder may choose one below the first; with
+  // this untrained model it does).
+  for (const auto& c : ch) {
+    ASSERT_EQ(c["alternatives"].size(), 3u);
+    bool listed = false;
+    for (const auto& a : c["alternatives"]) listed = listed || a["label"] == c["label"];
+    EXPECT_TRUE(listed) << c;
+    EXPECT_GE(c["alternatives"][0]["prob"].get<double>(), c["alternatives"][1]["prob"].get<double>());
+  }
   EXPECT_EQ(j["width"], 1400);
 
   const auto tsv = read(dir / "p.png --format tsv");

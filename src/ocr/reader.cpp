@@ -45,6 +45,22 @@ CharResult char_of(const cv::Rect& box, const Prediction& p) {
   return c;
 }
 
+// Each character's alternatives cut to the first k, its label kept among them (in place of the k-th when the word
+// decoder chose a class further down).
+void trim_alternatives(PageResult& r, int k) {
+  const size_t keep = size_t(std::max(k, 1));
+  for (auto& line : r.lines)
+    for (auto& word : line.words)
+      for (auto& c : word.chars) {
+        if (c.alternatives.size() <= keep) continue;
+        const auto label = std::find_if(c.alternatives.begin(), c.alternatives.end(),
+                                        [&](const Alternative& a) { return a.label == c.label; });
+        if (label - c.alternatives.begin() >= long(keep))
+          std::iter_swap(c.alternatives.begin() + long(keep - 1), label);
+        c.alternatives.resize(keep);
+      }
+}
+
 CharResult punct_char(const Glyph& g) {
   CharResult c;
   c.box = g.box;
@@ -65,13 +81,14 @@ Reader::Reader(Classifier classifier, std::shared_ptr<const WordDecoder> decoder
                                 classifier_.model().classes() + "\"");
 }
 
-Reader::Reader(Model model, ReadConfig cfg) : classifier_(std::move(model), cfg.top_k), cfg_(std::move(cfg)) {
+Reader::Reader(Model model, ReadConfig cfg)
+    : classifier_(std::move(model), std::max(cfg.top_k, cfg.decode_candidates)), cfg_(std::move(cfg)) {
   decoder_ = default_decoder(classifier_.model().classes(), warning_);
 }
 
 Reader::Reader(Model model, WordDecoder decoder, ReadConfig cfg)
-    : Reader(Classifier(std::move(model), cfg.top_k), std::make_shared<const WordDecoder>(std::move(decoder)), cfg,
-             "") {}
+    : Reader(Classifier(std::move(model), std::max(cfg.top_k, cfg.decode_candidates)),
+             std::make_shared<const WordDecoder>(std::move(decoder)), cfg, "") {}
 
 Reader Reader::clone() const {
   Reader r(classifier_.clone(), decoder_, cfg_, warning_);
@@ -125,6 +142,7 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
     r = recognize(segment(gray, cfg_.segment, scale));
     decode_page(r, *decoder_, cfg_.decode);
   }
+  trim_alternatives(r, cfg_.top_k);
   r.path = name;
   r.size = cv::Size(int(gray.cols * scale), int(gray.rows * scale));
   return r;

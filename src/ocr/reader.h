@@ -62,7 +62,13 @@ struct ReadConfig {
   // 5.92% (1310) and 6.67 -> 6.26% (1320), every other of those sets the same to the glyph.
   double auto_page_touching_share = 0.3;
   SegmentConfig segment;
-  int top_k = 3;  // alternatives kept per glyph (what the word decoder may choose among)
+  int top_k = 3;  // alternatives each character lists in the result (its label among them)
+  // Classes the classifier keeps per glyph for the word decoder to choose among (the result lists top_k of them). 6,
+  // was 3 (top_k's): a word's misread glyph often has the right class fourth or fifth (HOODL?M's U after 0, O and D;
+  // DOR?'s Y after T, J and V). Tuning pages (session 12): dictionary seeds 2032 / 2034 0.91 -> 0.65% / 1.34 ->
+  // 1.24%, combs 1512 6.08 -> 5.52%, random strings, the default mix, wide spacing, forms and touching pages
+  // unchanged; 4 gains half as much, 10 the same as 6.
+  int decode_candidates = 6;
   // A cell the segmenter proposes to cut into touching characters is cut when
   //   mean log confidence(parts) - log confidence(whole) + split_aspect_weight * (width / height - split_aspect) > 0:
   // the classifier decides, leaning toward cutting the wider the cell (it is sure of many merged pairs too).
