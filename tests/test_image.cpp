@@ -249,6 +249,30 @@ TEST(Segment, PeriodIsFoundByItsGeometry) {
   EXPECT_TRUE(first[1].norm.empty());
 }
 
+TEST(Segment, DottedRulingsAreDroppedAnEllipsisIsNot) {
+  // "NAME" then a leader of 10 dots on the baseline, "END" then an ellipsis of 3: the leader is a ruling (no
+  // glyphs of it remain), the ellipsis stays three periods.
+  cv::Mat page(300, 1800, CV_8U, cv::Scalar(255));
+  cv::putText(page, "NAME", cv::Point(60, 150), cv::FONT_HERSHEY_SIMPLEX, 2.0, cv::Scalar(0), 5);
+  for (int i = 0; i < 10; ++i) cv::circle(page, cv::Point(250 + 28 * i, 144), 6, cv::Scalar(0), cv::FILLED);
+  cv::putText(page, "END", cv::Point(540, 150), cv::FONT_HERSHEY_SIMPLEX, 2.0, cv::Scalar(0), 5);
+  for (int i = 0; i < 3; ++i) cv::circle(page, cv::Point(690 + 30 * i, 144), 6, cv::Scalar(0), cv::FILLED);
+  const auto layout = scrawl::segment(page);
+  ASSERT_EQ(layout.lines.size(), 1u);
+  std::string read;
+  for (const auto& w : layout.lines[0].words) {
+    if (!read.empty()) read += ' ';
+    for (const auto& g : w.glyphs) read += g.punct ? g.punct : '#';
+  }
+  EXPECT_EQ(read, "#### ###...");
+  scrawl::SegmentConfig keep_all;
+  keep_all.leader_dots = 100;
+  size_t periods = 0;
+  for (const auto& w : scrawl::segment(page, keep_all).lines[0].words)
+    for (const auto& g : w.glyphs) periods += g.punct == '.';
+  EXPECT_EQ(periods, 13u);  // all found as periods: the rule, not the period finder, drops the leader
+}
+
 TEST(Segment, PeriodOnAShortLineKeepsItsLineOrder) {
   // Lines are put in reading order by their glyphs' mean height. The period after "NO" must not count as a glyph
   // at height 0 in that mean: with the text this far down the page it would lift "NO." above "FIRST LINE".

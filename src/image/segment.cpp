@@ -384,9 +384,29 @@ void propose_joins(std::vector<Piece>& ps, double typical_w, double char_h, cons
 }
 
 // One line's pieces become its character cells, left to right.
+// Dotted rulings (a form's leader lines, a faint ruling that binarized into specks): runs of at least
+// cfg.leader_dots periods with nothing between them are dropped. `ps` sorted by x.
+void drop_leader_dots(std::vector<Piece>& ps, const SegmentConfig& cfg) {
+  std::vector<Piece> kept;
+  kept.reserve(ps.size());
+  for (size_t j = 0; j < ps.size();) {
+    size_t end = j;
+    while (end < ps.size() && ps[end].punct == '.') ++end;
+    if (end == j) {
+      kept.push_back(std::move(ps[j++]));
+      continue;
+    }
+    if (int(end - j) < cfg.leader_dots)
+      for (size_t k = j; k < end; ++k) kept.push_back(std::move(ps[k]));
+    j = end;
+  }
+  ps = std::move(kept);
+}
+
 void make_cells(std::vector<Piece>& ps, const cv::Mat& labels, const Deskew& d, double char_h,
                 const SegmentConfig& cfg) {
   std::sort(ps.begin(), ps.end(), [](const Piece& p, const Piece& q) { return p.cx < q.cx; });
+  drop_leader_dots(ps, cfg);
   merge_overlapping(ps, d, cfg);
   const double typical_w = typical_width(ps, cfg);
   propose_cuts(ps, typical_w, labels, d, cfg);
