@@ -41,7 +41,10 @@ WordResult read_as(const std::string& text, const cv::Rect& box) {
 
 std::string joined(const std::vector<WordResult>& words) {
   std::string s;
-  for (const auto& w : words) s += (s.empty() ? "" : " ") + w.text();
+  for (const auto& w : words) {
+    if (!s.empty()) s += ' ';  // appended apart: GCC 12 warns falsely (-Wrestrict) on "" + w.text()
+    s += w.text();
+  }
   return s;
 }
 

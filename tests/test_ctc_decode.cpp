@@ -259,6 +259,7 @@ TEST(CtcLexiconSearch, KeepsAWordTheFreeSearchLoses) {
   EXPECT_EQ(ctc_beam_search(lp, 8, kLineClasses, 0, &words_decoder(), narrow).text, "JVMPS");
   const auto lex = scrawl::ctc_lexicon_search(lp, 8, kLineClasses, 0, words_decoder(), narrow);
   EXPECT_EQ(lex.text, "JUMPS");
+  ASSERT_EQ(lex.chars.size(), 5u);
   EXPECT_EQ(lex.chars[1].frame, 2);
   EXPECT_NEAR(lex.chars[1].confidence, 0.05f, 1e-5);
   EXPECT_EQ(scrawl::ctc_decode_words(lp, 8, kLineClasses, 0, {}, &words_decoder(), narrow).text, "JUMPS");

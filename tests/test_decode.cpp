@@ -514,6 +514,24 @@ TEST(DecodePage, LoneGlyphsKeepTheLineRuleOnlyInLists) {
   EXPECT_EQ(off.lines[0].text(), "S X Q H0");
 }
 
+TEST(DecodePage, TheLetterDigitRuleLooksAtTheTopThreeOnly) {
+  // "12A45" with a sure A: the word is mostly digits, but the A's first digit is its sixth alternative (p 1e-4), no
+  // close call, so the A stays (the reader lists six alternatives for the word decoder since session 12).
+  auto digit = [](char c) { return GlyphSpec{c, {{c, 0.98f}, {'I', 0.01f}, {'Z', 0.01f}}}; };
+  const GlyphSpec sure_a{'A', {{'A', 0.999f}, {'R', 3e-4f}, {'H', 2e-4f}, {'P', 2e-4f}, {'K', 1e-4f}, {'4', 1e-4f}}};
+  PageResult page;
+  page.lines.push_back(line_of({{digit('1'), digit('2'), sure_a, digit('4'), digit('5')}}));
+  PageDecodeConfig cfg;
+  cfg.decode.lm_weight = 0;  // the rule alone
+  PageResult three = page;
+  decode_page(three, default_decoder(), cfg);
+  EXPECT_EQ(three.lines[0].text(), "12A45");
+  cfg.context_candidates = 6;
+  PageResult six = page;
+  decode_page(six, default_decoder(), cfg);
+  EXPECT_EQ(six.lines[0].text(), "12445");
+}
+
 TEST(DecodePage, PagesThatAreNotTextKeepTheTopClassesExceptLongWords) {
   // Two unsure words, "H0USE" and "C0W", among five other runs. Among codes that read as no word, the short one
   // stays as the classifier read it (three glyphs sit near some word by chance too often) while the long one is

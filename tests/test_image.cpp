@@ -268,7 +268,9 @@ TEST(Segment, DottedRulingsAreDroppedAnEllipsisIsNot) {
   scrawl::SegmentConfig keep_all;
   keep_all.leader_dots = 100;
   size_t periods = 0;
-  for (const auto& w : scrawl::segment(page, keep_all).lines[0].words)
+  const auto all = scrawl::segment(page, keep_all);  // a named layout: a range-for over a temporary's member dangles
+  ASSERT_EQ(all.lines.size(), 1u);
+  for (const auto& w : all.lines[0].words)
     for (const auto& g : w.glyphs) periods += g.punct == '.';
   EXPECT_EQ(periods, 13u);  // all found as periods: the rule, not the period finder, drops the leader
 }

@@ -383,7 +383,6 @@ void propose_joins(std::vector<Piece>& ps, double typical_w, double char_h, cons
   }
 }
 
-// One line's pieces become its character cells, left to right.
 // Dotted rulings (a form's leader lines, a faint ruling that binarized into specks): runs of at least
 // cfg.leader_dots periods with nothing between them are dropped. `ps` sorted by x.
 void drop_leader_dots(std::vector<Piece>& ps, const SegmentConfig& cfg) {
@@ -403,10 +402,11 @@ void drop_leader_dots(std::vector<Piece>& ps, const SegmentConfig& cfg) {
   ps = std::move(kept);
 }
 
+// One line's pieces become its character cells, left to right.
 void make_cells(std::vector<Piece>& ps, const cv::Mat& labels, const Deskew& d, double char_h,
                 const SegmentConfig& cfg) {
   std::sort(ps.begin(), ps.end(), [](const Piece& p, const Piece& q) { return p.cx < q.cx; });
-  drop_leader_dots(ps, cfg);
+  if (cfg.leader_dots > 0) drop_leader_dots(ps, cfg);
   merge_overlapping(ps, d, cfg);
   const double typical_w = typical_width(ps, cfg);
   propose_cuts(ps, typical_w, labels, d, cfg);

@@ -67,7 +67,7 @@ struct SegmentConfig {
   // A run of this many periods or more with nothing between them is a dotted ruling (a form's leader line, or a
   // faint ruling binarized into specks), dropped: an ellipsis has three. On the small-form tuning pages (seeds
   // 1521, 1522; 150 dpi, light rulings) one page read 51 lines of dots ("6......"): 1522 33.81% -> 26.24% glyph CER,
-  // 1521 and 9 other tuning sets (forms, combs, grids, default mix, dictionary, random, touching) unchanged.
+  // 1521 and 9 other tuning sets (forms, combs, grids, default mix, dictionary, random, touching) unchanged. 0: off.
   int leader_dots = 4;
 
   // Character cells on a line.

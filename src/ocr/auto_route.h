@@ -15,9 +15,9 @@ namespace scrawl {
 std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share);
 
 // The share of the cells' width that lies in cells wider than `wide_factor` x their line's median cell height, over
-// the lines not skipped (skip[i]: line i is read otherwise, e.g. a comb's boxes); 0 without cells. A page written
-// with touching letters throughout has a third to two thirds of its cell width in such cells; a page of letters
-// standing apart a few percent (a chance pair, an M).
+// the lines not skipped (skip[i]: line i is read otherwise, e.g. a comb's boxes); 0 without cells. Pages written
+// with touching letters throughout have up to two thirds of their cell width in such cells, most a third or more;
+// pages of letters standing apart a few percent (a chance pair, an M).
 double page_touching_share(const std::vector<Line>& lines, const std::vector<bool>& skip, double wide_factor);
 
 // One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order) and the line

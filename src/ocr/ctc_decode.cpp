@@ -142,8 +142,11 @@ struct PrefixBeam {
   double total() const { return log_add(blank, last); }
 };
 
+// Adds path mass `log_p` to `node`; when it is the likeliest path into the node so far, the node's characters become
+// make_chars() (built only then: most extensions are not).
+template <typename MakeChars>
 void extend_prefix(std::map<int32_t, PrefixBeam>& next, int32_t node, double log_p, bool ends_in_blank,
-                   const std::vector<CtcChar>& chars) {
+                   MakeChars make_chars) {
   if (log_p == kNegInf) return;
   PrefixBeam& b = next[node];
   if (ends_in_blank)
@@ -152,7 +155,7 @@ void extend_prefix(std::map<int32_t, PrefixBeam>& next, int32_t node, double log
     b.last = log_add(b.last, log_p);
   if (log_p > b.best_path) {
     b.best_path = log_p;
-    b.chars = chars;
+    b.chars = make_chars();
   }
 }
 }  // namespace
@@ -179,13 +182,15 @@ CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int fram
     const float* y = log_probs.data() + size_t(t) * size_t(K);
     std::map<int32_t, PrefixBeam> next;
     for (const auto& [node, b] : beams) {
-      extend_prefix(next, node, b.total() + y[blank], true, b.chars);
+      extend_prefix(next, node, b.total() + y[blank], true, [&] { return b.chars; });
       const Lexicon::Node& nd = nodes[size_t(node)];
       const int own = node == 0 ? -1 : class_of[static_cast<unsigned char>(nd.letter)];
       if (own >= 0 && y[own] >= min_log) {  // its last letter again without a blank: the same prefix
-        std::vector<CtcChar> same = b.chars;
-        if (float(std::exp(y[own])) > same.back().confidence) same.back() = {nd.letter, t, float(std::exp(y[own]))};
-        extend_prefix(next, node, b.last + y[own], false, same);
+        extend_prefix(next, node, b.last + y[own], false, [&] {
+          std::vector<CtcChar> same = b.chars;
+          if (float(std::exp(y[own])) > same.back().confidence) same.back() = {nd.letter, t, float(std::exp(y[own]))};
+          return same;
+        });
       }
       for (int32_t c = nd.first_child; c < nd.first_child + int32_t(nd.num_children); ++c) {
         const char letter = nodes[size_t(c)].letter;
@@ -193,9 +198,11 @@ CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int fram
         if (k < 0 || y[k] < min_log) continue;
         // The same letter twice needs a blank between its copies.
         const double from = k == own ? b.blank : b.total();
-        std::vector<CtcChar> chars = b.chars;
-        chars.push_back({letter, t, float(std::exp(y[k]))});
-        extend_prefix(next, c, from + y[k], false, chars);
+        extend_prefix(next, c, from + y[k], false, [&] {
+          std::vector<CtcChar> chars = b.chars;
+          chars.push_back({letter, t, float(std::exp(y[k]))});
+          return chars;
+        });
       }
     }
     std::vector<std::pair<double, int32_t>> order;  // ties by node: independent of the map's internals

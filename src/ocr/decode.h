@@ -56,11 +56,12 @@ struct GlyphProbs {
 };
 
 struct DecodeConfig {
-  float lm_weight = 1.0f;    // 0: the prior has no effect (plain per-glyph argmax)
-  bool use_lexicon = true;   // the word-list term
-  bool use_ngram = true;     // the letter-trigram term
-  bool use_numbers = true;   // the all-digit term
-  int top_k = 6;             // candidates per position at most (ReadConfig::decode_candidates: 4 until session 12)
+  float lm_weight = 1.0f;   // 0: the prior has no effect (plain per-glyph argmax)
+  bool use_lexicon = true;  // the word-list term
+  bool use_ngram = true;    // the letter-trigram term
+  bool use_numbers = true;  // the all-digit term
+  int top_k = 6;  // candidates per position at most (the reader lists ReadConfig::decode_candidates = 6 per glyph; it
+                  // listed 3 until session 12)
   float min_ratio = 0.001f;  // ... and only those with p >= min_ratio * p_best (lexicon words)
   // Token shapes (numbers, trigram-likely letter strings) are weaker evidence than a whole lexicon word: their
   // proposals may change a glyph only to a class with p >= shape_ratio * p_best, so a confident glyph in a serial

@@ -12,20 +12,20 @@ namespace scrawl {
 namespace {
 // ---- Letter/digit context ----
 
-// Re-reads a glyph as the best listed class of the wanted kind. Only a close call is overturned: the class must be
-// among the listed alternatives (the best of a kind overall is listed whenever any of that kind is, since the
-// list holds the top classes).
-void prefer_kind(CharResult& ch, bool letters) {
-  for (const Alternative& a : ch.alternatives)
-    if (letters ? is_letter(a.label) : is_digit(a.label)) {
+// Re-reads a glyph as the best class of the wanted kind among its first `candidates` alternatives. Only a close call
+// is overturned: the class must be among the top few (the best of a kind overall is among them whenever any of that
+// kind is, since they are the top classes).
+void prefer_kind(CharResult& ch, bool letters, size_t candidates) {
+  for (size_t i = 0; i < ch.alternatives.size() && i < candidates; ++i)
+    if (const Alternative& a = ch.alternatives[i]; letters ? is_letter(a.label) : is_digit(a.label)) {
       ch.label = a.label;
       ch.confidence = a.prob;
       return;
     }
 }
 
-void prefer_kind(WordResult& w, bool letters) {
-  for (auto& c : w.chars) prefer_kind(c, letters);  // punctuation lists no class of either kind
+void prefer_kind(WordResult& w, bool letters, size_t candidates) {
+  for (auto& c : w.chars) prefer_kind(c, letters, candidates);  // punctuation lists no class of either kind
 }
 
 struct KindCounts {
@@ -65,11 +65,12 @@ std::optional<bool> wanted_kind(const WordResult& w, const KindCounts& singles, 
   return std::nullopt;
 }
 
-void apply_kind_context(PageResult& page, int min_singles) {
+void apply_kind_context(PageResult& page, int min_singles, size_t candidates) {
   for (auto& line : page.lines) {
     const KindCounts singles = single_glyph_kinds(line);
     for (auto& w : line.words)
-      if (const std::optional<bool> letters = wanted_kind(w, singles, min_singles)) prefer_kind(w, *letters);
+      if (const std::optional<bool> letters = wanted_kind(w, singles, min_singles))
+        prefer_kind(w, *letters, candidates);
   }
 }
 
@@ -377,7 +378,7 @@ size_t write_runs(const std::vector<Run>& runs, const std::vector<DecodeResult>&
 }  // namespace
 
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
-  if (cfg.context) apply_kind_context(page, cfg.context_min_singles);
+  if (cfg.context) apply_kind_context(page, cfg.context_min_singles, size_t(std::max(cfg.context_candidates, 1)));
   if (!(cfg.decode.lm_weight > 0)) return 0;
   size_t changed = take_word_readings(page, decoder, cfg);
   Tokens tokens;

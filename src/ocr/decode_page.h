@@ -15,6 +15,9 @@ struct PageDecodeConfig {
   // only what the prior leaves alone (lone glyphs on a list line), with decode.lm_weight = 0 it is all there is.
   bool context = true;
   int context_min_singles = 3;
+  // The rule looks at a glyph's first this many alternatives only: the reader lists 6 for the word decoder, and a
+  // confident A's sixth alternative is some 4 at p ~ 1e-4, no close call. 3: what the reader listed before session 12.
+  int context_candidates = 3;
   // Runs of fewer glyphs are not decoded: a lone glyph has no word around it.
   size_t min_glyphs = 2;
   // A lone glyph keeps the reader's letter/digit choice from its line only where the line is a list of lone

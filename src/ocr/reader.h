@@ -111,7 +111,8 @@ class Reader {
   // Reads an already decoded page (CV_8U gray or BGR); `scale` maps its pixels to reported coordinates.
   PageResult read_image(const cv::Mat& image, double scale = 1.0, const std::string& name = "");
   // Recognition only, on a finished layout: each cell classified, cut-or-whole cells decided; no word decoding
-  // (tests and tools that build layouts themselves; decode_page(page, reader.decoder()) finishes the reading).
+  // (tests and tools that build layouts themselves; decode_page(page, reader.decoder()) finishes the reading). Each
+  // character lists max(top_k, decode_candidates) alternatives here, for the decoder; read() trims them to top_k.
   PageResult recognize(const PageLayout& layout);
   // An independent reader for another thread (the model caches activations, so threads cannot share one; the
   // word decoder is read-only and shared).
