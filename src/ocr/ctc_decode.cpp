@@ -181,7 +181,9 @@ CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int fram
   for (int t = 0; t < frames; ++t) {
     const float* y = log_probs.data() + size_t(t) * size_t(K);
     std::map<int32_t, PrefixBeam> next;
-    for (const auto& [node, b] : beams) {
+    for (const auto& entry : beams) {
+      const int32_t node = entry.first;
+      const PrefixBeam& b = entry.second;  // named, not a structured binding: the lambdas below capture it
       extend_prefix(next, node, b.total() + y[blank], true, [&] { return b.chars; });
       const Lexicon::Node& nd = nodes[size_t(node)];
       const int own = node == 0 ? -1 : class_of[static_cast<unsigned char>(nd.letter)];
