@@ -87,8 +87,11 @@ TEST(AutoRoute, MergedWordsTakeEachReadingInItsPlace) {
   // Only the glyph path's reading is a lexicon word: it is kept.
   const std::vector<WordResult> model_nonword = {read_as("H0USE", l.words[1].box)};
   EXPECT_EQ(joined(scrawl::merged_words(l, touching, apart, model_nonword, glyph, lex)), "CAT HOUSE DOG");
-  // On a line that touches throughout the line model's reading stands.
+  // On a line that touches throughout the line model's reading stands, unless the glyph path's is a lexicon word at
+  // least throughout_min_word long (HOUSE: 5).
   EXPECT_EQ(joined(scrawl::merged_words(l, {true, true, true}, {}, model_nonword, glyph, lex)), "H0USE");
+  EXPECT_EQ(joined(scrawl::merged_words(l, {true, true, true}, {}, model_nonword, glyph, lex, 6)), "H0USE");
+  EXPECT_EQ(joined(scrawl::merged_words(l, {true, true, true}, {}, model_nonword, glyph, lex, 5)), "HOUSE");
   // Fewer glyph-path words than words apart (a word read as nothing): no reading is invented or overrun.
   EXPECT_EQ(joined(scrawl::merged_words(l, touching, {apart[0]}, model_nonword, glyph, lex)), "CAT HOUSE");
 }

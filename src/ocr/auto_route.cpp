@@ -70,7 +70,7 @@ long overlapping_word(const Line& l, const cv::Rect& box) {
 
 std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
                                      const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
-                                     const Lexicon& lexicon) {
+                                     const Lexicon& lexicon, size_t throughout_min_word) {
   std::vector<std::vector<WordResult>> by_word(l.words.size());
   for (const auto& w : model) {
     const long j = overlapping_word(l, w.box);
@@ -84,9 +84,10 @@ std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& tou
       if (next_apart < apart.size()) words.push_back(std::move(apart[next_apart++]));
       continue;
     }
-    if (!throughout && by_word[j].size() == 1 && j < glyph.size()) {
+    const size_t min_word = throughout ? throughout_min_word : 2;
+    if (min_word > 0 && by_word[j].size() == 1 && j < glyph.size()) {
       const std::string g = glyph[j].text(), m = by_word[j][0].text();
-      if (g.size() >= 2 && lexicon.contains(g) && !lexicon.contains(m)) {
+      if (g.size() >= min_word && lexicon.contains(g) && !lexicon.contains(m)) {
         words.push_back(glyph[j]);
         continue;
       }

@@ -281,11 +281,14 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     apart.lines.push_back(std::move(kept));
   }
   decode_page(apart, *decoder_, cfg_.decode);
-  // Every word on the glyph path, decoded: the other reading of a touching word among words that are not
-  // (merged_words). Only needed, and only decoded, where a line holds both kinds.
+  // Every word on the glyph path, decoded: the other reading of a touching word (merged_words). Only needed, and
+  // only decoded, where a line holds touching words and merged_words may use it: among words that are not, or, on a
+  // page not written touching throughout, anywhere.
+  const size_t throughout_min_word = page_touching ? 0 : size_t(std::max(cfg_.auto_glyph_word_throughout, 0));
   PageResult glyph_all;
   for (const auto& t : touching)
-    if (std::find(t.begin(), t.end(), true) != t.end() && std::find(t.begin(), t.end(), false) != t.end()) {
+    if (std::find(t.begin(), t.end(), true) != t.end() &&
+        (throughout_min_word > 0 || std::find(t.begin(), t.end(), false) != t.end())) {
       glyph_all.lines = glyph;
       decode_page(glyph_all, *decoder_, cfg_.decode);
       break;
@@ -301,7 +304,7 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     if (std::find(touching[i].begin(), touching[i].end(), true) != touching[i].end())
       out.words = merged_words(l, touching[i], std::move(out.words), read_line(l, ctc, page).words,
                                glyph_all.lines.empty() ? std::vector<WordResult>{} : glyph_all.lines[i].words,
-                               decoder_->lexicon());
+                               decoder_->lexicon(), throughout_min_word);
     kept.push_back(out.words.empty() ? -1 : long(r.lines.size()));
     if (!out.words.empty()) r.lines.push_back(std::move(out));  // a line read as nothing is no text line
   }

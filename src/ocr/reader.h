@@ -61,6 +61,13 @@ struct ReadConfig {
   // 1401-1402, 1501-1503; 192 pages) at most 0.23 but one form page at 0.41. At 0.3 the touching pages read 6.07 ->
   // 5.92% (1310) and 6.67 -> 6.26% (1320), every other of those sets the same to the glyph.
   double auto_page_touching_share = 0.3;
+  // Auto, on pages not written touching throughout: a line whose words all go to the line model still keeps the
+  // glyph path's reading of a word when only that one is a lexicon word of at least this many letters (merged_words;
+  // among words standing apart 2 letters do). Such lines are mostly a word or two with one chance pair touching
+  // (WOODY read W0O774 by the line model). Tuning pages (session 12): dictionary 2034 1.24 -> 1.08% at 4, 1.21% at 6;
+  // dictionary 2031/2032, random 2032/2033, default mix 1081/1082, wide 1401/1402, touching 1301-1303/1310/1320,
+  // forms 1501-1503 and combs 1512 unchanged. 0: never.
+  int auto_glyph_word_throughout = 4;
   SegmentConfig segment;
   int top_k = 3;  // alternatives each character lists in the result (its label among them)
   // Classes the classifier keeps per glyph for the word decoder to choose among (the result lists top_k of them). 6,
