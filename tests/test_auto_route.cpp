@@ -64,6 +64,40 @@ TEST(AutoRoute, AWordWithAWideCellGoesToTheLineModel) {
   EXPECT_EQ(scrawl::touching_words(l, 1.6, 0.2), (std::vector<bool>{false, true, false}));
 }
 
+TEST(AutoRoute, AWideCellReadAsASureMOrWIsNoTouching) {
+  // Word 1's 40 px cell is wide (over 1.6 x 20). Read whole as a sure W it is one letter, and the word stays on the
+  // glyph path; read as W at 0.6, as a sure H, or cut into parts (no char with the cell's box), it is touching.
+  Line l;
+  l.words = {word_of(0, {15, 15}), word_of(60, {40, 15}), word_of(150, std::vector<int>(10, 15))};
+  auto read_cells = [&](char label, float confidence, bool whole) {
+    scrawl::LineResult r;
+    for (const auto& w : l.words) {
+      WordResult wr;
+      for (const auto& g : w.glyphs) {
+        scrawl::CharResult c;
+        c.box = whole ? g.box : cv::Rect(g.box.x, g.box.y, g.box.width / 2, g.box.height);
+        c.label = g.box.width > 32 ? label : 'I';
+        c.confidence = g.box.width > 32 ? confidence : 0.99f;
+        wr.chars.push_back(c);
+      }
+      r.words.push_back(wr);
+    }
+    return r;
+  };
+  const auto sure_w = scrawl::wide_letter_cells(l, read_cells('W', 0.95f, true), 0.9f);
+  ASSERT_EQ(sure_w.size(), 3u);
+  EXPECT_EQ(sure_w[1], (std::vector<bool>{true, false}));
+  EXPECT_EQ(scrawl::touching_words(l, 1.6, 0.2, sure_w), (std::vector<bool>{false, false, false}));
+  for (const auto& other : {read_cells('W', 0.6f, true), read_cells('H', 0.95f, true), read_cells('M', 0.95f, false)})
+    EXPECT_EQ(scrawl::touching_words(l, 1.6, 0.2, scrawl::wide_letter_cells(l, other, 0.9f)),
+              (std::vector<bool>{false, true, false}));
+  // A sure M counts as well; a reading with fewer words than the layout marks nothing it lacks.
+  EXPECT_EQ(scrawl::wide_letter_cells(l, read_cells('M', 0.95f, true), 0.9f)[1][0], true);
+  scrawl::LineResult short_read = read_cells('W', 0.95f, true);
+  short_read.words.resize(1);
+  EXPECT_EQ(scrawl::wide_letter_cells(l, short_read, 0.9f)[1], (std::vector<bool>{false, false}));
+}
+
 TEST(AutoRoute, ALineMostlyInWideCellsGoesWhole) {
   // 40 of 130 px (31%) in wide cells: every word, even those without one.
   Line l;

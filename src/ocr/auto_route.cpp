@@ -11,7 +11,7 @@ namespace {
 struct WideCells {
   std::vector<double> all, wide;
 };
-WideCells wide_cells(const Line& l, double wide_factor) {
+WideCells wide_cells(const Line& l, double wide_factor, const std::vector<std::vector<bool>>& wide_letters = {}) {
   std::vector<int> heights;
   for (const auto& w : l.words)
     for (const auto& g : w.glyphs)
@@ -21,18 +21,21 @@ WideCells wide_cells(const Line& l, double wide_factor) {
   const double wide = wide_factor * heights[heights.size() / 2];
   WideCells out{std::vector<double>(l.words.size(), 0.0), std::vector<double>(l.words.size(), 0.0)};
   for (size_t i = 0; i < l.words.size(); ++i)
-    for (const auto& g : l.words[i].glyphs)
-      if (!g.punct) {
-        out.all[i] += g.box.width;
-        if (g.box.width > wide) out.wide[i] += g.box.width;
-      }
+    for (size_t k = 0; k < l.words[i].glyphs.size(); ++k) {
+      const Glyph& g = l.words[i].glyphs[k];
+      if (g.punct) continue;
+      out.all[i] += g.box.width;
+      const bool letter = i < wide_letters.size() && k < wide_letters[i].size() && wide_letters[i][k];
+      if (g.box.width > wide && !letter) out.wide[i] += g.box.width;
+    }
   return out;
 }
 }  // namespace
 
-std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share) {
+std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share,
+                                 const std::vector<std::vector<bool>>& wide_letters) {
   std::vector<bool> touching(l.words.size(), false);
-  const WideCells cells = wide_cells(l, wide_factor);
+  const WideCells cells = wide_cells(l, wide_factor, wide_letters);
   if (cells.all.empty()) return touching;
   double all = 0, in_wide = 0;
   for (size_t i = 0; i < l.words.size(); ++i) {
@@ -42,6 +45,19 @@ std::vector<bool> touching_words(const Line& l, double wide_factor, double touch
   }
   if (in_wide >= touching_share * all) touching.assign(l.words.size(), true);
   return touching;
+}
+
+std::vector<std::vector<bool>> wide_letter_cells(const Line& l, const LineResult& read, float min_confidence) {
+  std::vector<std::vector<bool>> out(l.words.size());
+  for (size_t i = 0; i < l.words.size(); ++i) {
+    out[i].assign(l.words[i].glyphs.size(), false);
+    if (i >= read.words.size()) continue;
+    for (size_t k = 0; k < l.words[i].glyphs.size(); ++k)
+      for (const CharResult& c : read.words[i].chars)
+        if (c.box == l.words[i].glyphs[k].box && (c.label == 'M' || c.label == 'W') && c.confidence >= min_confidence)
+          out[i][k] = true;
+  }
+  return out;
 }
 
 double page_touching_share(const std::vector<Line>& lines, const std::vector<bool>& skip, double wide_factor) {

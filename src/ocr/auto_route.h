@@ -12,7 +12,15 @@ namespace scrawl {
 // Per word of the line: whether it holds a cell wider than `wide_factor` x the line's median cell height (letters that
 // touch make one wide cell). All of them when such cells hold at least `touching_share` of the line's cell width:
 // there letters also touch in cells no wider than one letter.
-std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share);
+// `wide_letters` (optional, [word][cell] as in l.words): cells known to hold one wide letter (wide_letter_cells),
+// which count as cells of their width but never as wide.
+std::vector<bool> touching_words(const Line& l, double wide_factor, double touching_share,
+                                 const std::vector<std::vector<bool>>& wide_letters = {});
+
+// [word][cell] of `l`: whether the glyph path (`read`, recognize's result for the line, its words those of l) read
+// the cell whole as a letter wide by itself, M or W, with at least `min_confidence`. Such a cell is as wide as two
+// narrow letters touching, and the line model reads it worse (W as U1 or VV).
+std::vector<std::vector<bool>> wide_letter_cells(const Line& l, const LineResult& read, float min_confidence);
 
 // The share of the cells' width that lies in cells wider than `wide_factor` x their line's median cell height, over
 // the lines not skipped (skip[i]: line i is read otherwise, e.g. a comb's boxes); 0 without cells. Pages written

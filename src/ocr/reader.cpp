@@ -272,7 +272,8 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
       page_touching_share(layout.lines, in_comb, cfg_.auto_wide) >= cfg_.auto_page_touching_share;
   PageResult apart;  // the glyph path's words of letters standing apart, decoded together
   for (size_t i = 0; i < layout.lines.size(); ++i) {
-    touching[i] = touching_words(layout.lines[i], cfg_.auto_wide, page_touching ? 0.0 : cfg_.auto_touching_share);
+    touching[i] = touching_words(layout.lines[i], cfg_.auto_wide, page_touching ? 0.0 : cfg_.auto_touching_share,
+                                 wide_letter_cells(layout.lines[i], glyph[i], cfg_.auto_wide_letter_confidence));
     if (in_comb[i]) touching[i].assign(touching[i].size(), false);
     LineResult kept;  // the line's box, and only its words whose letters stand apart
     kept.box = glyph[i].box;

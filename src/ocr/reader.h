@@ -68,6 +68,11 @@ struct ReadConfig {
   // dictionary 2031/2032, random 2032/2033, default mix 1081/1082, wide 1401/1402, touching 1301-1303/1310/1320,
   // forms 1501-1503 and combs 1512 unchanged. 0: never.
   int auto_glyph_word_throughout = 4;
+  // Auto: a wide cell the glyph path reads whole as an M or a W with at least this confidence is that letter, not
+  // letters touching (wide_letter_cells): the line model read such words worse (W as U1 or VV). Tuning pages
+  // (session 12): random strings 2032 / 2033 7.68 -> 7.38% / 8.50 -> 8.07%, default mix 1082 2.26 -> 2.12%, dictionary
+  // 2034 1.08 -> 1.04%, touching 1320 6.26 -> 6.28%, 14 other sets unchanged; 0.5 reads the same, 0.99 a glyph worse.
+  float auto_wide_letter_confidence = 0.9f;
   SegmentConfig segment;
   int top_k = 3;  // alternatives each character lists in the result (its label among them)
   // Classes the classifier keeps per glyph for the word decoder to choose among (the result lists top_k of them). 6,
