@@ -40,6 +40,13 @@ std::vector<float> frames_of(const std::vector<FrameSpec>& spec, const std::stri
   return out;
 }
 
+// J U|V M P S: the third letter's frame gives V probability `v` and U `u` (glyph by glyph "JVMPS" when v > u).
+std::vector<float> jumps_frames(float v, float u) {
+  return frames_of(
+      {{'J', 0.9f}, {'_', 0.9f}, {'V', v, 'U', u}, {'_', 0.9f}, {'M', 0.9f}, {'P', 0.9f}, {'_', 0.9f}, {'S', 0.9f}},
+      kLineClasses);
+}
+
 const scrawl::WordDecoder& words_decoder() {
   static const scrawl::WordDecoder d(kDigitsLetters, scrawl::Lexicon::from_words({"JUMPS", "MAKE", "THE", "FOX"}));
   return d;
@@ -85,15 +92,7 @@ TEST(CtcBeamSearch, WithoutPriorFindsTheMostLikelyTextByBruteForce) {
 
 TEST(CtcBeamSearch, TheLexiconReadsAnUnsureGlyphAsAWord) {
   // J U|V M P S with V slightly ahead of U: glyph by glyph "JVMPS", with the word prior "JUMPS".
-  const auto lp = frames_of({{'J', 0.9f},
-                             {'_', 0.9f},
-                             {'V', 0.5f, 'U', 0.45f},
-                             {'_', 0.9f},
-                             {'M', 0.9f},
-                             {'P', 0.9f},
-                             {'_', 0.9f},
-                             {'S', 0.9f}},
-                            kLineClasses);
+  const auto lp = jumps_frames(0.5f, 0.45f);
   EXPECT_EQ(ctc_beam_search(lp, 8, kLineClasses, 0, nullptr).text, "JVMPS");
   const auto read = ctc_beam_search(lp, 8, kLineClasses, 0, &words_decoder());
   EXPECT_EQ(read.text, "JUMPS");
@@ -244,15 +243,7 @@ TEST(CtcLexiconSearch, FindsTheBestWordByBruteForceCtcAndThePrior) {
 TEST(CtcLexiconSearch, KeepsAWordTheFreeSearchLoses) {
   // J U M P S where the model reads the U as a V at 90% (U 5%): a free search one text wide keeps only the model's
   // reading; the lexicon search and ctc_decode_words (which weighs both) read JUMPS.
-  const auto lp = frames_of({{'J', 0.9f},
-                             {'_', 0.9f},
-                             {'V', 0.9f, 'U', 0.05f},
-                             {'_', 0.9f},
-                             {'M', 0.9f},
-                             {'P', 0.9f},
-                             {'_', 0.9f},
-                             {'S', 0.9f}},
-                            kLineClasses);
+  const auto lp = jumps_frames(0.9f, 0.05f);
   CtcDecodeConfig narrow;
   narrow.beam = 1;
   narrow.lexicon_beam = 4;
