@@ -45,11 +45,14 @@ double word_prior(const std::string& word, const WordDecoder* decoder, const Dec
   return cfg.lm_weight * (std::isfinite(flat) ? p - flat : p);
 }
 
-// Adds path mass `log_p` to `text` in `next`, keeping the characters of the likeliest contributor.
-void extend(std::map<std::string, Beam>& next, const std::string& text, double log_p, bool ends_in_blank, double prior,
-            const std::vector<CtcChar>& chars) {
+// Adds path mass `log_p` to the text `key` names in `next` (the text itself, or a lexicon trie node); when it is the
+// likeliest path into that text so far, the text's characters become make_chars() (built only then: most extensions
+// are not).
+template <typename Key, typename MakeChars>
+void extend(std::map<Key, Beam>& next, const Key& key, double log_p, bool ends_in_blank, double prior,
+            MakeChars make_chars) {
   if (log_p == kNegInf) return;  // no path (a beam with no paths ending in a blank, say)
-  Beam& b = next[text];
+  Beam& b = next[key];
   if (ends_in_blank)
     b.blank = log_add(b.blank, log_p);
   else
@@ -57,8 +60,23 @@ void extend(std::map<std::string, Beam>& next, const std::string& text, double l
   b.prior = prior;
   if (log_p > b.best_path) {
     b.best_path = log_p;
-    b.chars = chars;
+    b.chars = make_chars();
   }
+}
+
+// `chars` after its last character, c, came again at frame t with probability p (no blank between: the same
+// character, its peak moved there when p is higher).
+std::vector<CtcChar> repeated(const std::vector<CtcChar>& chars, char c, int t, float p) {
+  std::vector<CtcChar> out = chars;
+  if (p > out.back().confidence) out.back() = {c, t, p};
+  return out;
+}
+
+// `chars` and one more character, c, peaking at frame t with probability p.
+std::vector<CtcChar> appended(const std::vector<CtcChar>& chars, char c, int t, float p) {
+  std::vector<CtcChar> out = chars;
+  out.push_back({c, t, p});
+  return out;
 }
 }  // namespace
 
@@ -87,27 +105,25 @@ CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames,
   for (int t = 0; t < frames; ++t) {
     const float* y = log_probs.data() + size_t(t) * size_t(K);
     std::map<std::string, Beam> next;
-    for (const auto& [text, b] : beams) {
+    for (const auto& entry : beams) {
+      const std::string& text = entry.first;
+      const Beam& b = entry.second;  // named, not a structured binding: the lambdas below capture it
       // A blank: the same text, now ending in a blank.
-      extend(next, text, b.total() + y[blank], true, b.prior, b.chars);
+      extend(next, text, b.total() + y[blank], true, b.prior, [&] { return b.chars; });
       for (int k = 0; k < K; ++k) {
         if (k == blank || y[k] < min_log) continue;
         const char c = classes[size_t(k)];
         if (c == ' ' && (text.empty() || text.back() == ' ')) continue;  // no leading or doubled spaces
-        std::vector<CtcChar> chars = b.chars;
+        const float p = float(std::exp(y[k]));
         if (!text.empty() && c == text.back()) {
           // The same character again: without a blank between, the path still spells `text`...
-          std::vector<CtcChar> same = b.chars;
-          if (float(std::exp(y[k])) > same.back().confidence) same.back() = {c, t, float(std::exp(y[k]))};
-          extend(next, text, b.last + y[k], false, b.prior, same);
+          extend(next, text, b.last + y[k], false, b.prior, [&] { return repeated(b.chars, c, t, p); });
           // ... after a blank it spells the character twice.
-          chars.push_back({c, t, float(std::exp(y[k]))});
-          extend(next, text + c, b.blank + y[k], false, b.prior, chars);
+          extend(next, text + c, b.blank + y[k], false, b.prior, [&] { return appended(b.chars, c, t, p); });
           continue;
         }
-        chars.push_back({c, t, float(std::exp(y[k]))});
         const double prior = c == ' ' ? b.prior + open_word_prior(text) : b.prior;
-        extend(next, text + c, b.total() + y[k], false, prior, chars);
+        extend(next, text + c, b.total() + y[k], false, prior, [&] { return appended(b.chars, c, t, p); });
       }
     }
     // Keep the likeliest texts (ties by text, so the result does not depend on the map's internals).
@@ -133,33 +149,6 @@ CtcDecodeResult ctc_beam_search(const std::vector<float>& log_probs, int frames,
   return best;
 }
 
-namespace {
-// A lexicon prefix in the search: the trie node spelling it, its paths' probabilities as in Beam.
-struct PrefixBeam {
-  double blank = kNegInf, last = kNegInf;
-  double best_path = kNegInf;
-  std::vector<CtcChar> chars;
-  double total() const { return log_add(blank, last); }
-};
-
-// Adds path mass `log_p` to `node`; when it is the likeliest path into the node so far, the node's characters become
-// make_chars() (built only then: most extensions are not).
-template <typename MakeChars>
-void extend_prefix(std::map<int32_t, PrefixBeam>& next, int32_t node, double log_p, bool ends_in_blank,
-                   MakeChars make_chars) {
-  if (log_p == kNegInf) return;
-  PrefixBeam& b = next[node];
-  if (ends_in_blank)
-    b.blank = log_add(b.blank, log_p);
-  else
-    b.last = log_add(b.last, log_p);
-  if (log_p > b.best_path) {
-    b.best_path = log_p;
-    b.chars = make_chars();
-  }
-}
-}  // namespace
-
 CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int frames, const std::string& classes,
                                    int blank, const WordDecoder& decoder, const CtcDecodeConfig& cfg) {
   const int K = int(classes.size());
@@ -176,23 +165,20 @@ CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int fram
     if (k != blank) class_of[static_cast<unsigned char>(classes[size_t(k)])] = k;
   const double min_log = std::log(double(cfg.lexicon_min_prob));
 
-  std::map<int32_t, PrefixBeam> beams;
-  beams[0].blank = 0;  // the root: the empty prefix
+  std::map<int32_t, Beam> beams;  // keyed by trie node; the prior is charged once a word is finished
+  beams[0].blank = 0;             // the root: the empty prefix
   for (int t = 0; t < frames; ++t) {
     const float* y = log_probs.data() + size_t(t) * size_t(K);
-    std::map<int32_t, PrefixBeam> next;
+    std::map<int32_t, Beam> next;
     for (const auto& entry : beams) {
       const int32_t node = entry.first;
-      const PrefixBeam& b = entry.second;  // named, not a structured binding: the lambdas below capture it
-      extend_prefix(next, node, b.total() + y[blank], true, [&] { return b.chars; });
+      const Beam& b = entry.second;  // named, not a structured binding: the lambdas below capture it
+      extend(next, node, b.total() + y[blank], true, 0.0, [&] { return b.chars; });
       const Lexicon::Node& nd = nodes[size_t(node)];
       const int own = node == 0 ? -1 : class_of[static_cast<unsigned char>(nd.letter)];
       if (own >= 0 && y[own] >= min_log) {  // its last letter again without a blank: the same prefix
-        extend_prefix(next, node, b.last + y[own], false, [&] {
-          std::vector<CtcChar> same = b.chars;
-          if (float(std::exp(y[own])) > same.back().confidence) same.back() = {nd.letter, t, float(std::exp(y[own]))};
-          return same;
-        });
+        extend(next, node, b.last + y[own], false, 0.0,
+               [&] { return repeated(b.chars, nd.letter, t, float(std::exp(y[own]))); });
       }
       for (int32_t c = nd.first_child; c < nd.first_child + int32_t(nd.num_children); ++c) {
         const char letter = nodes[size_t(c)].letter;
@@ -200,11 +186,7 @@ CtcDecodeResult ctc_lexicon_search(const std::vector<float>& log_probs, int fram
         if (k < 0 || y[k] < min_log) continue;
         // The same letter twice needs a blank between its copies.
         const double from = k == own ? b.blank : b.total();
-        extend_prefix(next, c, from + y[k], false, [&] {
-          std::vector<CtcChar> chars = b.chars;
-          chars.push_back({letter, t, float(std::exp(y[k]))});
-          return chars;
-        });
+        extend(next, c, from + y[k], false, 0.0, [&] { return appended(b.chars, letter, t, float(std::exp(y[k]))); });
       }
     }
     std::vector<std::pair<double, int32_t>> order;  // ties by node: independent of the map's internals

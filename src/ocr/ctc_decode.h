@@ -20,7 +20,8 @@ struct CtcDecodeConfig {
   // letter is not tried (its branching is the trie's, so it can afford a lower floor than the free search). Chosen
   // on touching tuning pages (seed 1301, 10 pages, --recognizer line): glyph CER 10.61% without the search, 9.52%
   // at 16, 8.95% at 64, 8.01% at 128, 256 and 1024 (floor 1e-12); floors 1e-6 and 1e-9 read the same. A free
-  // search 400 wide reads 9.67%. 128 costs dense touching pages about 10% of their read time.
+  // search 400 wide reads 9.67%. The search costs dense touching pages 10-15% of their read time with the line
+  // model (BENCHMARKS.md, "Touching letters", session 12).
   int lexicon_beam = 128;
   float lexicon_min_prob = 1e-6f;
   DecodeConfig prior;  // lm_weight, use_lexicon, ... as for the glyph path

@@ -55,8 +55,8 @@ void trim_alternatives(PageResult& r, int k) {
         if (c.alternatives.size() <= keep) continue;
         const auto label = std::find_if(c.alternatives.begin(), c.alternatives.end(),
                                         [&](const Alternative& a) { return a.label == c.label; });
-        if (label ==
-            c.alternatives.end())  // a label no alternative lists (none does today): listed in the k-th's place
+        const bool listed = label != c.alternatives.end();  // (a label no alternative lists: none does today)
+        if (!listed)
           c.alternatives[keep - 1] = {c.label, c.confidence};
         else if (label - c.alternatives.begin() >= long(keep))
           std::iter_swap(c.alternatives.begin() + long(keep - 1), label);

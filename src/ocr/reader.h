@@ -55,8 +55,8 @@ struct ReadConfig {
   double auto_wide = 1.6;
   // Auto: a page whose wide cells (as above) hold at least this share of all its cells' width (page_touching_share)
   // is written touching throughout, and every line of it goes to the line model whole: there the glyph path misreads
-  // even the lines that make no wide cell (three overlapping digits make one cell 1.3 heights wide, read as one
-  // digit). On the tuning pages (session 12) touching pages (seeds 1310, 1320; 180 pages) have shares of 0.16-0.70,
+  // even words that make no wide cell (85796 read 858: two cells 1.30 and 1.15 heights wide, two overlapping digits
+  // each). On the tuning pages (session 12) touching pages (seeds 1310, 1320; 180 pages) have shares of 0.16-0.70,
   // 5 under 0.3; dictionary, random-string, default-mix, wide-spaced and form pages (seeds 2031-2034, 1081-1082,
   // 1401-1402, 1501-1503; 192 pages) at most 0.23 but one form page at 0.41. At 0.3 the touching pages read 6.07 ->
   // 5.92% (1310) and 6.67 -> 6.26% (1320), every other of those sets the same to the glyph.
@@ -71,15 +71,15 @@ struct ReadConfig {
   // Auto: a wide cell the glyph path reads whole as an M or a W with at least this confidence is that letter, not
   // letters touching (wide_letter_cells): the line model read such words worse (W as U1 or VV). Tuning pages
   // (session 12): random strings 2032 / 2033 7.68 -> 7.38% / 8.50 -> 8.07%, default mix 1082 2.26 -> 2.12%, dictionary
-  // 2034 1.08 -> 1.04%, touching 1320 6.26 -> 6.28%, 14 other sets unchanged; 0.5 reads the same, 0.99 a glyph worse.
+  // 2034 1.08 -> 1.04%, touching 1320 6.26 -> 6.28%, 13 other sets unchanged; 0.5 reads the same, 0.99 a glyph worse.
   float auto_wide_letter_confidence = 0.9f;
   SegmentConfig segment;
   int top_k = 3;  // alternatives each character lists in the result (its label among them)
   // Classes the classifier keeps per glyph for the word decoder to choose among (the result lists top_k of them). 6,
-  // was 3 (top_k's): a word's misread glyph often has the right class fourth or fifth (HOODL?M's U after 0, O and D;
-  // DOR?'s Y after T, J and V). Tuning pages (session 12): dictionary seeds 2032 / 2034 0.91 -> 0.65% / 1.34 ->
-  // 1.24%, combs 1512 6.08 -> 5.52%, random strings, the default mix, wide spacing, forms and touching pages
-  // unchanged; 4 gains half as much, 10 the same as 6.
+  // was 3 (top_k's): a word's misread glyph often has the right class fourth or fifth (HOODL?M's U after 0, O and
+  // D). Tuning pages (session 12): dictionary seeds 2032 / 2034 0.91 -> 0.65% / 1.34 -> 1.24%, combs 1512 6.08 ->
+  // 5.52%, random strings, the default mix, wide spacing, forms and touching pages unchanged; 4 gains most of it
+  // (0.71% / 1.27% / 5.52%), 10 the same as 6.
   int decode_candidates = 6;
   // A cell the segmenter proposes to cut into touching characters is cut when
   //   mean log confidence(parts) - log confidence(whole) + split_aspect_weight * (width / height - split_aspect) > 0:
