@@ -8,9 +8,11 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
 #include "scrawl/data/dataset.h"
+#include "scrawl/image/segment.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/ocr/decode_page.h"
 #include "scrawl/ocr/reader.h"
@@ -189,6 +191,26 @@ double pooled_cer(scrawl::Reader& reader, const std::vector<std::string>& images
     total += strip_ws(truth).size();
   }
   return double(edits) / double(total);
+}
+
+TEST(ReaderAlternatives, TheDecoderSeesSixClassesTheResultListsThree) {
+  // recognize() keeps ReadConfig::decode_candidates (6) classes per glyph for the word decoder; read() lists top_k (3),
+  // the chosen label among them. A typed page: the counts, not the reading, are what is checked.
+  cv::Mat page(200, 900, CV_8U, cv::Scalar(235));
+  cv::putText(page, "HOUSE 42", cv::Point(40, 120), cv::FONT_HERSHEY_SIMPLEX, 40 / 22.0, cv::Scalar(30), 4);
+  scrawl::Reader reader(scrawl::load_model(scrawl::test::source_dir() + "/models/default.scrawl"));
+  const scrawl::PageResult raw = reader.recognize(scrawl::segment(page));
+  const scrawl::PageResult read = reader.read_image(page);
+  ASSERT_FALSE(raw.lines.empty());
+  ASSERT_FALSE(read.lines.empty());
+  for (const auto& w : raw.lines[0].words)
+    for (const auto& c : w.chars) EXPECT_EQ(c.alternatives.size(), 6u);
+  for (const auto& w : read.lines[0].words)
+    for (const auto& c : w.chars) {
+      ASSERT_EQ(c.alternatives.size(), 3u);
+      EXPECT_TRUE(std::any_of(c.alternatives.begin(), c.alternatives.end(),
+                              [&](const scrawl::Alternative& a) { return a.label == c.label; }));
+    }
 }
 
 TEST(TouchingPages, TheLineRecognizerReadsThemWithinTheRatchet) {
