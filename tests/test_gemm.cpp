@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "scrawl/nn/gemm.h"
+#include "scrawl/nn/threads.h"
 
 namespace {
 
@@ -148,4 +151,71 @@ TEST(Transpose, MatchesTheDefinitionAndLeavesRowPaddingAlone) {
   }
   std::vector<float> a(6), b(6);
   EXPECT_THROW(scrawl::transpose(2, 3, a.data(), 2, b.data(), 2), std::invalid_argument);  // lda < cols
+}
+
+// nn/threads: the layers' parallel loops. The shares must tile [0, n) as OpenMP's static schedule does (the
+// per-thread sums are reduced in thread order, so the split decides the bits), and one-thread work must not open a
+// parallel region (a team of one still ends in a futex system call).
+TEST(Threads, StaticSharesTileTheRangeLikeOpenMP) {
+  for (int n : {0, 1, 5, 7, 64, 1001})
+    for (int team : {1, 2, 3, 8}) {
+      int next = 0;
+      for (int t = 0; t < team; ++t) {
+        const auto [begin, end] = scrawl::static_share(n, t, team);
+        EXPECT_EQ(begin, next) << n << " over " << team;
+        EXPECT_EQ(end - begin > n / team, t < n % team) << "the first n % team threads take one more";
+        EXPECT_LE(end - begin, n / team + 1);
+        next = end;
+      }
+      EXPECT_EQ(next, n);
+    }
+  // Written out: 7 iterations over 3 threads are 0-2, 3-4, 5-6; and libgomp's own static schedule agrees.
+  EXPECT_EQ(scrawl::static_share(7, 0, 3), std::make_pair(0, 3));
+  EXPECT_EQ(scrawl::static_share(7, 1, 3), std::make_pair(3, 5));
+  EXPECT_EQ(scrawl::static_share(7, 2, 3), std::make_pair(5, 7));
+  std::vector<int> owner(7, -1);
+  int team = 0;
+#pragma omp parallel for schedule(static) num_threads(3)
+  for (int i = 0; i < 7; ++i) {
+    owner[i] = omp_get_thread_num();
+    if (i == 0) team = omp_get_num_threads();
+  }
+  if (team == 3) {
+    EXPECT_EQ(owner, (std::vector<int>{0, 0, 0, 1, 1, 2, 2}));
+  }
+}
+
+TEST(Threads, OneThreadRunsInlineAndSeveralRunEachIterationOnce) {
+  std::vector<int> seen(100, 0);
+  bool opened = false;
+  scrawl::parallel_for(100, 1, [&](int i, int thread) {
+    ++seen[i];
+    opened = opened || omp_get_level() > 0 || thread != 0;  // level counts a team of one too
+  });
+  EXPECT_FALSE(opened) << "one thread must not open a parallel region";
+  EXPECT_EQ(seen, std::vector<int>(100, 1));
+
+  std::vector<int> by(100, -1);
+  scrawl::parallel_for(100, 2, [&](int i, int thread) { by[i] = thread; });
+  for (int i = 0; i < 100; ++i) ASSERT_GE(by[i], 0) << i;
+  int team = 0;
+  scrawl::run_team(2, [&](int thread, int size) {
+    if (thread == 0) team = size;
+  });
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(by[i], i < (100 + team - 1) / team ? 0 : 1) << "static shares, in order";
+
+  // Inside a parallel region (a page read per thread) the loops run on the calling thread as thread 0, so they
+  // index their own scratch from 0 whatever the outer thread's number.
+  std::vector<int> inner(2, -1);
+#pragma omp parallel num_threads(2)
+  {
+    int max_thread = 0;
+    scrawl::parallel_for(10, 2, [&](int, int thread) { max_thread = std::max(max_thread, thread); });
+    inner[omp_get_thread_num()] = max_thread;
+  }
+  for (int v : inner) {
+    if (v != -1) {
+      EXPECT_EQ(v, 0);
+    }
+  }
 }

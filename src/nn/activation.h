@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "scrawl/nn/layer.h"
+#include "scrawl/nn/threads.h"
 
 namespace scrawl {
 
@@ -52,9 +53,9 @@ class Activation final : public Layer {
   static void in_blocks(size_t n, Body body) {
     constexpr size_t kBlock = 1 << 14;     // 64 KB of floats per block: a multiple of every vector width
     constexpr size_t kParallel = 1 << 18;  // below ~1 MB the fork/join costs more than a second core gains
-    const long blocks = long((n + kBlock - 1) / kBlock);
-#pragma omp parallel for schedule(static) if (n >= kParallel)
-    for (long k = 0; k < blocks; ++k) body(size_t(k) * kBlock, std::min(n, size_t(k + 1) * kBlock));
+    const int blocks = int((n + kBlock - 1) / kBlock);
+    parallel_for(blocks, n >= kParallel ? loop_threads() : 1,
+                 [&](int k, int) { body(size_t(k) * kBlock, std::min(n, size_t(k + 1) * kBlock)); });
   }
 };
 

@@ -1,13 +1,12 @@
 #include "scrawl/nn/conv2d.h"
 
-#include <omp.h>
-
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "scrawl/nn/gemm.h"
+#include "scrawl/nn/threads.h"
 
 namespace scrawl {
 
@@ -24,9 +23,10 @@ Conv2D::Conv2D(int k, int out_channels, int stride, int pad) : oc_(out_channels)
 }
 
 std::string Conv2D::spec() const {
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "s" + std::to_string(...).
   std::string s = "conv" + std::to_string(g_.k) + "x" + std::to_string(g_.k) + "x" + std::to_string(oc_);
-  if (g_.stride != 1) s += "s" + std::to_string(g_.stride);
-  if (g_.pad != g_.k / 2) s += "p" + std::to_string(g_.pad);
+  if (g_.stride != 1) s.append("s").append(std::to_string(g_.stride));
+  if (g_.pad != g_.k / 2) s.append("p").append(std::to_string(g_.pad));
   return s;
 }
 
@@ -80,22 +80,21 @@ void Conv2D::forward(Tensor& y, const Tensor& x, const Pass&) {
   if (!(x.shape == in_shape_))
     throw std::runtime_error(spec() + ": expected input " + in_shape_.str() + ", got " + x.shape.str());
   y.resize(x.n, out_shape_);
-  const int threads = std::max(1, std::min(omp_get_max_threads(), x.n));
+  const int threads = std::max(1, std::min(loop_threads(), x.n));
   ensure_scratch(threads);
   const int rows = g_.rows(), cols = g_.cols();
   Eigen::Map<const Eigen::VectorXf> B(b_, oc_);
   // One sample per product, samples spread over threads (a product inside the region runs on its thread).
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int i = 0; i < x.n; ++i) {
-    float* col = col_[omp_get_thread_num()].data();
+  parallel_for(x.n, threads, [&](int i, int t) {
+    float* col = col_[t].data();
     im2col(col, x.sample(i), g_);
     gemm(false, false, oc_, cols, rows, w_, rows, col, cols, 0.f, y.sample(i), cols);  // Y (OC, OH*OW) = W col
     MapRM(y.sample(i), oc_, cols).colwise() += B;
-  }
+  });
 }
 
 void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor&, bool need_dx) {
-  const int threads = std::max(1, std::min(omp_get_max_threads(), x.n));
+  const int threads = std::max(1, std::min(loop_threads(), x.n));
   ensure_scratch(threads);
   const int rows = g_.rows(), cols = g_.cols();
   const size_t nw = static_cast<size_t>(oc_) * rows;
@@ -104,18 +103,15 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
     for (int t = 0; t < threads; ++t) dcol_[t].resize(static_cast<size_t>(rows) * cols);
   }
   int team = 1;  // the threads that ran: the runtime may give fewer than asked (OMP_DYNAMIC, a thread limit)
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-#pragma omp single
-    team = omp_get_num_threads();
+  run_team(threads, [&](int t, int team_size) {
+    if (t == 0) team = team_size;
     std::vector<float>& part = dw_t_[t];
     std::fill(part.begin() + nw, part.end(), 0.f);  // the bias sums; the weights' part is overwritten below
     std::fill(dw_tr_[t].begin(), dw_tr_[t].end(), 0.f);
     Eigen::Map<Eigen::VectorXf> dB(part.data() + nw, oc_);
     float* col = col_[t].data();
-#pragma omp for schedule(static)
-    for (int i = 0; i < x.n; ++i) {
+    const auto [begin, end] = static_share(x.n, t, team_size);
+    for (int i = begin; i < end; ++i) {
       // Columns are recomputed rather than cached for the whole batch: cheap next to the GEMMs, far less memory.
       im2col(col, x.sample(i), g_);
       CMapRM dY(dy.sample(i), oc_, cols);  // (OC, OH*OW)
@@ -132,7 +128,7 @@ void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tenso
       }
     }
     transpose(rows, oc_, dw_tr_[t].data(), oc_, part.data(), rows);
-  }
+  });
   // Fixed-order reduction keeps results identical run to run for a given thread count.
   const size_t np = param_count();
   for (int t = 0; t < team; ++t) {

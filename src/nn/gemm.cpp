@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "scrawl/nn/threads.h"
+
 namespace scrawl {
 
 namespace {
@@ -122,12 +124,11 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
   }
   const int blocks = (m + rows - 1) / rows;
   // Each block of C's rows is op(A)'s rows (A's columns when transposed) times all of B.
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-  for (int blk = 0; blk < blocks; ++blk) {
+  parallel_for(blocks, threads, [&](int blk, int) {
     const int r0 = blk * rows;
     const float* ab = trans_a ? a + r0 : a + static_cast<size_t>(r0) * lda;
     (r0 + rows <= m ? full : last)(b, ab, c + static_cast<size_t>(r0) * ldc);
-  }
+  });
 }
 
 }  // namespace scrawl

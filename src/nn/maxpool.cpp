@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "scrawl/nn/threads.h"
+
 namespace scrawl {
 
 MaxPool::MaxPool(int k, int stride) : k_(k), s_(stride > 0 ? stride : k) {
@@ -32,8 +34,7 @@ void MaxPool::forward(Tensor& y, const Tensor& x, const Pass&) {
   y.resize(x.n, out_);
   argmax_.resize(y.size());
   const int oh = out_.h, ow = out_.w, planes = x.n * in_.c;
-#pragma omp parallel for schedule(static)
-  for (int p = 0; p < planes; ++p) {
+  parallel_for(planes, loop_threads(), [&](int p, int) {
     const int i = p / in_.c, c = p % in_.c;
     const float* xs = x.sample(i);
     const int base = c * in_.h * in_.w;
@@ -59,7 +60,7 @@ void MaxPool::forward(Tensor& y, const Tensor& x, const Pass&) {
           am[oy * ow + ox] = best;
         }
       }
-      continue;
+      return;
     }
     for (int oy = 0; oy < oh; ++oy)
       for (int ox = 0; ox < ow; ++ox) {
@@ -72,7 +73,7 @@ void MaxPool::forward(Tensor& y, const Tensor& x, const Pass&) {
         yo[oy * ow + ox] = xs[best];
         am[oy * ow + ox] = best;
       }
-  }
+  });
 }
 
 void MaxPool::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor&, bool need_dx) {
@@ -82,8 +83,7 @@ void MaxPool::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tens
   // Windows that tile the input exactly (stride = size, no border dropped) cover every input once: each window's
   // inputs are written outright, the max's gradient and zeros, in one pass instead of a clear and a scatter.
   const bool tiles = k_ == 2 && s_ == 2 && in_.h == 2 * out_.h && in_.w == 2 * out_.w;
-#pragma omp parallel for schedule(static)
-  for (int i = 0; i < x.n; ++i) {
+  parallel_for(x.n, loop_threads(), [&](int i, int) {
     float* d = dx.sample(i);
     const float* g = dy.sample(i);
     const int* am = argmax_.data() + static_cast<size_t>(i) * per;
@@ -99,11 +99,11 @@ void MaxPool::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tens
             d[b + 1] = am[j] == b + 1 ? g[j] : 0.f;
           }
         }
-      continue;
+      return;
     }
     std::fill(d, d + x.features(), 0.f);
     for (int j = 0; j < per; ++j) d[am[j]] += g[j];  // += : overlapping windows (S < K) share inputs
-  }
+  });
 }
 
 }  // namespace scrawl

@@ -1,13 +1,12 @@
 #include "scrawl/nn/temporal_conv.h"
 
-#include <omp.h>
-
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "scrawl/nn/gemm.h"
+#include "scrawl/nn/threads.h"
 
 namespace scrawl {
 
@@ -65,7 +64,7 @@ void TemporalConv::windows(float* col, const float* x, int valid) const {
 }
 
 int TemporalConv::ensure_scratch(int samples, bool backward) {
-  const int threads = std::max(1, std::min(omp_get_max_threads(), samples));
+  const int threads = std::max(1, std::min(loop_threads(), samples));
   if (int(scratch_.size()) < threads) scratch_.resize(size_t(threads));
   const size_t rows = size_t(in_) * size_t(k_), T = size_t(frames_);
   for (int t = 0; t < threads; ++t) {
@@ -91,15 +90,14 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
   const int threads = ensure_scratch(x.n, false), rows = in_ * k_;
   // One sample per product, samples spread over threads (a product inside the region runs on its thread), as in
   // Conv2D: the windows, transposes and scatters of a line are as much work as its products.
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (int i = 0; i < x.n; ++i) {
-    float* col = scratch_[size_t(omp_get_thread_num())].col.data();
+  parallel_for(x.n, threads, [&](int i, int t) {
+    float* col = scratch_[size_t(t)].col.data();
     windows(col, x.sample(i), valid_[size_t(i)]);
     MapRM Y(y.sample(i), out_, frames_);
     gemm(false, false, out_, frames_, rows, w_, rows, col, frames_, 0.f, y.sample(i), frames_);  // W col
     for (int o = 0; o < out_; ++o)
       for (int t = 0; t < frames_; ++t) Y(o, t) = t < valid_[size_t(i)] ? Y(o, t) + b_[o] : 0.f;
-  }
+  });
 }
 
 void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& /*y*/, bool need_dx) {
@@ -107,15 +105,13 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
   const int pad = k_ / 2, T = frames_, rows = in_ * k_;
   const int threads = ensure_scratch(x.n, true);
   int team = 1;  // the threads that ran: the runtime may give fewer than asked (OMP_DYNAMIC, a thread limit)
-#pragma omp parallel num_threads(threads)
-  {
-    Scratch& s = scratch_[size_t(omp_get_thread_num())];
-#pragma omp single
-    team = omp_get_num_threads();
+  run_team(threads, [&](int thread, int team_size) {
+    Scratch& s = scratch_[size_t(thread)];
+    if (thread == 0) team = team_size;
     std::fill(s.dw_tr.begin(), s.dw_tr.end(), 0.f);
     std::fill(s.db.begin(), s.db.end(), 0.f);
-#pragma omp for schedule(static)
-    for (int i = 0; i < x.n; ++i) {
+    const auto [begin, end] = static_share(x.n, thread, team_size);
+    for (int i = begin; i < end; ++i) {
       const int valid = valid_[size_t(i)];
       MapRM dY(s.dy.data(), out_, T);
       dY = CMapRM(dy.sample(i), out_, T);
@@ -139,7 +135,7 @@ void TemporalConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
           for (int t = lo; t < hi; ++t) gf[t + j - pad] += row[t];
         }
     }
-  }
+  });
   // The threads' sums in thread order (the same result on every run with this many threads), then transposed back.
   Scratch& first = scratch_[0];
   for (int t = 1; t < team; ++t) {

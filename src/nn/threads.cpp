@@ -12,4 +12,17 @@ void set_threads(int threads) {
   Eigen::setNbThreads(t);
 }
 
+int loop_threads() {
+  return omp_in_parallel() ? 1 : std::max(1, omp_get_max_threads());
+}
+
+void run_team(int threads, const std::function<void(int thread, int team)>& work) {
+  if (threads <= 1 || omp_in_parallel()) {
+    work(0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  work(omp_get_thread_num(), omp_get_num_threads());
+}
+
 }  // namespace scrawl
