@@ -259,6 +259,30 @@ TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
 // Two fill-in lines of equal length, and a tall bold stroke standing between them at their start (a letter's stem
 // that reaches both): wider than 3 ruling widths it is no wall (find_walls), so no open frame is made of it, and it
 // stays ink.
+// The small-writing pass seeks walls in the ink mask only (RulingConfig::walls_in_faint = false): its enlarged copy
+// blurs each stroke's halo into the rulings of a tight field, and in the faint mask letters' stems then fill the
+// rows between them as a wall does. Here the faint mask is the ink with the letters grown 12 px up and down.
+TEST(Rulings, HaloedStemsAreWallsInTheFaintMaskOnlyAndTheSmallPassSkipsIt) {
+  cv::Mat letters = paper(900, 300);
+  write(letters, "HELLO WORLD", 80, 150);
+  cv::Mat page = letters.clone();
+  cv::rectangle(page, cv::Rect(60, 100, 700, 60), kBlack, 2);
+  const scrawl::InkMask ink = ink_of(page);
+  cv::Mat faint;
+  cv::dilate(ink_of(letters).mask, faint, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, 25)));
+  faint |= ink.mask;
+  const scrawl::Rulings haloed = scrawl::find_rulings(ink.mask, {}, faint);
+  EXPECT_GT(haloed.vertical.size(), 2u) << "the halos' stems pass for walls";
+  scrawl::RulingConfig cfg;
+  cfg.walls_in_faint = false;
+  const scrawl::Rulings r = scrawl::find_rulings(ink.mask, cfg, faint);
+  ASSERT_EQ(r.vertical.size(), 2u);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kBox);
+  EXPECT_NEAR(r.fields[0].box.x, 62, 3);
+  EXPECT_NEAR(r.fields[0].box.br().x, 759, 3);
+}
+
 TEST(Rulings, APenStrokeAtTheStartOfTwoLinesIsNoFrameSide) {
   cv::Mat page = paper();
   cv::line(page, {60, 260}, {660, 260}, kBlack, 2);

@@ -496,7 +496,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
   draw_bands(bands, hs, 2);
-  const cv::Mat rest = all & ~bands;
+  const cv::Mat rest = (cfg.walls_in_faint ? all : ink) & ~bands;
   std::vector<WallRow> wall_rows;
   for (size_t above = 0; above < hs.size(); ++above) {
     const int below = ruling_below(hs, above, cfg.wall_min * h, cfg.max_field_height * h);

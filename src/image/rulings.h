@@ -59,6 +59,10 @@ struct RulingConfig {
   // are equal and run from end to end; the stems of a word between its halo's top and bottom runs are not).
   double comb_regularity = 0.2;
   double comb_fill = 0.9;
+  // Walls are sought in the faint mask (which holds all the ink) when there is one: a pale drop-out frame's sides
+  // show only there. False for the small-writing pass, whose enlarged copy blurs each stroke's halo into the
+  // rulings of a tight field, so that letters' stems there fill the rows between them as a wall does.
+  bool walls_in_faint = true;
 };
 
 // One ruling: a straight band of ink from `a` to `b` (its centre line), `thickness` pixels across.
