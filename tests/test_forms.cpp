@@ -256,13 +256,10 @@ TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
   EXPECT_NEAR(m.fields[0].box.x + m.fields[0].box.width, 838, 2);
 }
 
-// Two fill-in lines of equal length, and a tall bold stroke standing between them at their start (a letter's stem
-// that reaches both): wider than 3 ruling widths it is no wall (find_walls), so no open frame is made of it, and it
-// stays ink.
 // The small-writing pass seeks walls in the ink mask only (RulingConfig::walls_in_faint = false): its enlarged copy
 // blurs each stroke's halo into the rulings of a tight field, and in the faint mask letters' stems then fill the
 // rows between them as a wall does. Here the faint mask is the ink with the letters grown 12 px up and down.
-TEST(Rulings, HaloedStemsAreWallsInTheFaintMaskOnlyAndTheSmallPassSkipsIt) {
+TEST(Rulings, HaloedStemsAreWallsInTheFaintMaskButNotWithWallsInFaintOff) {
   cv::Mat letters = paper(900, 300);
   write(letters, "HELLO WORLD", 80, 150);
   cv::Mat page = letters.clone();
@@ -283,6 +280,9 @@ TEST(Rulings, HaloedStemsAreWallsInTheFaintMaskOnlyAndTheSmallPassSkipsIt) {
   EXPECT_NEAR(r.fields[0].box.br().x, 759, 3);
 }
 
+// Two fill-in lines of equal length, and a tall bold stroke standing between them at their start (a letter's stem
+// that reaches both): wider than 3 ruling widths it is no wall (find_walls), so no open frame is made of it, and it
+// stays ink.
 TEST(Rulings, APenStrokeAtTheStartOfTwoLinesIsNoFrameSide) {
   cv::Mat page = paper();
   cv::line(page, {60, 260}, {660, 260}, kBlack, 2);

@@ -204,18 +204,23 @@ TEST(Threads, OneThreadRunsInlineAndSeveralRunEachIterationOnce) {
   });
   for (int i = 0; i < 100; ++i) EXPECT_EQ(by[i], i < (100 + team - 1) / team ? 0 : 1) << "static shares, in order";
 
-  // Inside a parallel region (a page read per thread) the loops run on the calling thread as thread 0, so they
-  // index their own scratch from 0 whatever the outer thread's number.
-  std::vector<int> inner(2, -1);
+  // Inside a parallel region (a layer called from an OpenMP loop) the loops run on the calling thread as thread 0,
+  // opening no nested region, so they index their own scratch from 0 whatever the outer thread's number.
+  std::vector<int> inner(2, -1), level(2, -1);
 #pragma omp parallel num_threads(2)
   {
-    int max_thread = 0;
-    scrawl::parallel_for(10, 2, [&](int, int thread) { max_thread = std::max(max_thread, thread); });
+    int max_thread = 0, max_level = 0;
+    scrawl::parallel_for(10, 2, [&](int, int thread) {
+      max_thread = std::max(max_thread, thread);
+      max_level = std::max(max_level, omp_get_level());
+    });
     inner[omp_get_thread_num()] = max_thread;
+    level[omp_get_thread_num()] = max_level;
   }
-  for (int v : inner) {
-    if (v != -1) {
-      EXPECT_EQ(v, 0);
+  for (int t = 0; t < 2; ++t) {
+    if (inner[t] != -1) {
+      EXPECT_EQ(inner[t], 0);
+      EXPECT_EQ(level[t], 1) << "no nested region";
     }
   }
 }

@@ -59,9 +59,11 @@ struct RulingConfig {
   // are equal and run from end to end; the stems of a word between its halo's top and bottom runs are not).
   double comb_regularity = 0.2;
   double comb_fill = 0.9;
-  // Walls are sought in the faint mask (which holds all the ink) when there is one: a pale drop-out frame's sides
-  // show only there. False for the small-writing pass, whose enlarged copy blurs each stroke's halo into the
-  // rulings of a tight field, so that letters' stems there fill the rows between them as a wall does.
+  // Walls (and margin lines) are sought in the faint mask (which holds all the ink) when there is one: a pale
+  // drop-out frame's sides show only there. False for the small-writing pass, whose enlarged copy blurs each
+  // stroke's halo into the rulings of a tight field, so that letters' stems there fill the rows between them as a
+  // wall does. Faint-only combs (faint_min_length) are still framed in the faint mask: their regular boxes are
+  // checked on their own.
   bool walls_in_faint = true;
 };
 

@@ -586,9 +586,9 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   local.faint_min_contrast = cfg.small_faint_min_contrast;
   local.local_edge_window = std::max(kMinEdgeWindow, int(std::lround(cfg.small_edge_window * char_h * f)));
   const InkMask larger_ink = binarize(larger, local);
-  SegmentConfig small = cfg;
-  small.rulings.walls_in_faint = false;
-  return segment_mask(larger_ink.mask, small, scale / f, larger_ink.faint);
+  SegmentConfig enlarged = cfg;
+  enlarged.rulings.walls_in_faint = false;
+  return segment_mask(larger_ink.mask, enlarged, scale / f, larger_ink.faint);
 }
 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint) {

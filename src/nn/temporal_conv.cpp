@@ -90,8 +90,8 @@ void TemporalConv::forward(Tensor& y, const Tensor& x, const Pass& pass) {
   const int threads = ensure_scratch(x.n, false), rows = in_ * k_;
   // One sample per product, samples spread over threads (a product inside the region runs on its thread), as in
   // Conv2D: the windows, transposes and scatters of a line are as much work as its products.
-  parallel_for(x.n, threads, [&](int i, int t) {
-    float* col = scratch_[size_t(t)].col.data();
+  parallel_for(x.n, threads, [&](int i, int thread) {
+    float* col = scratch_[size_t(thread)].col.data();
     windows(col, x.sample(i), valid_[size_t(i)]);
     MapRM Y(y.sample(i), out_, frames_);
     gemm(false, false, out_, frames_, rows, w_, rows, col, frames_, 0.f, y.sample(i), frames_);  // W col
