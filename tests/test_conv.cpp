@@ -183,38 +183,45 @@ TEST(Conv2D, Col2imIsTheAdjointOfIm2col) {
 }
 
 // pool2's unrolled path against a plain scan (first maximum in row-major window order wins), on inputs with many
-// ties, odd sizes (a dropped border) and even ones (backward writes whole windows instead of clearing first).
+// ties, odd sizes (a dropped border) and even ones (backward writes whole windows instead of clearing first). Both
+// forward paths: training (winners recorded) and reading (maxima only; backward then finds the winners itself).
 TEST(MaxPool, Pool2MatchesAPlainScanWithTies) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> level(0, 3);  // four values: ties in most windows
-  for (Shape in : {Shape{3, 6, 8}, Shape{2, 7, 5}, Shape{1, 4, 9}}) {
-    MaxPool pool(2);
-    const Shape out = pool.setup(in);
-    Tensor x(2, in), y, dx, dy(2, out);
-    for (auto& v : x.data) v = float(level(rng));
-    for (size_t i = 0; i < dy.size(); ++i) dy.data[i] = float(i + 1);
-    pool.forward(y, x, Pass{});
-    dx.resize(2, in);
-    dx.fill(99.f);  // stale values must not survive backward
-    pool.backward(dx, dy, x, y, true);
-    std::vector<float> want_dx(x.size(), 0.f);
-    for (int i = 0; i < 2; ++i)
-      for (int c = 0; c < in.c; ++c)
-        for (int oy = 0; oy < out.h; ++oy)
-          for (int ox = 0; ox < out.w; ++ox) {
-            const size_t base = size_t(i) * in.size() + size_t(c) * in.h * in.w;
-            size_t best = base + size_t(2 * oy) * in.w + 2 * ox;
-            for (int ky = 0; ky < 2; ++ky)
-              for (int kx = 0; kx < 2; ++kx) {
-                const size_t at = base + size_t(2 * oy + ky) * in.w + 2 * ox + kx;
-                if (x.data[at] > x.data[best]) best = at;
-              }
-            const size_t j = size_t(i) * out.size() + size_t(c * out.h + oy) * out.w + ox;
-            ASSERT_EQ(y.data[j], x.data[best]) << in.str();
-            want_dx[best] += dy.data[j];
-          }
-    EXPECT_EQ(std::vector<float>(dx.data.begin(), dx.data.end()), want_dx) << in.str();
-  }
+  for (bool training : {true, false})
+    for (Shape in : {Shape{3, 6, 8}, Shape{2, 7, 5}, Shape{1, 4, 9}}) {
+      MaxPool pool(2);
+      const Shape out = pool.setup(in);
+      Tensor x(2, in), y, dx, dy(2, out);
+      for (auto& v : x.data) v = float(level(rng));
+      for (size_t i = 0; i < dy.size(); ++i) dy.data[i] = float(i + 1);
+      if (!training) {  // a training pass on other values first: its winners must not be reused
+        Tensor other(2, in), y_other;
+        for (auto& v : other.data) v = float(level(rng));
+        pool.forward(y_other, other, Pass{true, &rng, nullptr, {}});
+      }
+      pool.forward(y, x, training ? Pass{true, &rng, nullptr, {}} : Pass{});
+      dx.resize(2, in);
+      dx.fill(99.f);  // stale values must not survive backward
+      pool.backward(dx, dy, x, y, true);
+      std::vector<float> want_dx(x.size(), 0.f);
+      for (int i = 0; i < 2; ++i)
+        for (int c = 0; c < in.c; ++c)
+          for (int oy = 0; oy < out.h; ++oy)
+            for (int ox = 0; ox < out.w; ++ox) {
+              const size_t base = size_t(i) * in.size() + size_t(c) * in.h * in.w;
+              size_t best = base + size_t(2 * oy) * in.w + 2 * ox;
+              for (int ky = 0; ky < 2; ++ky)
+                for (int kx = 0; kx < 2; ++kx) {
+                  const size_t at = base + size_t(2 * oy + ky) * in.w + 2 * ox + kx;
+                  if (x.data[at] > x.data[best]) best = at;
+                }
+              const size_t j = size_t(i) * out.size() + size_t(c * out.h + oy) * out.w + ox;
+              ASSERT_EQ(y.data[j], x.data[best]) << in.str() << (training ? " training" : " reading");
+              want_dx[best] += dy.data[j];
+            }
+      EXPECT_EQ(std::vector<float>(dx.data.begin(), dx.data.end()), want_dx) << in.str();
+    }
 }
 
 // 3x3 image 1..9, 2x2 kernel [[1,2],[3,4]], no padding, bias 1: worked by hand.

@@ -16,9 +16,13 @@ class MaxPool final : public Layer {
   void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override;
 
  private:
+  // Fills y and argmax_ in one scan.
+  void scan(Tensor& y, const Tensor& x);
+
   int k_, s_;
   Shape in_, out_;
-  std::vector<int> argmax_;  // (N,C,OH,OW): index within the sample of the max input; backward routes dy there
+  std::vector<int> argmax_;    // (N,C,OH,OW): index within the sample of the max input; backward routes dy there
+  bool argmax_fresh_ = false;  // argmax_ belongs to the last forward (reading pool2 skips it)
 };
 
 }  // namespace scrawl
