@@ -182,9 +182,10 @@ TEST(Conv2D, Col2imIsTheAdjointOfIm2col) {
   }
 }
 
-// pool2's unrolled path against a plain scan (first maximum in row-major window order wins), on inputs with many
-// ties, odd sizes (a dropped border) and even ones (backward writes whole windows instead of clearing first). Both
-// forward paths: training (winners recorded) and reading (maxima only; backward then finds the winners itself).
+// pool2 against a plain scan (first maximum in row-major window order wins), on inputs with many ties, odd sizes
+// (a dropped border) and even ones (backward writes whole windows instead of clearing first). Forward keeps the
+// maxima alone and backward finds each winner again from them: checked after a training and a reading pass, and
+// after an earlier pass on other values, whose winners must play no part.
 TEST(MaxPool, Pool2MatchesAPlainScanWithTies) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> level(0, 3);  // four values: ties in most windows
@@ -195,7 +196,7 @@ TEST(MaxPool, Pool2MatchesAPlainScanWithTies) {
       Tensor x(2, in), y, dx, dy(2, out);
       for (auto& v : x.data) v = float(level(rng));
       for (size_t i = 0; i < dy.size(); ++i) dy.data[i] = float(i + 1);
-      if (!training) {  // a training pass on other values first: its winners must not be reused
+      if (!training) {  // a pass on other values first
         Tensor other(2, in), y_other;
         for (auto& v : other.data) v = float(level(rng));
         pool.forward(y_other, other, Pass{true, &rng, nullptr, {}});

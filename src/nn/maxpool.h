@@ -16,13 +16,15 @@ class MaxPool final : public Layer {
   void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y, bool need_dx) override;
 
  private:
-  // Fills y and argmax_ in one scan.
+  bool pool2() const { return k_ == 2 && s_ == 2; }
+  // Fills y and argmax_ in one scan (any window and stride but pool2's).
   void scan(Tensor& y, const Tensor& x);
+  // pool2's input gradient, each window's winner found again from x and the maxima in y.
+  void backward_pool2(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y) const;
 
   int k_, s_;
   Shape in_, out_;
-  std::vector<int> argmax_;    // (N,C,OH,OW): index within the sample of the max input; backward routes dy there
-  bool argmax_fresh_ = false;  // argmax_ belongs to the last forward (reading pool2 skips it)
+  std::vector<int> argmax_;  // all but pool2: (N,C,OH,OW) index within the sample of the max input; dy goes there
 };
 
 }  // namespace scrawl
