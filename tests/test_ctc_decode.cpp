@@ -240,6 +240,50 @@ TEST(CtcLexiconSearch, FindsTheBestWordByBruteForceCtcAndThePrior) {
   EXPECT_GT(found_repeat, 0);  // the repeated letter's path (a blank between the Os) was exercised
 }
 
+// The same at the shipped width and floor (CtcDecodeConfig's lexicon_beam 128, lexicon_min_prob 1e-6), where the
+// pruning binds: every 3- and 4-letter string over A-E is a word (750 words; 625 prefixes of 4 letters compete for
+// 128 places), frames leaning to those letters, 7 frames. The search must still return brute force's best word. Its
+// score may fall a little short of the word's whole mass (alignments through pruned prefixes are lost: 0.6% of it
+// in one trial here), never above it.
+TEST(CtcLexiconSearch, AtTheShippedWidthFindsTheBruteForceBestWhereThePruningBinds) {
+  std::vector<std::string> words;
+  const std::string letters = "ABCDE";
+  for (char a : letters)
+    for (char b : letters)
+      for (char c : letters) {
+        words.push_back(std::string{a, b, c});
+        for (char d : letters) words.push_back(std::string{a, b, c, d});
+      }
+  const scrawl::WordDecoder decoder(kDigitsLetters, scrawl::Lexicon::from_words(words));
+  const int T = 7, K = int(kLineClasses.size());
+  std::mt19937 rng(23);
+  std::normal_distribution<float> d(0.f, 1.5f);
+  const std::string likely = "_ABCDE";
+  const CtcDecodeConfig cfg;  // the shipped search
+  ASSERT_LT(cfg.lexicon_beam, 625);
+  for (int trial = 0; trial < 4; ++trial) {
+    std::vector<float> lp(size_t(T * K));
+    for (int t = 0; t < T; ++t) {
+      double z = 0;
+      for (int k = 0; k < K; ++k) {
+        const bool boost = likely.find(kLineClasses[size_t(k)]) != std::string::npos;
+        z += std::exp(lp[size_t(t * K + k)] = d(rng) + (boost ? 4.f : 0.f));
+      }
+      for (int k = 0; k < K; ++k) lp[size_t(t * K + k)] -= float(std::log(z));
+    }
+    std::string want;
+    double want_score = -1e300;
+    for (const auto& w : words) {
+      const double s = brute_force_log_ctc(lp, T, kLineClasses, w) + word_bonus(decoder, w, cfg.prior);
+      if (s > want_score) want_score = s, want = w;
+    }
+    const auto got = scrawl::ctc_lexicon_search(lp, T, kLineClasses, 0, decoder, cfg);
+    EXPECT_EQ(got.text, want) << "trial " << trial;
+    EXPECT_LE(got.log_score, want_score + 1e-4) << "trial " << trial;
+    EXPECT_GT(got.log_score, want_score - 0.05) << "trial " << trial;
+  }
+}
+
 TEST(CtcLexiconSearch, KeepsAWordTheFreeSearchLoses) {
   // J U M P S where the model reads the U as a V at 90% (U 5%): a free search one text wide keeps only the model's
   // reading; the lexicon search and ctc_decode_words (which weighs both) read JUMPS.
