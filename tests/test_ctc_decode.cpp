@@ -194,6 +194,35 @@ double word_bonus(const scrawl::WordDecoder& d, const std::string& word, const s
   const double flat = std::log(double(cfg.weights.random)) + d.log_terms(word, cfg).random;
   return cfg.lm_weight * (d.log_prior(word, cfg) - flat);
 }
+// T frames of log-probabilities: normal noise from `noise`, the classes in `likely` raised by `boost`, normalized.
+std::vector<float> leaning_frames(int T, const std::string& likely, float boost, std::normal_distribution<float>& noise,
+                                  std::mt19937& rng) {
+  const int K = int(kLineClasses.size());
+  std::vector<float> lp(size_t(T * K));
+  for (int t = 0; t < T; ++t) {
+    double z = 0;
+    for (int k = 0; k < K; ++k) {
+      const bool raised = likely.find(kLineClasses[size_t(k)]) != std::string::npos;
+      z += std::exp(lp[size_t(t * K + k)] = noise(rng) + (raised ? boost : 0.f));
+    }
+    for (int k = 0; k < K; ++k) lp[size_t(t * K + k)] -= float(std::log(z));
+  }
+  return lp;
+}
+
+// The lexicon word with the highest brute-force CTC mass plus prior, and that score.
+std::pair<std::string, double> best_word_by_brute_force(const std::vector<float>& lp, int T,
+                                                        const std::vector<std::string>& words,
+                                                        const scrawl::WordDecoder& decoder,
+                                                        const scrawl::DecodeConfig& prior) {
+  std::string best;
+  double best_score = -1e300;
+  for (const auto& w : words) {
+    const double s = brute_force_log_ctc(lp, T, kLineClasses, w) + word_bonus(decoder, w, prior);
+    if (s > best_score) best_score = s, best = w;
+  }
+  return {best, best_score};
+}
 }  // namespace
 
 TEST(CtcLexiconSearch, FindsTheBestWordByBruteForceCtcAndThePrior) {
@@ -201,30 +230,17 @@ TEST(CtcLexiconSearch, FindsTheBestWordByBruteForceCtcAndThePrior) {
   // summed path probability (brute force) plus its prior; the search returns the best, with that score.
   const std::vector<std::string> words = {"BOOK", "BOOT", "BOO", "TOOK", "TOT", "OBOE", "BOTTOM"};
   const scrawl::WordDecoder decoder(kDigitsLetters, scrawl::Lexicon::from_words(words));
-  const int T = 7, K = int(kLineClasses.size());
+  const int T = 7;
   std::mt19937 rng(11);
   std::normal_distribution<float> d(0.f, 2.f);
   const std::string likely = "_BOKTE";
   int found_repeat = 0;
   for (int trial = 0; trial < 25; ++trial) {
-    std::vector<float> lp(size_t(T * K));
-    for (int t = 0; t < T; ++t) {
-      double z = 0;
-      for (int k = 0; k < K; ++k) {
-        const bool boost = likely.find(kLineClasses[size_t(k)]) != std::string::npos;
-        z += std::exp(lp[size_t(t * K + k)] = d(rng) + (boost ? 3.f : 0.f));
-      }
-      for (int k = 0; k < K; ++k) lp[size_t(t * K + k)] -= float(std::log(z));
-    }
+    const std::vector<float> lp = leaning_frames(T, likely, 3.f, d, rng);
     CtcDecodeConfig cfg;
     cfg.lexicon_beam = 100000;
     cfg.lexicon_min_prob = 0;
-    std::string want;
-    double want_score = -1e300;
-    for (const auto& w : words) {
-      const double s = brute_force_log_ctc(lp, T, kLineClasses, w) + word_bonus(decoder, w, cfg.prior);
-      if (s > want_score) want_score = s, want = w;
-    }
+    const auto [want, want_score] = best_word_by_brute_force(lp, T, words, decoder, cfg.prior);
     const auto got = scrawl::ctc_lexicon_search(lp, T, kLineClasses, 0, decoder, cfg);
     EXPECT_EQ(got.text, want) << "trial " << trial;
     EXPECT_NEAR(got.log_score, want_score, 1e-4) << "trial " << trial;
@@ -255,28 +271,15 @@ TEST(CtcLexiconSearch, AtTheShippedWidthFindsTheBruteForceBestWhereThePruningBin
         for (char d : letters) words.push_back(std::string{a, b, c, d});
       }
   const scrawl::WordDecoder decoder(kDigitsLetters, scrawl::Lexicon::from_words(words));
-  const int T = 7, K = int(kLineClasses.size());
+  const int T = 7;
   std::mt19937 rng(23);
   std::normal_distribution<float> d(0.f, 1.5f);
   const std::string likely = "_ABCDE";
   const CtcDecodeConfig cfg;  // the shipped search
   ASSERT_LT(cfg.lexicon_beam, 625);
   for (int trial = 0; trial < 4; ++trial) {
-    std::vector<float> lp(size_t(T * K));
-    for (int t = 0; t < T; ++t) {
-      double z = 0;
-      for (int k = 0; k < K; ++k) {
-        const bool boost = likely.find(kLineClasses[size_t(k)]) != std::string::npos;
-        z += std::exp(lp[size_t(t * K + k)] = d(rng) + (boost ? 4.f : 0.f));
-      }
-      for (int k = 0; k < K; ++k) lp[size_t(t * K + k)] -= float(std::log(z));
-    }
-    std::string want;
-    double want_score = -1e300;
-    for (const auto& w : words) {
-      const double s = brute_force_log_ctc(lp, T, kLineClasses, w) + word_bonus(decoder, w, cfg.prior);
-      if (s > want_score) want_score = s, want = w;
-    }
+    const std::vector<float> lp = leaning_frames(T, likely, 4.f, d, rng);
+    const auto [want, want_score] = best_word_by_brute_force(lp, T, words, decoder, cfg.prior);
     const auto got = scrawl::ctc_lexicon_search(lp, T, kLineClasses, 0, decoder, cfg);
     EXPECT_EQ(got.text, want) << "trial " << trial;
     EXPECT_LE(got.log_score, want_score + 1e-4) << "trial " << trial;
