@@ -97,8 +97,8 @@ void MaxPool::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tens
 }
 
 void MaxPool::backward_pool2(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor& y) const {
-  // Windows that tile the input exactly (no border dropped) cover every input once: each window's inputs are written
-  // outright, the max's gradient and zeros, in one pass instead of a clear and a scatter.
+  // pool2's windows never overlap, so each window's inputs are written outright, the max's gradient and zeros; only
+  // a dropped border (odd sizes) has inputs no window writes, cleared first.
   const bool tiles = in_.h == 2 * out_.h && in_.w == 2 * out_.w;
   parallel_for(x.n, loop_threads(), [&](int i, int) {
     float* d = dx.sample(i);
@@ -112,14 +112,12 @@ void MaxPool::backward_pool2(Tensor& dx, const Tensor& dy, const Tensor& x, cons
           // The winner is the first input in scan order equal to the window's maximum: the one forward's strict
           // comparisons kept. (With no input equal, a NaN window, the first: as the scan's starting guess.)
           const float m = ys[j];
-          const bool w1 = !(xs[a] == m) && xs[a + 1] == m;
-          const bool w2 = !(xs[a] == m) && !(xs[a + 1] == m) && xs[b] == m;
-          const bool w3 = !(xs[a] == m) && !(xs[a + 1] == m) && !(xs[b] == m) && xs[b + 1] == m;
-          const bool w0 = !(w1 || w2 || w3);
-          d[a] = w0 ? g[j] : (tiles ? 0.f : d[a]);
-          d[a + 1] = w1 ? g[j] : (tiles ? 0.f : d[a + 1]);
-          d[b] = w2 ? g[j] : (tiles ? 0.f : d[b]);
-          d[b + 1] = w3 ? g[j] : (tiles ? 0.f : d[b + 1]);
+          const bool e0 = xs[a] == m, e1 = xs[a + 1] == m, e2 = xs[b] == m, e3 = xs[b + 1] == m;
+          const bool w1 = !e0 && e1, w2 = !e0 && !e1 && e2, w3 = !e0 && !e1 && !e2 && e3;
+          d[a] = !(w1 || w2 || w3) ? g[j] : 0.f;
+          d[a + 1] = w1 ? g[j] : 0.f;
+          d[b] = w2 ? g[j] : 0.f;
+          d[b + 1] = w3 ? g[j] : 0.f;
         }
       }
   });

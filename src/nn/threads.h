@@ -16,8 +16,8 @@ int loop_threads();
 
 // Runs work(thread, team) once on each thread of a team of up to `threads` (the runtime may give fewer: OMP_DYNAMIC,
 // a thread limit), or work(0, 1) on the calling thread when that is one thread or it is already inside a parallel
-// region. A team of one still ends in libgomp's barrier, a futex system call: about 4 us on a paravirtual VM, which
-// was 12% of a 1-thread MLP epoch (BENCHMARKS.md, session 13), so one-thread work never opens one.
+// region. A team of one still ends in libgomp's barrier, a futex system call: 1.2 us a region on a paravirtual VM,
+// six a batch, about 10% of a 1-thread MLP epoch (BENCHMARKS.md, session 13), so one-thread work never opens one.
 void run_team(int threads, const std::function<void(int thread, int team)>& work);
 
 // The iterations [begin, end) of n that thread `thread` of `team` takes: contiguous shares whose sizes differ by at
