@@ -128,6 +128,19 @@ TEST(AutoRoute, MergedWordsTakeEachReadingInItsPlace) {
   EXPECT_EQ(joined(scrawl::merged_words(l, {true, true, true}, {}, model_nonword, glyph, lex, 5)), "HOUSE");
   // Fewer glyph-path words than words apart (a word read as nothing): no reading is invented or overrun.
   EXPECT_EQ(joined(scrawl::merged_words(l, touching, {apart[0]}, model_nonword, glyph, lex)), "CAT HOUSE");
+  // Word decoding may join the glyph path's words apart or split them (respace_words): each goes where it overlaps
+  // most, so the line model's word still comes between. Here "C" "A" "T" were joined into CAT and DOG was split
+  // into "DO" "G".
+  Line spaced;
+  spaced.words = {word_of(0, {15}),           word_of(25, {15}),      word_of(50, {15}),
+                  word_of(100, {40, 15, 15}), word_of(220, {15, 15}), word_of(270, {15})};
+  const std::vector<bool> middle = {false, false, false, true, false, false};
+  const cv::Rect dog = spaced.words[4].box | spaced.words[5].box;
+  const std::vector<WordResult> respaced = {read_as("CAT", spaced.words[0].box | spaced.words[2].box),
+                                            read_as("DO", cv::Rect(dog.x, 0, 35, 20)),
+                                            read_as("G", cv::Rect(dog.x + 40, 0, 15, 20))};
+  const std::vector<WordResult> model_mouse = {read_as("MOUSE", spaced.words[3].box)};
+  EXPECT_EQ(joined(scrawl::merged_words(spaced, middle, respaced, model_mouse, {}, lex)), "CAT MOUSE DO G");
 }
 
 TEST(AutoRoute, PageTouchingShareCountsWideCellsOverTheWholePage) {

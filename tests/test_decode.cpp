@@ -647,6 +647,162 @@ TEST(DecodePage, CutOrWholeCellsTakeTheReadingThatMakesAWord) {
   EXPECT_EQ(pnl.lines[0].text(), "PNL");  // not PAIL
 }
 
+namespace {
+// A line of words laid out left to right: each word a string of sure glyphs (p 0.97, a look-alike second), letters
+// 20 px wide and 30 tall, `letter_gap` px apart within a word; words[i] is followed by word_gaps[i] px.
+LineResult laid_out(const std::vector<std::string>& words, int letter_gap, const std::vector<int>& word_gaps) {
+  LineResult l;
+  int x = 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    WordResult w;
+    for (char c : words[i]) {
+      CharResult ch;
+      ch.label = c;
+      ch.confidence = 0.97f;
+      ch.alternatives = {{c, 0.97f}, {c == 'Q' ? 'O' : 'Q', 0.02f}, {'K', 0.01f}};
+      ch.box = cv::Rect(x, 0, 20, 30);
+      w.box = w.chars.empty() ? ch.box : (w.box | ch.box);
+      w.chars.push_back(ch);
+      x += 20 + letter_gap;
+    }
+    l.words.push_back(w);
+    x += (i < word_gaps.size() ? word_gaps[i] : 0) - letter_gap;
+  }
+  return l;
+}
+
+PageResult page_of_line(const LineResult& l) {
+  PageResult p;
+  p.lines.push_back(l);
+  return p;
+}
+
+// An unsure glyph: `top` at 0.6, `second` at 0.4.
+void make_unsure(CharResult& c, char top, char second) {
+  c.label = top;
+  c.confidence = 0.6f;
+  c.alternatives = {{top, 0.6f}, {second, 0.39f}, {'K', 0.01f}};
+}
+}  // namespace
+
+TEST(DecodePage, LettersWrittenApartJoinIntoLexiconWords) {
+  // "H 0 U S E Q X": seven one-letter words 10 px apart (the segmenter's all-spaces line). HOUSE decodes to a
+  // lexicon word (the 0 is an unsure O); Q and X make none and stay apart.
+  auto house = [] {
+    PageResult p = page_of_line(laid_out({"H", "0", "U", "S", "E", "Q", "X"}, 10, {10, 10, 10, 10, 10, 10}));
+    make_unsure(p.lines[0].words[1].chars[0], '0', 'O');
+    return p;
+  };
+  PageResult page = house();
+  EXPECT_GE(decode_page(page, default_decoder()), 1u);
+  ASSERT_EQ(page.lines[0].text(), "HOUSE Q X");
+  const WordResult& w = page.lines[0].words[0];
+  EXPECT_EQ(w.box, cv::Rect(0, 0, 140, 30));
+  EXPECT_EQ(w.chars[1].box, cv::Rect(30, 0, 20, 30));
+  EXPECT_FLOAT_EQ(w.chars[1].confidence, 0.39f);  // the O's own probability
+  // Two words in one row, evenly spaced: the cover of most letters, MAKE and WORD (MAKEWORD is none).
+  PageResult two = page_of_line(laid_out({"M", "A", "K", "E", "W", "O", "R", "D"}, 10, {10, 10, 10, 10, 10, 10, 10}));
+  decode_page(two, default_decoder());
+  EXPECT_EQ(two.lines[0].text(), "MAKE WORD");
+  // A gap over join_gap_ratio (3) x the narrowest among them is a word gap: HOUS E stays apart (and so does the rest:
+  // no four letters on either side make a word).
+  PageResult uneven = page_of_line(laid_out({"H", "O", "U", "S", "E"}, 10, {10, 10, 10, 31}));
+  decode_page(uneven, default_decoder());
+  EXPECT_EQ(uneven.lines[0].text(), "H O U S E");
+  PageDecodeConfig ratio4;
+  ratio4.join_gap_ratio = 4;
+  PageResult uneven4 = page_of_line(laid_out({"H", "O", "U", "S", "E"}, 10, {10, 10, 10, 31}));
+  decode_page(uneven4, default_decoder(), ratio4);
+  EXPECT_EQ(uneven4.lines[0].text(), "HOUSE");
+  // A comb's boxes are the writer's own spaces; without the word list, or with the prior off, nothing joins.
+  PageResult comb = house();
+  comb.fields.push_back({"comb", cv::Rect(0, 0, 200, 30), {}, 0, 1});
+  decode_page(comb, default_decoder());
+  EXPECT_EQ(comb.lines[0].words.size(), 7u);
+  PageDecodeConfig no_words;
+  no_words.decode.use_lexicon = false;
+  PageResult plain = house();
+  decode_page(plain, default_decoder(), no_words);
+  EXPECT_EQ(plain.lines[0].words.size(), 7u);
+  PageDecodeConfig no_lm;
+  no_lm.decode.lm_weight = 0;
+  PageResult raw = house();
+  EXPECT_EQ(respace_words(raw, default_decoder(), no_lm), 0u);
+  EXPECT_EQ(raw.lines[0].words.size(), 7u);
+  PageDecodeConfig off;
+  off.respace = false;
+  PageResult kept = house();
+  EXPECT_EQ(respace_words(kept, default_decoder(), off), 0u);
+  EXPECT_EQ(kept.lines[0].words.size(), 7u);
+}
+
+TEST(DecodePage, WordsRunTogetherSplitAtTheEdgesOfLexiconWords) {
+  // "H0USE42" read as one word, letters 6 px apart, 14 px between E and 4: HOUSE's edge gap is over
+  // split_gap_ratio (1.25) x its widest inner gap and over split_min_gap (0.4) x 30 px.
+  auto run_together = [](int letter_gap, int edge_gap) {
+    LineResult l = laid_out({"HOUSE", "42"}, letter_gap, {edge_gap});
+    WordResult all;
+    for (const auto& w : l.words) all.chars.insert(all.chars.end(), w.chars.begin(), w.chars.end());
+    all.box = l.words[0].box | l.words[1].box;
+    make_unsure(all.chars[1], '0', 'O');
+    l.words = {all};
+    return page_of_line(l);
+  };
+  PageResult page = run_together(6, 14);
+  const size_t changed = respace_words(page, default_decoder());
+  EXPECT_EQ(changed, 1u);
+  ASSERT_EQ(page.lines[0].text(), "HOUSE 42");
+  EXPECT_EQ(page.lines[0].words[0].box, cv::Rect(0, 0, 124, 30));
+  EXPECT_EQ(page.lines[0].words[1].box, cv::Rect(138, 0, 46, 30));
+  EXPECT_EQ(page.lines[0].words[0].chars[1].label, 'O');  // the stretch reads as its word: the O's own probability
+  EXPECT_FLOAT_EQ(page.lines[0].words[0].chars[1].confidence, 0.39f);
+  // Just under either bound: one word still (14 < 1.25 x 12 = 15 in a word of 12 px gaps; 11 < 0.4 x 30 = 12 where
+  // the gaps inside are 2 px).
+  PageResult close = run_together(12, 14);
+  respace_words(close, default_decoder());
+  EXPECT_EQ(close.lines[0].words.size(), 1u);
+  LineResult narrow = laid_out({"HOUSE", "42"}, 2, {11});
+  WordResult all;
+  for (const auto& w : narrow.words) all.chars.insert(all.chars.end(), w.chars.begin(), w.chars.end());
+  narrow.words = {all};
+  PageResult low = page_of_line(narrow);
+  respace_words(low, default_decoder());
+  EXPECT_EQ(low.lines[0].words.size(), 1u);
+  // Two lexicon words run together both split off; a lexicon word with a wide gap inside stays whole.
+  LineResult horse_house = laid_out({"HORSE", "HOUSE"}, 6, {16});
+  WordResult both;
+  for (const auto& w : horse_house.words) both.chars.insert(both.chars.end(), w.chars.begin(), w.chars.end());
+  horse_house.words = {both};
+  PageResult hh = page_of_line(horse_house);
+  respace_words(hh, default_decoder());
+  EXPECT_EQ(hh.lines[0].text(), "HORSE HOUSE");
+  LineResult boat = laid_out({"HOUSE", "BOAT"}, 6, {16});
+  WordResult houseboat;
+  for (const auto& w : boat.words) houseboat.chars.insert(houseboat.chars.end(), w.chars.begin(), w.chars.end());
+  boat.words = {houseboat};
+  PageResult hb = page_of_line(boat);
+  respace_words(hb, default_decoder());
+  EXPECT_EQ(hb.lines[0].text(), "HOUSEBOAT");
+  // A cell read cut or whole goes with its part of the word; a split never falls inside one. "42" read cut from one
+  // cell: its other reading moves to the word "42", at its start.
+  PageResult cut = run_together(6, 14);
+  WordResult& w = cut.lines[0].words[0];
+  CharResult a = w.chars[5];
+  a.label = 'A';
+  w.other_readings = {{5, 2, {a}}};
+  respace_words(cut, default_decoder());
+  ASSERT_EQ(cut.lines[0].text(), "HOUSE 42");
+  ASSERT_EQ(cut.lines[0].words[1].other_readings.size(), 1u);
+  EXPECT_EQ(cut.lines[0].words[1].other_readings[0].first, 0u);
+  EXPECT_EQ(cut.lines[0].words[1].other_readings[0].count, 2u);
+  EXPECT_TRUE(cut.lines[0].words[0].other_readings.empty());
+  // "E4" one cell cut in two: no split between them.
+  PageResult inside = run_together(6, 14);
+  inside.lines[0].words[0].other_readings = {{4, 2, {a}}};
+  respace_words(inside, default_decoder());
+  EXPECT_EQ(inside.lines[0].words.size(), 1u);
+}
+
 // End to end through `scrawl read` on the shared photos (shipped model, default word list).
 namespace {
 size_t glyph_edits(const std::string& truth, std::string got) {

@@ -87,19 +87,23 @@ long overlapping_word(const Line& l, const cv::Rect& box) {
 std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
                                      const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
                                      const Lexicon& lexicon, size_t throughout_min_word) {
-  std::vector<std::vector<WordResult>> by_word(l.words.size());
+  std::vector<std::vector<WordResult>> by_word(l.words.size()), apart_by_word(l.words.size());
   for (const auto& w : model) {
     const long j = overlapping_word(l, w.box);
     if (j >= 0 && touching[size_t(j)]) by_word[size_t(j)].push_back(w);
   }
+  // The glyph path's words by the layout word they overlap most: word decoding may have joined or split them
+  // (respace_words), so they need not be one per word.
+  for (auto& w : apart) {
+    long j = overlapping_word(l, w.box);
+    while (j >= 0 && touching[size_t(j)]) --j;  // kept in place after the word it follows
+    apart_by_word[size_t(std::max(j, 0L))].push_back(std::move(w));
+  }
   const bool throughout = std::all_of(touching.begin(), touching.end(), [](bool b) { return b; });
   std::vector<WordResult> words;
-  size_t next_apart = 0;
   for (size_t j = 0; j < l.words.size(); ++j) {
-    if (!touching[j]) {
-      if (next_apart < apart.size()) words.push_back(std::move(apart[next_apart++]));
-      continue;
-    }
+    for (auto& w : apart_by_word[j]) words.push_back(std::move(w));
+    if (!touching[j]) continue;
     const size_t min_word = throughout ? throughout_min_word : 2;
     if (min_word > 0 && by_word[j].size() == 1 && j < glyph.size()) {
       const std::string g = glyph[j].text(), m = by_word[j][0].text();

@@ -28,7 +28,8 @@ std::vector<std::vector<bool>> wide_letter_cells(const Line& l, const LineResult
 // pages of letters standing apart a few percent (a chance pair, an M).
 double page_touching_share(const std::vector<Line>& lines, const std::vector<bool>& skip, double wide_factor);
 
-// One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order) and the line
+// One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order; word decoding may
+// have joined or split them) and the line
 // model's words (`model`), each in place of the layout word it overlaps most. A touching word among words that are
 // not takes the glyph path's reading (`glyph`, every layout word) when only that one is a lexicon word: a pair that
 // touches by chance in careful writing, which the glyph path's cut may read right. On lines that touch throughout

@@ -150,8 +150,9 @@ void swap_readings(WordResult& word, unsigned mask) {
 }
 
 // The decoder's score of `chars` read as a word (classifier log-probs plus the weighted prior) when it decodes to a
-// lexicon word of at least sure_word_min glyphs, else -inf.
-float lexicon_score(const std::vector<CharResult>& chars, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+// lexicon word of at least sure_word_min glyphs, else -inf. `decoded`, when given, receives the decoder's result.
+float lexicon_score(const std::vector<CharResult>& chars, const WordDecoder& decoder, const PageDecodeConfig& cfg,
+                    DecodeResult* decoded = nullptr) {
   if (chars.size() < cfg.sure_word_min) return -INFINITY;
   std::vector<GlyphProbs> probs;
   size_t listed = chars[0].alternatives.size();
@@ -162,6 +163,7 @@ float lexicon_score(const std::vector<CharResult>& chars, const WordDecoder& dec
   const DecodeConfig rc = capped_to_listed(cfg.decode, listed);
   const DecodeResult d = decoder.decode(probs, rc);
   if (!(decoder.log_terms(d.text, rc).lexicon > -INFINITY)) return -INFINITY;
+  if (decoded) *decoded = d;
   double score = rc.lm_weight * decoder.log_prior(d.text, rc);
   for (size_t i = 0; i < probs.size(); ++i) score += std::log(double(probs[i].p[size_t(d.classes[i])]));
   return float(score);
@@ -200,6 +202,212 @@ size_t take_word_readings(PageResult& page, const WordDecoder& decoder, const Pa
   return changed;
 }
 
+// ---- Word spaces from the lexicon ----
+// The segmenter puts word spaces where a line's gaps say (image/segment.h word_breaks). Letters written with wide
+// spacing make that hard: their letter gaps come close to word gaps, and a line of evenly spaced letters is either
+// one word or a word per letter. Where the lexicon recognizes a stretch of letters as a word, it decides.
+
+// The gap before char k of `chars` (k >= 1), floored at `floor_ratio` x the taller of the two (overlapping or
+// touching letters still have a gap to compare).
+double gap_before(const std::vector<const CharResult*>& chars, size_t k, double floor_ratio) {
+  const double floor = floor_ratio * double(std::max(chars[k]->box.height, chars[k - 1]->box.height));
+  return std::max(floor, double(chars[k]->box.x - chars[k - 1]->box.br().x));
+}
+
+// The widest and narrowest gap inside chars [begin, end) (0 and inf for one char).
+std::pair<double, double> inner_gaps(const std::vector<const CharResult*>& chars, size_t begin, size_t end,
+                                     double floor_ratio) {
+  double lo = INFINITY, hi = 0;
+  for (size_t k = begin + 1; k < end; ++k) {
+    const double g = gap_before(chars, k, floor_ratio);
+    lo = std::min(lo, g);
+    hi = std::max(hi, g);
+  }
+  return {hi, lo};
+}
+
+// A stretch [first, last) of a row of chars that decodes to the lexicon word `word`.
+struct Stretch {
+  size_t first, last;
+  DecodeResult word;
+};
+
+// The stretches of `chars` that decode to a lexicon word of sure_word_min to join_max_glyphs glyphs and that
+// `allowed(first, last)` admits, chosen to cover the most chars (then for the best sum of decoder scores).
+template <typename Allowed>
+std::vector<Stretch> word_stretches(const std::vector<const CharResult*>& chars, Allowed allowed,
+                                    const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  const size_t n = chars.size();
+  struct Best {
+    size_t covered = 0;
+    float score = 0;
+    size_t from = 0;    // where the last piece starts (i - 1: a char on its own)
+    DecodeResult word;  // the last piece's word, when it is one
+  };
+  std::vector<Best> best(n + 1);
+  for (size_t i = 1; i <= n; ++i) {
+    best[i] = {best[i - 1].covered, best[i - 1].score, i - 1, {}};
+    for (size_t j = i >= cfg.join_max_glyphs ? i - cfg.join_max_glyphs : 0; j + cfg.sure_word_min <= i; ++j) {
+      if (!allowed(j, i)) continue;
+      std::vector<CharResult> piece;
+      for (size_t k = j; k < i; ++k) piece.push_back(*chars[k]);
+      DecodeResult word;
+      const float s = lexicon_score(piece, decoder, cfg, &word);
+      if (!(s > -INFINITY)) continue;
+      const size_t covered = best[j].covered + (i - j);
+      const float score = best[j].score + s;
+      if (covered > best[i].covered || (covered == best[i].covered && score > best[i].score))
+        best[i] = {covered, score, j, std::move(word)};
+    }
+  }
+  std::vector<Stretch> out;
+  for (size_t i = n; i > 0; i = best[i].from)
+    if (!best[i].word.text.empty()) out.push_back({best[i].from, i, std::move(best[i].word)});
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// Chars [first, last) of `words` (concatenated, with their cells' other readings) as one word; `decoded`, when
+// given, is the lexicon word they read (one label per char).
+struct CharAt {
+  size_t word, index;
+};
+WordResult word_of(std::vector<WordResult>& words, const std::vector<CharAt>& at, size_t first, size_t last,
+                   const DecodeResult* decoded) {
+  WordResult w;
+  for (size_t k = first; k < last; ++k) {
+    WordResult& from = words[at[k].word];
+    for (const CellReading& cell : from.other_readings)
+      if (cell.first == at[k].index) {
+        CellReading moved = cell;
+        moved.first = w.chars.size();
+        w.other_readings.push_back(std::move(moved));
+      }
+    CharResult c = from.chars[at[k].index];
+    if (decoded) {
+      c.label = decoded->text[k - first];
+      c.confidence = decoded->probs[k - first];
+    }
+    w.box = w.chars.empty() ? c.box : (w.box | c.box);
+    w.chars.push_back(std::move(c));
+  }
+  return w;
+}
+
+// The glyph of a one-glyph word that may join its neighbours: one class glyph (its cell's other reading, cut or
+// whole, goes with it).
+bool lone_letter(const WordResult& w, const std::string& classes) {
+  return w.chars.size() == 1 && is_class(w.chars[0], classes);
+}
+
+// Letters written apart ("M A K E"): each row of at least sure_word_min one-glyph words is searched for evenly
+// spaced stretches (gaps within join_gap_ratio of each other) that decode to a lexicon word; each becomes one word.
+size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  const std::string& classes = decoder.classes();
+  std::vector<WordResult> out;
+  size_t joined = 0;
+  for (size_t i = 0; i < line.words.size();) {
+    size_t end = i;
+    while (end < line.words.size() && lone_letter(line.words[end], classes)) ++end;
+    std::vector<const CharResult*> row;
+    std::vector<CharAt> at;
+    for (size_t k = i; k < end; ++k) {
+      row.push_back(&line.words[k].chars[0]);
+      at.push_back({k, 0});
+    }
+    auto evenly_spaced = [&](size_t first, size_t last) {
+      const auto [hi, lo] = inner_gaps(row, first, last, cfg.join_gap_floor);
+      return hi <= cfg.join_gap_ratio * lo;
+    };
+    size_t next = i;
+    if (row.size() >= cfg.sure_word_min)
+      for (const Stretch& s : word_stretches(row, evenly_spaced, decoder, cfg)) {
+        while (next < i + s.first) out.push_back(std::move(line.words[next++]));
+        out.push_back(word_of(line.words, at, s.first, s.last, &s.word));
+        next = i + s.last;
+        ++joined;
+      }
+    end = std::max(end, i + 1);  // a word that is no lone letter passes on its own
+    while (next < end) out.push_back(std::move(line.words[next++]));
+    i = end;
+  }
+  line.words = std::move(out);
+  return joined;
+}
+
+// Words run together ("WOODENLY9005", "XOLDSMOBILE"): a word of class glyphs that does not decode to a lexicon word
+// is searched for stretches that do, set off by gaps at least split_gap_ratio x the widest gap inside the stretch
+// and split_min_gap x the letter height; the word is split at each such stretch's edges. A split never falls inside
+// a cell read cut or whole.
+size_t split_run_together(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  const std::string& classes = decoder.classes();
+  std::vector<WordResult> out;
+  size_t splits = 0;
+  for (size_t w = 0; w < line.words.size(); ++w) {
+    WordResult& word = line.words[w];
+    const size_t n = word.chars.size();
+    if (n <= cfg.sure_word_min || !all_classes(word.chars, classes) ||
+        lexicon_score(word.chars, decoder, cfg) > -INFINITY) {
+      out.push_back(std::move(word));
+      continue;
+    }
+    std::vector<const CharResult*> chars;
+    std::vector<CharAt> at;
+    for (size_t k = 0; k < n; ++k) {
+      chars.push_back(&word.chars[k]);
+      at.push_back({w, k});
+    }
+    std::vector<bool> in_cell(n + 1, false);  // in_cell[k]: a cell spans the edge before char k
+    for (const CellReading& cell : word.other_readings)
+      for (size_t k = cell.first + 1; k < cell.first + cell.count && k <= n; ++k) in_cell[k] = true;
+    auto set_off = [&](size_t first, size_t last) {
+      if (first == 0 && last == n) return false;
+      const double inner = inner_gaps(chars, first, last, cfg.join_gap_floor).first;
+      for (const size_t edge : {first, last}) {
+        if (edge == 0 || edge == n) continue;
+        const double g = gap_before(chars, edge, cfg.join_gap_floor);
+        const double h = std::max(chars[edge]->box.height, chars[edge - 1]->box.height);
+        if (in_cell[edge] || g < cfg.split_gap_ratio * inner || g < cfg.split_min_gap * h) return false;
+      }
+      return true;
+    };
+    const std::vector<Stretch> found = word_stretches(chars, set_off, decoder, cfg);
+    if (found.empty()) {
+      out.push_back(std::move(word));
+      continue;
+    }
+    std::vector<WordResult> words_here{std::move(word)};
+    for (CharAt& a : at) a.word = 0;
+    size_t next = 0;
+    for (const Stretch& s : found) {
+      if (next < s.first) out.push_back(word_of(words_here, at, next, s.first, nullptr));
+      out.push_back(word_of(words_here, at, s.first, s.last, &s.word));
+      next = s.last;
+    }
+    if (next < n) out.push_back(word_of(words_here, at, next, n, nullptr));
+    ++splits;
+  }
+  line.words = std::move(out);
+  return splits;
+}
+}  // namespace
+
+size_t respace_words(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  if (!cfg.respace || !(cfg.decode.lm_weight > 0) || !cfg.decode.use_lexicon || decoder.lexicon().empty()) return 0;
+  std::vector<bool> in_comb(page.lines.size(), false);
+  for (const FieldResult& f : page.fields)
+    if (f.kind == "comb")
+      for (size_t i = f.first_line; i < f.first_line + f.line_count && i < in_comb.size(); ++i) in_comb[i] = true;
+  size_t changed = 0;
+  for (size_t i = 0; i < page.lines.size(); ++i)
+    if (!in_comb[i]) {
+      changed += join_spaced_letters(page.lines[i], decoder, cfg);
+      changed += split_run_together(page.lines[i], decoder, cfg);
+    }
+  return changed;
+}
+
+namespace {
 // ---- Runs and lone glyphs ----
 
 // A maximal run of class glyphs within a word, long enough to decode.
@@ -378,9 +586,11 @@ size_t write_runs(const std::vector<Run>& runs, const std::vector<DecodeResult>&
 }  // namespace
 
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  // Word spaces first, so that the letter/digit context sees the words they make.
+  const size_t respaced = respace_words(page, decoder, cfg);
   if (cfg.context) apply_kind_context(page, cfg.context_min_singles, size_t(std::max(cfg.context_candidates, 1)));
   if (!(cfg.decode.lm_weight > 0)) return 0;
-  size_t changed = take_word_readings(page, decoder, cfg);
+  size_t changed = respaced + take_word_readings(page, decoder, cfg);
   Tokens tokens;
   for (auto& line : page.lines) collect_line(line, decoder.classes(), cfg, tokens);
   const PageReading reading = read_runs(tokens.runs, decoder, cfg);

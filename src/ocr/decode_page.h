@@ -43,15 +43,44 @@ struct PageDecodeConfig {
   // ... except runs that decode to a lexicon word of at least this many glyphs: words among codes (a form, a
   // mixed list) still read as words. Strings this long rarely sit a confusable glyph or two from a word by chance.
   size_t sure_word_min = 4;
+  // Word spaces from the lexicon (respace_words): stretches of sure_word_min to join_max_glyphs letters that decode
+  // to a lexicon word.
+  bool respace = true;
+  size_t join_max_glyphs = 20;
+  // One-letter words join when the gaps among them are within join_gap_ratio of each other (gaps under
+  // join_gap_floor x the letter height count as that). 3: on the wide-spacing tuning pages (seeds 1401, 1402) text
+  // CER 6.05 / 6.28% at 2, 4.92 / 5.47% at 3, the same at 4 and with no limit; no other tuning set changed.
+  double join_gap_ratio = 3.0;
+  double join_gap_floor = 0.2;
+  // A word splits off a stretch whose edge gaps are at least split_gap_ratio x its widest inner gap and
+  // split_min_gap x the letter height (the segmenter's SegmentConfig::min_space). Chosen on the tuning pages:
+  // 1.0-1.25 read the same (wide 1401 / 1402 text CER 4.92 / 5.47% -> 3.78 / 5.06%, dictionary 2032 0.65 ->
+  // 0.19%, default mix 1081 6.54 -> 5.61% glyph CER), 1.5 lost dictionary 2032 a little (0.32%), 2.0 most of
+  // it; random strings, touching pages and forms did not change. split_min_gap 0.3 and 0.55 read within a glyph
+  // or two, both a little worse.
+  double split_gap_ratio = 1.25;
+  double split_min_gap = 0.4;
 };
 
-// First the letter/digit context (cfg.context). Then each maximal run of class glyphs within a word (punctuation splits
-// runs: "1." decodes "1") is decoded from the probabilities in CharResult::alternatives (the mass not listed there is
-// spread evenly over the other classes), and its chars take the decoder's labels and confidences (the chosen class's
-// probability). Only the listed alternatives are candidates (decode.top_k is capped at their number). First, a word of
-// cut-or-whole cells (WordResult::other_readings) takes the other reading when only that one decodes to a lexicon word
-// (both readings at least sure_word_min glyphs). Returns the number of runs and lone glyphs whose text changed by the
-// prior. With decode.lm_weight <= 0 only the letter/digit context applies.
+// First the word spaces the lexicon decides (respace_words, below), then the letter/digit context (cfg.context). Then
+// each maximal run of class glyphs within a word (punctuation splits runs: "1." decodes "1") is decoded from the
+// probabilities in CharResult::alternatives (the mass not listed there is spread evenly over the other classes), and
+// its chars take the decoder's labels and confidences (the chosen class's probability). Only the listed alternatives
+// are candidates (decode.top_k is capped at their number). First, a word of cut-or-whole cells
+// (WordResult::other_readings) takes the other reading when only that one decodes to a lexicon word (both readings at
+// least sure_word_min glyphs). Returns the number of words joined or split, and of runs and lone glyphs whose text
+// changed by the prior. With decode.lm_weight <= 0 only the letter/digit context applies.
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg = {});
+
+// Word spaces the lexicon decides, where the segmenter's gaps could not (PageDecodeConfig::respace):
+// - letters written apart ("M A K E"): on a line whose gaps all look alike the segmenter makes each letter a word.
+//   Each row of at least sure_word_min one-letter words is searched for evenly spaced stretches that decode to a
+//   lexicon word; each becomes one word.
+// - words run together ("WOODENLY9005"): a word that decodes to no lexicon word is split at the edges of stretches
+//   that do, where those edges are clearly wider gaps than any inside the stretch.
+// The stretches read as the lexicon words they decode to. Lines in a comb field keep their spaces: there a letter
+// stands in each box, and empty boxes are the writer's own spaces. Returns the number of words joined or split.
+// decode_page does this first; the auto and line recognizers once the line model's words are in.
+size_t respace_words(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg = {});
 
 }  // namespace scrawl

@@ -291,7 +291,9 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     if (std::find(t.begin(), t.end(), true) != t.end() &&
         (throughout_min_word > 0 || std::find(t.begin(), t.end(), false) != t.end())) {
       glyph_all.lines = glyph;
-      decode_page(glyph_all, *decoder_, cfg_.decode);
+      PageDecodeConfig by_layout_word = cfg_.decode;  // merged_words takes its words by the layout's index
+      by_layout_word.respace = false;
+      decode_page(glyph_all, *decoder_, by_layout_word);
       break;
     }
 
@@ -310,6 +312,7 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     if (!out.words.empty()) r.lines.push_back(std::move(out));  // a line read as nothing is no text line
   }
   r.fields = fields_of(layout, kept);
+  respace_words(r, *decoder_, cfg_.decode);
   return r;
 }
 
@@ -326,6 +329,7 @@ PageResult Reader::recognize_lines(const PageLayout& layout) {
     if (!lr.words.empty()) r.lines.push_back(std::move(lr));  // ink the model reads as nothing is no text line
   }
   r.fields = fields_of(layout, kept);
+  respace_words(r, *decoder_, cfg_.decode);
   return r;
 }
 
