@@ -81,8 +81,10 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
       ->check(CLI::Range(36.0, 1200.0))
       ->capture_default_str();
   cmd.add_option("--lexicon", opt.lexicon, "Word list for reading words in context (default /usr/share/dict/words)");
-  cmd.add_flag("--no-lexicon", opt.no_lexicon,
-               "No whole-word lookup: letter trigrams and number shapes still guide the reading of words");
+  cmd.add_flag(
+      "--no-lexicon", opt.no_lexicon,
+      "No whole-word lookup (nor word spaces decided by it): letter trigrams and number shapes still guide the "
+      "reading of words");
   cmd.add_flag(
       "--no-forms", opt.no_forms,
       "Do not look for printed rulings (form fields, comb boxes, ruled lines): read the page as plain writing");
