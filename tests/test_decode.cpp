@@ -714,6 +714,17 @@ TEST(DecodePage, LettersWrittenApartJoinIntoLexiconWords) {
   PageResult uneven4 = page_of_line(laid_out({"H", "O", "U", "S", "E"}, 10, {10, 10, 10, 31}));
   decode_page(uneven4, default_decoder(), ratio4);
   EXPECT_EQ(uneven4.lines[0].text(), "HOUSE");
+  // Words of several letters join too, when their letters are evenly spaced across the gap between them ("HOU SE"),
+  // unless each is a lexicon word on its own (HOUSE BOAT, though HOUSEBOAT is one).
+  PageResult parts = page_of_line(laid_out({"HOU", "SE"}, 10, {10}));
+  decode_page(parts, default_decoder());
+  EXPECT_EQ(parts.lines[0].text(), "HOUSE");
+  PageResult wide_parts = page_of_line(laid_out({"HOU", "SE"}, 6, {19}));  // 19 > 3 x 6: a word gap
+  decode_page(wide_parts, default_decoder());
+  EXPECT_EQ(wide_parts.lines[0].text(), "HOU SE");
+  PageResult two_words = page_of_line(laid_out({"HOUSE", "BOAT"}, 10, {10}));
+  decode_page(two_words, default_decoder());
+  EXPECT_EQ(two_words.lines[0].text(), "HOUSE BOAT");
   // A comb's boxes are the writer's own spaces; without the word list, or with the prior off, nothing joins.
   PageResult comb = house();
   comb.fields.push_back({"comb", cv::Rect(0, 0, 200, 30), {}, 0, 1});

@@ -294,40 +294,48 @@ WordResult word_of(std::vector<WordResult>& words, const std::vector<CharAt>& at
   return w;
 }
 
-// The glyph of a one-glyph word that may join its neighbours: one class glyph (its cell's other reading, cut or
-// whole, goes with it).
-bool lone_letter(const WordResult& w, const std::string& classes) {
-  return w.chars.size() == 1 && is_class(w.chars[0], classes);
-}
-
-// Letters written apart ("M A K E"): each row of at least sure_word_min one-glyph words is searched for evenly
-// spaced stretches (gaps within join_gap_ratio of each other) that decode to a lexicon word; each becomes one word.
+// Letters written apart ("M A K E", "PIGL ONS"): each row of consecutive words of class glyphs is searched for
+// stretches of two or more whole words, evenly spaced (every gap among their letters within join_gap_ratio of the
+// narrowest), that decode together to a lexicon word while at least one of them is no lexicon word on its own
+// ("HOUSE BOAT" stays two words); each becomes one word.
 size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
   const std::string& classes = decoder.classes();
   std::vector<WordResult> out;
   size_t joined = 0;
   for (size_t i = 0; i < line.words.size();) {
     size_t end = i;
-    while (end < line.words.size() && lone_letter(line.words[end], classes)) ++end;
+    while (end < line.words.size() && !line.words[end].chars.empty() && all_classes(line.words[end].chars, classes))
+      ++end;
     std::vector<const CharResult*> row;
     std::vector<CharAt> at;
+    std::vector<bool> starts;   // starts[k]: char k begins a word (starts[row.size()] too)
+    std::vector<bool> is_word;  // per char: its word is a lexicon word on its own
     for (size_t k = i; k < end; ++k) {
-      row.push_back(&line.words[k].chars[0]);
-      at.push_back({k, 0});
+      const bool word = lexicon_score(line.words[k].chars, decoder, cfg) > -INFINITY;
+      for (size_t c = 0; c < line.words[k].chars.size(); ++c) {
+        row.push_back(&line.words[k].chars[c]);
+        at.push_back({k, c});
+        starts.push_back(c == 0);
+        is_word.push_back(word);
+      }
     }
-    auto evenly_spaced = [&](size_t first, size_t last) {
+    starts.push_back(true);
+    auto joinable = [&](size_t first, size_t last) {
+      if (!starts[first] || !starts[last] || at[first].word == at[last - 1].word) return false;
+      bool all_words = true;
+      for (size_t k = first; k < last; ++k) all_words = all_words && is_word[k];
       const auto [hi, lo] = inner_gaps(row, first, last, cfg.join_gap_floor);
-      return hi <= cfg.join_gap_ratio * lo;
+      return !all_words && hi <= cfg.join_gap_ratio * lo;
     };
     size_t next = i;
-    if (row.size() >= cfg.sure_word_min)
-      for (const Stretch& s : word_stretches(row, evenly_spaced, decoder, cfg)) {
-        while (next < i + s.first) out.push_back(std::move(line.words[next++]));
+    if (row.size() >= cfg.sure_word_min && end - i >= 2)
+      for (const Stretch& s : word_stretches(row, joinable, decoder, cfg)) {
+        while (next < at[s.first].word) out.push_back(std::move(line.words[next++]));
         out.push_back(word_of(line.words, at, s.first, s.last, &s.word));
-        next = i + s.last;
+        next = at[s.last - 1].word + 1;
         ++joined;
       }
-    end = std::max(end, i + 1);  // a word that is no lone letter passes on its own
+    end = std::max(end, i + 1);  // a word with punctuation passes on its own
     while (next < end) out.push_back(std::move(line.words[next++]));
     i = end;
   }

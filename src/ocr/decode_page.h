@@ -47,7 +47,7 @@ struct PageDecodeConfig {
   // to a lexicon word.
   bool respace = true;
   size_t join_max_glyphs = 20;
-  // One-letter words join when the gaps among them are within join_gap_ratio of each other (gaps under
+  // Words join when the gaps among all their letters are within join_gap_ratio of each other (gaps under
   // join_gap_floor x the letter height count as that). 3: on the wide-spacing tuning pages (seeds 1401, 1402) text
   // CER 6.05 / 6.28% at 2, 4.92 / 5.47% at 3, the same at 4 and with no limit; no other tuning set changed.
   double join_gap_ratio = 3.0;
@@ -73,9 +73,10 @@ struct PageDecodeConfig {
 size_t decode_page(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg = {});
 
 // Word spaces the lexicon decides, where the segmenter's gaps could not (PageDecodeConfig::respace):
-// - letters written apart ("M A K E"): on a line whose gaps all look alike the segmenter makes each letter a word.
-//   Each row of at least sure_word_min one-letter words is searched for evenly spaced stretches that decode to a
-//   lexicon word; each becomes one word.
+// - letters written apart ("M A K E", "PIGL ONS"): on a line whose gaps all look alike the segmenter makes each
+//   letter a word, or breaks a word where it should not. Consecutive words whose letters are evenly spaced across
+//   the gaps between them join where together they decode to a lexicon word of at least sure_word_min letters and
+//   not each of them is one on its own ("HOUSE BOAT" stays two words).
 // - words run together ("WOODENLY9005"): a word that decodes to no lexicon word is split at the edges of stretches
 //   that do, where those edges are clearly wider gaps than any inside the stretch.
 // The stretches read as the lexicon words they decode to. Lines in a comb field keep their spaces: there a letter
