@@ -686,10 +686,10 @@ void make_unsure(CharResult& c, char top, char second) {
 }  // namespace
 
 TEST(DecodePage, LettersWrittenApartJoinIntoLexiconWords) {
-  // "H 0 U S E Q X": seven one-letter words 10 px apart (the segmenter's all-spaces line). HOUSE decodes to a
-  // lexicon word (the 0 is an unsure O); Q and X make none and stay apart.
+  // "H 0 U S E Q X": seven one-letter words, HOUSE's 10 px apart (the segmenter's all-spaces line), Q and X 30 px
+  // further on. HOUSE decodes to a lexicon word (the 0 is an unsure O); Q and X make none and stay apart.
   auto house = [] {
-    PageResult p = page_of_line(laid_out({"H", "0", "U", "S", "E", "Q", "X"}, 10, {10, 10, 10, 10, 10, 10}));
+    PageResult p = page_of_line(laid_out({"H", "0", "U", "S", "E", "Q", "X"}, 10, {10, 10, 10, 10, 30, 30}));
     make_unsure(p.lines[0].words[1].chars[0], '0', 'O');
     return p;
   };
@@ -745,6 +745,34 @@ TEST(DecodePage, LettersWrittenApartJoinIntoLexiconWords) {
   PageResult kept = house();
   EXPECT_EQ(respace_words(kept, default_decoder(), off), 0u);
   EXPECT_EQ(kept.lines[0].words.size(), 7u);
+}
+
+TEST(DecodePage, OnAPageOfSpacedLettersSpacedDigitsJoinToo) {
+  // Line 1: "H O U S E", letters 10 px apart (a third of their height), which the lexicon joins: this writer's
+  // letters stand a third of a height apart. Line 2: "5 8 1 1 8" just as far apart, then "7" and "9" 20 px apart
+  // (two thirds: a word gap), and the word HOUSE 10 px after the 9. No lexicon can join digits; the page's letter
+  // gaps do. A lexicon word stays as the lexicon read it.
+  auto page = [](bool with_words) {
+    PageResult p;
+    if (with_words) p.lines.push_back(laid_out({"H", "O", "U", "S", "E"}, 10, {10, 10, 10, 10}));
+    p.lines.push_back(laid_out({"5", "8", "1", "1", "8", "7", "9", "HOUSE"}, 10, {10, 10, 10, 10, 20, 20, 10}));
+    return p;
+  };
+  PageResult both = page(true);
+  respace_words(both, default_decoder());
+  EXPECT_EQ(both.lines[0].text(), "HOUSE");
+  EXPECT_EQ(both.lines[1].text(), "58118 7 9 HOUSE");
+  EXPECT_EQ(both.lines[1].words[0].box, cv::Rect(0, 0, 140, 30));
+  // Without spaced letters on the page, nothing tells the digits' gaps from word gaps.
+  PageResult digits = page(false);
+  respace_words(digits, default_decoder());
+  EXPECT_EQ(digits.lines[0].text(), "5 8 1 1 8 7 9 HOUSE");
+  // Nor with fewer gaps than letter_gaps_min.
+  PageDecodeConfig more;
+  more.letter_gaps_min = 5;
+  PageResult few = page(true);
+  respace_words(few, default_decoder(), more);
+  EXPECT_EQ(few.lines[1].text(), "5 8 1 1 8 7 9 HOUSE");
 }
 
 TEST(DecodePage, WordsRunTogetherSplitAtTheEdgesOfLexiconWords) {

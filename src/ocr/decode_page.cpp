@@ -298,7 +298,8 @@ WordResult word_of(std::vector<WordResult>& words, const std::vector<CharAt>& at
 // stretches of two or more whole words, evenly spaced (every gap among their letters within join_gap_ratio of the
 // narrowest), that decode together to a lexicon word while at least one of them is no lexicon word on its own
 // ("HOUSE BOAT" stays two words); each becomes one word.
-size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg,
+                           std::vector<double>& letter_gaps) {
   const std::string& classes = decoder.classes();
   std::vector<WordResult> out;
   size_t joined = 0;
@@ -332,6 +333,10 @@ size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const P
       for (const Stretch& s : word_stretches(row, joinable, decoder, cfg)) {
         while (next < at[s.first].word) out.push_back(std::move(line.words[next++]));
         out.push_back(word_of(line.words, at, s.first, s.last, &s.word));
+        if (at[s.last - 1].word - at[s.first].word + 1 >= 3)  // a row of spaced letters, not a word cut once
+          for (size_t k = s.first + 1; k < s.last; ++k)
+            letter_gaps.push_back(double(row[k]->box.x - row[k - 1]->box.br().x) /
+                                  double(std::max({row[k]->box.height, row[k - 1]->box.height, 1})));
         next = at[s.last - 1].word + 1;
         ++joined;
       }
@@ -400,6 +405,38 @@ size_t split_run_together(LineResult& line, const WordDecoder& decoder, const Pa
 }
 }  // namespace
 
+// Wide writing's other words: neighbouring words of class glyphs, one of them a single glyph and neither a lexicon
+// word (the lexicon already had its say on those), no further apart than `max_gap` letter heights, join (numbers and
+// codes spaced like the writer's words: "5 8 1 1 8").
+size_t join_by_letter_gaps(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg, double max_gap) {
+  const std::string& classes = decoder.classes();
+  auto joinable = [&](const WordResult& w) {
+    return !w.chars.empty() && all_classes(w.chars, classes) && !(lexicon_score(w.chars, decoder, cfg) > -INFINITY);
+  };
+  std::vector<WordResult> out;
+  size_t joined = 0;
+  for (WordResult& w : line.words) {
+    if (!out.empty() && (w.chars.size() == 1 || out.back().chars.size() == 1) && joinable(w) && joinable(out.back())) {
+      const CharResult &a = out.back().chars.back(), &b = w.chars.front();
+      const double gap = double(b.box.x - a.box.br().x) / double(std::max({a.box.height, b.box.height, 1}));
+      if (gap <= max_gap) {
+        WordResult& into = out.back();
+        for (CellReading cell : w.other_readings) {
+          cell.first += into.chars.size();
+          into.other_readings.push_back(std::move(cell));
+        }
+        into.chars.insert(into.chars.end(), w.chars.begin(), w.chars.end());
+        into.box |= w.box;
+        ++joined;
+        continue;
+      }
+    }
+    out.push_back(std::move(w));
+  }
+  line.words = std::move(out);
+  return joined;
+}
+
 size_t respace_words(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
   if (!cfg.respace || !(cfg.decode.lm_weight > 0) || !cfg.decode.use_lexicon || decoder.lexicon().empty()) return 0;
   std::vector<bool> in_comb(page.lines.size(), false);
@@ -407,11 +444,18 @@ size_t respace_words(PageResult& page, const WordDecoder& decoder, const PageDec
     if (f.kind == "comb")
       for (size_t i = f.first_line; i < f.first_line + f.line_count && i < in_comb.size(); ++i) in_comb[i] = true;
   size_t changed = 0;
+  std::vector<double> letter_gaps;  // inside rows of spaced letters the lexicon joined
   for (size_t i = 0; i < page.lines.size(); ++i)
     if (!in_comb[i]) {
-      changed += join_spaced_letters(page.lines[i], decoder, cfg);
+      changed += join_spaced_letters(page.lines[i], decoder, cfg, letter_gaps);
       changed += split_run_together(page.lines[i], decoder, cfg);
     }
+  if (letter_gaps.size() >= cfg.letter_gaps_min) {
+    std::sort(letter_gaps.begin(), letter_gaps.end());
+    const double max_gap = letter_gaps[size_t(cfg.letter_gap_quantile * double(letter_gaps.size() - 1))];
+    for (size_t i = 0; i < page.lines.size(); ++i)
+      if (!in_comb[i]) changed += join_by_letter_gaps(page.lines[i], decoder, cfg, max_gap);
+  }
   return changed;
 }
 
