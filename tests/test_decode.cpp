@@ -700,10 +700,21 @@ TEST(DecodePage, LettersWrittenApartJoinIntoLexiconWords) {
   EXPECT_EQ(w.box, cv::Rect(0, 0, 140, 30));
   EXPECT_EQ(w.chars[1].box, cv::Rect(30, 0, 20, 30));
   EXPECT_FLOAT_EQ(w.chars[1].confidence, 0.39f);  // the O's own probability
-  // Two words in one row, evenly spaced: the cover of most letters, MAKE and WORD (MAKEWORD is none).
-  PageResult two = page_of_line(laid_out({"M", "A", "K", "E", "W", "O", "R", "D"}, 10, {10, 10, 10, 10, 10, 10, 10}));
+  // Two words in one row, 20 px between them: the cover of most letters, MAKE and WORD (MAKEWORD is none).
+  PageResult two = page_of_line(laid_out({"M", "A", "K", "E", "W", "O", "R", "D"}, 10, {10, 10, 10, 20, 10, 10, 10}));
   decode_page(two, default_decoder());
   EXPECT_EQ(two.lines[0].text(), "MAKE WORD");
+  // A word must stand apart as words do (its neighbours at least join_edge_ratio x its widest gap away): in a list of
+  // single glyphs all 10 px apart, HOUSE is a word by chance, not the writer's. With 13 px around it, it is one (and
+  // the others, 13 px apart, further than HOUSE's letters, stay single).
+  PageResult list =
+      page_of_line(laid_out({"X", "Q", "H", "O", "U", "S", "E", "Z", "J"}, 10, {10, 10, 10, 10, 10, 10, 10, 10}));
+  decode_page(list, default_decoder());
+  EXPECT_EQ(list.lines[0].text(), "X Q H O U S E Z J");
+  PageResult set_off =
+      page_of_line(laid_out({"X", "Q", "H", "O", "U", "S", "E", "Z", "J"}, 10, {13, 13, 10, 10, 10, 10, 13, 13}));
+  decode_page(set_off, default_decoder());
+  EXPECT_EQ(set_off.lines[0].text(), "X Q HOUSE Z J");
   // A gap over join_gap_ratio (3) x the narrowest among them is a word gap: HOUS E stays apart (and so does the rest:
   // no four letters on either side make a word).
   PageResult uneven = page_of_line(laid_out({"H", "O", "U", "S", "E"}, 10, {10, 10, 10, 31}));
@@ -725,6 +736,13 @@ TEST(DecodePage, LettersWrittenApartJoinIntoLexiconWords) {
   PageResult two_words = page_of_line(laid_out({"HOUSE", "BOAT"}, 10, {10}));
   decode_page(two_words, default_decoder());
   EXPECT_EQ(two_words.lines[0].text(), "HOUSE BOAT");
+  // Short words count as words too (MAY BE, though MAYBE is one); of one letter, A and I (A PART, though APART is).
+  PageResult may_be = page_of_line(laid_out({"MAY", "BE"}, 10, {10}));
+  decode_page(may_be, default_decoder());
+  EXPECT_EQ(may_be.lines[0].text(), "MAY BE");
+  PageResult a_part = page_of_line(laid_out({"A", "PART"}, 10, {10}));
+  decode_page(a_part, default_decoder());
+  EXPECT_EQ(a_part.lines[0].text(), "A PART");
   // A comb's boxes are the writer's own spaces; without the word list, or with the prior off, nothing joins.
   PageResult comb = house();
   comb.fields.push_back({"comb", cv::Rect(0, 0, 200, 30), {}, 0, 1});

@@ -87,6 +87,7 @@ long overlapping_word(const Line& l, const cv::Rect& box) {
 std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
                                      const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
                                      const Lexicon& lexicon, size_t throughout_min_word) {
+  if (l.words.empty()) return apart;
   std::vector<std::vector<WordResult>> by_word(l.words.size()), apart_by_word(l.words.size());
   for (const auto& w : model) {
     const long j = overlapping_word(l, w.box);

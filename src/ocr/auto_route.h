@@ -29,12 +29,12 @@ std::vector<std::vector<bool>> wide_letter_cells(const Line& l, const LineResult
 double page_touching_share(const std::vector<Line>& lines, const std::vector<bool>& skip, double wide_factor);
 
 // One line of auto's result: the glyph path's words of letters standing apart (`apart`, in order; word decoding may
-// have joined or split them) and the line
-// model's words (`model`), each in place of the layout word it overlaps most. A touching word among words that are
-// not takes the glyph path's reading (`glyph`, every layout word) when only that one is a lexicon word: a pair that
-// touches by chance in careful writing, which the glyph path's cut may read right. On lines that touch throughout
-// only a lexicon word of at least `throughout_min_word` letters does (0: none): there the glyph path's readings are
-// mostly wrong, and short ones make words by chance (touching tuning pages 11.8% -> 14.4% with every length).
+// have joined or split them) and the line model's words (`model`), each in place of the layout word it overlaps most. A
+// touching word among words that are not takes the glyph path's reading (`glyph`, every layout word) when only that one
+// is a lexicon word: a pair that touches by chance in careful writing, which the glyph path's cut may read right. On
+// lines that touch throughout only a lexicon word of at least `throughout_min_word` letters does (0: none): there the
+// glyph path's readings are mostly wrong, and short ones make words by chance (touching tuning pages 11.8% -> 14.4%
+// with every length).
 std::vector<WordResult> merged_words(const Line& l, const std::vector<bool>& touching, std::vector<WordResult> apart,
                                      const std::vector<WordResult>& model, const std::vector<WordResult>& glyph,
                                      const Lexicon& lexicon, size_t throughout_min_word = 0);

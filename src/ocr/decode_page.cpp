@@ -247,7 +247,8 @@ std::vector<Stretch> word_stretches(const std::vector<const CharResult*>& chars,
   std::vector<Best> best(n + 1);
   for (size_t i = 1; i <= n; ++i) {
     best[i] = {best[i - 1].covered, best[i - 1].score, i - 1, {}};
-    for (size_t j = i >= cfg.join_max_glyphs ? i - cfg.join_max_glyphs : 0; j + cfg.sure_word_min <= i; ++j) {
+    const size_t min_len = std::max<size_t>(cfg.sure_word_min, 2);
+    for (size_t j = i >= cfg.join_max_glyphs ? i - cfg.join_max_glyphs : 0; j + min_len <= i; ++j) {
       if (!allowed(j, i)) continue;
       std::vector<CharResult> piece;
       for (size_t k = j; k < i; ++k) piece.push_back(*chars[k]);
@@ -294,6 +295,15 @@ WordResult word_of(std::vector<WordResult>& words, const std::vector<CharAt>& at
   return w;
 }
 
+// Whether `w` is a word on its own: it decodes to a lexicon word of at least sure_word_min letters, or, shorter, reads
+// as a lexicon word as it stands (of one letter only A and I: the word list holds every letter as an abbreviation).
+bool is_lexicon_word(const WordResult& w, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
+  if (w.chars.size() >= cfg.sure_word_min) return lexicon_score(w.chars, decoder, cfg) > -INFINITY;
+  const std::string text = w.text();
+  if (text.size() == 1) return text == "A" || text == "I";
+  return decoder.lexicon().contains(text);
+}
+
 // Letters written apart ("M A K E", "PIGL ONS"): each row of consecutive words of class glyphs is searched for
 // stretches of two or more whole words, evenly spaced (every gap among their letters within join_gap_ratio of the
 // narrowest), that decode together to a lexicon word while at least one of them is no lexicon word on its own
@@ -312,7 +322,7 @@ size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const P
     std::vector<bool> starts;   // starts[k]: char k begins a word (starts[row.size()] too)
     std::vector<bool> is_word;  // per char: its word is a lexicon word on its own
     for (size_t k = i; k < end; ++k) {
-      const bool word = lexicon_score(line.words[k].chars, decoder, cfg) > -INFINITY;
+      const bool word = is_lexicon_word(line.words[k], decoder, cfg);
       for (size_t c = 0; c < line.words[k].chars.size(); ++c) {
         row.push_back(&line.words[k].chars[c]);
         at.push_back({k, c});
@@ -326,14 +336,21 @@ size_t join_spaced_letters(LineResult& line, const WordDecoder& decoder, const P
       bool all_words = true;
       for (size_t k = first; k < last; ++k) all_words = all_words && is_word[k];
       const auto [hi, lo] = inner_gaps(row, first, last, cfg.join_gap_floor);
-      return !all_words && hi <= cfg.join_gap_ratio * lo;
+      if (all_words || hi > cfg.join_gap_ratio * lo) return false;
+      // It stands apart as a word does: its neighbours in the row further away than its own letters.
+      const double edge = cfg.join_edge_ratio * hi;
+      if (first > 0 && gap_before(row, first, cfg.join_gap_floor) < edge) return false;
+      if (last < row.size() && gap_before(row, last, cfg.join_gap_floor) < edge) return false;
+      return true;
     };
     size_t next = i;
     if (row.size() >= cfg.sure_word_min && end - i >= 2)
       for (const Stretch& s : word_stretches(row, joinable, decoder, cfg)) {
         while (next < at[s.first].word) out.push_back(std::move(line.words[next++]));
         out.push_back(word_of(line.words, at, s.first, s.last, &s.word));
-        if (at[s.last - 1].word - at[s.first].word + 1 >= 3)  // a row of spaced letters, not a word cut once
+        // Only a row of spaced letters (three words or more) shows this writer's letter gaps: a word the segmenter
+        // cut once ("PIGL ONS") shows one gap that may be a word gap.
+        if (at[s.last - 1].word - at[s.first].word + 1 >= 3)
           for (size_t k = s.first + 1; k < s.last; ++k)
             letter_gaps.push_back(double(row[k]->box.x - row[k - 1]->box.br().x) /
                                   double(std::max({row[k]->box.height, row[k - 1]->box.height, 1})));
@@ -403,14 +420,14 @@ size_t split_run_together(LineResult& line, const WordDecoder& decoder, const Pa
   line.words = std::move(out);
   return splits;
 }
-}  // namespace
-
 // Wide writing's other words: neighbouring words of class glyphs, one of them a single glyph and neither a lexicon
-// word (the lexicon already had its say on those), no further apart than `max_gap` letter heights, join (numbers and
-// codes spaced like the writer's words: "5 8 1 1 8").
+// word of sure_word_min letters (the lexicon already had its say on those), no further apart than `max_gap` letter
+// heights, join (numbers and codes spaced like the writer's words: "5 8 1 1 8").
 size_t join_by_letter_gaps(LineResult& line, const WordDecoder& decoder, const PageDecodeConfig& cfg, double max_gap) {
   const std::string& classes = decoder.classes();
   auto joinable = [&](const WordResult& w) {
+    // Only words the lexicon is sure of stay as they are: a short one (I, AM) no wider from its neighbour than this
+    // writer's letters is more likely part of a longer token than a word of its own.
     return !w.chars.empty() && all_classes(w.chars, classes) && !(lexicon_score(w.chars, decoder, cfg) > -INFINITY);
   };
   std::vector<WordResult> out;
@@ -437,6 +454,8 @@ size_t join_by_letter_gaps(LineResult& line, const WordDecoder& decoder, const P
   return joined;
 }
 
+}  // namespace
+
 size_t respace_words(PageResult& page, const WordDecoder& decoder, const PageDecodeConfig& cfg) {
   if (!cfg.respace || !(cfg.decode.lm_weight > 0) || !cfg.decode.use_lexicon || decoder.lexicon().empty()) return 0;
   std::vector<bool> in_comb(page.lines.size(), false);
@@ -450,9 +469,10 @@ size_t respace_words(PageResult& page, const WordDecoder& decoder, const PageDec
       changed += join_spaced_letters(page.lines[i], decoder, cfg, letter_gaps);
       changed += split_run_together(page.lines[i], decoder, cfg);
     }
-  if (letter_gaps.size() >= cfg.letter_gaps_min) {
+  if (!letter_gaps.empty() && letter_gaps.size() >= cfg.letter_gaps_min) {
     std::sort(letter_gaps.begin(), letter_gaps.end());
-    const double max_gap = letter_gaps[size_t(cfg.letter_gap_quantile * double(letter_gaps.size() - 1))];
+    const double q = std::clamp(cfg.letter_gap_quantile, 0.0, 1.0);  // rounded down: of 3 gaps, 0.9 is the middle
+    const double max_gap = letter_gaps[size_t(q * double(letter_gaps.size() - 1))];
     for (size_t i = 0; i < page.lines.size(); ++i)
       if (!in_comb[i]) changed += join_by_letter_gaps(page.lines[i], decoder, cfg, max_gap);
   }

@@ -46,12 +46,19 @@ struct PageDecodeConfig {
   // Word spaces from the lexicon (respace_words): stretches of sure_word_min to join_max_glyphs letters that decode
   // to a lexicon word.
   bool respace = true;
-  size_t join_max_glyphs = 20;
+  size_t join_max_glyphs = 20;  // longer than nearly every word in the default list; bounds the search per row
   // Words join when the gaps among all their letters are within join_gap_ratio of each other (gaps under
   // join_gap_floor x the letter height count as that). 3: on the wide-spacing tuning pages (seeds 1401, 1402) text
   // CER 6.05 / 6.28% at 2, 4.92 / 5.47% at 3, the same at 4 and with no limit; no other tuning set changed.
   double join_gap_ratio = 3.0;
-  double join_gap_floor = 0.2;
+  double join_gap_floor = 0.2;  // the smallest letter gap of ordinary writing (synth's default is 0.12-0.32)
+  // ... and when the gaps to their neighbours are at least join_edge_ratio x their widest: they stand apart as a word
+  // does. Without it, a list of single glyphs (a row of random letters and digits, one space between each) joined
+  // wherever four evenly spaced ones made a word by chance, and the page's letter gaps then joined the rest: a
+  // synthesized list page (24 glyphs a line, 14 lines) read at 45% text CER against 5.8% before respacing; at 1.0
+  // 44%, at 1.25 and 1.5 5.8%. 1.25 costs the tuning pages a little (wide 1402 text CER 4.45 -> 4.66%, dictionary 2034
+  // 0.95 -> 1.00%); 1.5 costs wide 1401 3.03 -> 3.66%.
+  double join_edge_ratio = 1.25;
   // A word splits off a stretch whose edge gaps are at least split_gap_ratio x its widest inner gap and
   // split_min_gap x the letter height (the segmenter's SegmentConfig::min_space). Chosen on the tuning pages:
   // 1.0-1.25 read the same (wide 1401 / 1402 text CER 4.92 / 5.47% -> 3.78 / 5.06%, dictionary 2032 0.65 ->
@@ -63,10 +70,9 @@ struct PageDecodeConfig {
   // A page where the lexicon joined rows of spaced letters (three or more words) shows how far apart its writer's
   // letters stand: with at least letter_gaps_min such gaps, neighbouring words of which one is a single glyph join
   // wherever their gap is at most the letter_gap_quantile of them and neither is a lexicon word (numbers written as
-  // spaced as the words). Chosen
-  // on the wide tuning pages 1401 / 1402: text CER 3.78 / 5.06% without, 3.03 / 4.45% with these; 6 gaps and the
-  // largest (quantile 1) 3.28 / 4.86%, 12 gaps 3.53 / 5.06%; small forms 1521 23.90 -> 23.21%; no other tuning set
-  // changed.
+  // spaced as the words). Chosen on the wide tuning pages 1401 / 1402: text CER 3.78 / 5.06% without, 3.03 / 4.45%
+  // with these; 6 gaps and the largest (quantile 1) 3.28 / 4.86%, 12 gaps 3.53 / 5.06%; small forms 1521 23.90 ->
+  // 23.24%; no other tuning set changed.
   size_t letter_gaps_min = 3;
   double letter_gap_quantile = 0.9;
 };

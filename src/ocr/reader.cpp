@@ -258,7 +258,8 @@ std::vector<FieldResult> Reader::fields_of(const PageLayout& layout, const std::
 PageResult Reader::recognize_auto(const PageLayout& layout) {
   // Word by word: the glyph path reads (and decodes, in the context of the page's other such words) the words whose
   // letters stand apart; the line model, over the whole line, the words where they touch.
-  std::vector<LineResult> glyph = recognize(layout).lines;
+  PageResult glyph_page = recognize(layout);
+  std::vector<LineResult>& glyph = glyph_page.lines;  // one per layout line
   const CtcDecodeConfig ctc = ctc_config();
   const cv::Rect page(cv::Point(0, 0), layout.size);
   std::vector<std::vector<bool>> touching(layout.lines.size());
@@ -270,18 +271,22 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   // A page written touching throughout goes to the line model whole (its combs excepted).
   const bool page_touching =
       page_touching_share(layout.lines, in_comb, cfg_.auto_wide) >= cfg_.auto_page_touching_share;
-  PageResult apart;  // the glyph path's words of letters standing apart, decoded together
+  PageResult apart;                  // the glyph path's words of letters standing apart, decoded together
+  apart.fields = glyph_page.fields;  // comb lines keep their spaces (respace_words)
   for (size_t i = 0; i < layout.lines.size(); ++i) {
     touching[i] = touching_words(layout.lines[i], cfg_.auto_wide, page_touching ? 0.0 : cfg_.auto_touching_share,
                                  wide_letter_cells(layout.lines[i], glyph[i], cfg_.auto_wide_letter_confidence));
     if (in_comb[i]) touching[i].assign(touching[i].size(), false);
     LineResult kept;  // the line's box, and only its words whose letters stand apart
     kept.box = glyph[i].box;
-    for (size_t j = 0; j < glyph[i].words.size(); ++j)
-      if (!touching[i][j]) kept.words.push_back(glyph[i].words[j]);
+    for (size_t j = 0; j < glyph[i].words.size(); ++j)  // an empty word holds a touching word's place: word
+      kept.words.push_back(touching[i][j] ? WordResult{} : glyph[i].words[j]);  // spaces never join across it
     apart.lines.push_back(std::move(kept));
   }
   decode_page(apart, *decoder_, cfg_.decode);
+  for (LineResult& l : apart.lines)
+    l.words.erase(std::remove_if(l.words.begin(), l.words.end(), [](const WordResult& w) { return w.chars.empty(); }),
+                  l.words.end());
   // Every word on the glyph path, decoded: the other reading of a touching word (merged_words). Only needed, and
   // only decoded, where a line holds touching words and merged_words may use it: among words that are not, or, on a
   // page not written touching throughout, anywhere.
