@@ -677,6 +677,19 @@ PageResult page_of_line(const LineResult& l) {
   return p;
 }
 
+// laid_out(words, letter_gap, {gap}) read as one word: the segmenter missed the word gap.
+PageResult run_together(const std::vector<std::string>& words, int letter_gap, int gap) {
+  LineResult l = laid_out(words, letter_gap, {gap});
+  WordResult all;
+  all.box = l.words[0].box;
+  for (const auto& w : l.words) {
+    all.chars.insert(all.chars.end(), w.chars.begin(), w.chars.end());
+    all.box |= w.box;
+  }
+  l.words = {all};
+  return page_of_line(l);
+}
+
 // An unsure glyph: `top` at 0.6, `second` at 0.4.
 void make_unsure(CharResult& c, char top, char second) {
   c.label = top;
@@ -796,16 +809,12 @@ TEST(DecodePage, OnAPageOfSpacedLettersSpacedDigitsJoinToo) {
 TEST(DecodePage, WordsRunTogetherSplitAtTheEdgesOfLexiconWords) {
   // "H0USE42" read as one word, letters 6 px apart, 14 px between E and 4: HOUSE's edge gap is over
   // split_gap_ratio (1.25) x its widest inner gap and over split_min_gap (0.4) x 30 px.
-  auto run_together = [](int letter_gap, int edge_gap) {
-    LineResult l = laid_out({"HOUSE", "42"}, letter_gap, {edge_gap});
-    WordResult all;
-    for (const auto& w : l.words) all.chars.insert(all.chars.end(), w.chars.begin(), w.chars.end());
-    all.box = l.words[0].box | l.words[1].box;
-    make_unsure(all.chars[1], '0', 'O');
-    l.words = {all};
-    return page_of_line(l);
+  auto house_42 = [](int letter_gap, int edge_gap) {
+    PageResult p = run_together({"HOUSE", "42"}, letter_gap, edge_gap);
+    make_unsure(p.lines[0].words[0].chars[1], '0', 'O');
+    return p;
   };
-  PageResult page = run_together(6, 14);
+  PageResult page = house_42(6, 14);
   const size_t changed = respace_words(page, default_decoder());
   EXPECT_EQ(changed, 1u);
   ASSERT_EQ(page.lines[0].text(), "HOUSE 42");
@@ -815,34 +824,22 @@ TEST(DecodePage, WordsRunTogetherSplitAtTheEdgesOfLexiconWords) {
   EXPECT_FLOAT_EQ(page.lines[0].words[0].chars[1].confidence, 0.39f);
   // Just under either bound: one word still (14 < 1.25 x 12 = 15 in a word of 12 px gaps; 11 < 0.4 x 30 = 12 where
   // the gaps inside are 2 px).
-  PageResult close = run_together(12, 14);
+  PageResult close = house_42(12, 14);
   respace_words(close, default_decoder());
   EXPECT_EQ(close.lines[0].words.size(), 1u);
-  LineResult narrow = laid_out({"HOUSE", "42"}, 2, {11});
-  WordResult all;
-  for (const auto& w : narrow.words) all.chars.insert(all.chars.end(), w.chars.begin(), w.chars.end());
-  narrow.words = {all};
-  PageResult low = page_of_line(narrow);
+  PageResult low = house_42(2, 11);
   respace_words(low, default_decoder());
   EXPECT_EQ(low.lines[0].words.size(), 1u);
   // Two lexicon words run together both split off; a lexicon word with a wide gap inside stays whole.
-  LineResult horse_house = laid_out({"HORSE", "HOUSE"}, 6, {16});
-  WordResult both;
-  for (const auto& w : horse_house.words) both.chars.insert(both.chars.end(), w.chars.begin(), w.chars.end());
-  horse_house.words = {both};
-  PageResult hh = page_of_line(horse_house);
+  PageResult hh = run_together({"HORSE", "HOUSE"}, 6, 16);
   respace_words(hh, default_decoder());
   EXPECT_EQ(hh.lines[0].text(), "HORSE HOUSE");
-  LineResult boat = laid_out({"HOUSE", "BOAT"}, 6, {16});
-  WordResult houseboat;
-  for (const auto& w : boat.words) houseboat.chars.insert(houseboat.chars.end(), w.chars.begin(), w.chars.end());
-  boat.words = {houseboat};
-  PageResult hb = page_of_line(boat);
+  PageResult hb = run_together({"HOUSE", "BOAT"}, 6, 16);
   respace_words(hb, default_decoder());
   EXPECT_EQ(hb.lines[0].text(), "HOUSEBOAT");
   // A cell read cut or whole goes with its part of the word; a split never falls inside one. "42" read cut from one
   // cell: its other reading moves to the word "42", at its start.
-  PageResult cut = run_together(6, 14);
+  PageResult cut = house_42(6, 14);
   WordResult& w = cut.lines[0].words[0];
   CharResult a = w.chars[5];
   a.label = 'A';
@@ -854,7 +851,7 @@ TEST(DecodePage, WordsRunTogetherSplitAtTheEdgesOfLexiconWords) {
   EXPECT_EQ(cut.lines[0].words[1].other_readings[0].count, 2u);
   EXPECT_TRUE(cut.lines[0].words[0].other_readings.empty());
   // "E4" one cell cut in two: no split between them.
-  PageResult inside = run_together(6, 14);
+  PageResult inside = house_42(6, 14);
   inside.lines[0].words[0].other_readings = {{4, 2, {a}}};
   respace_words(inside, default_decoder());
   EXPECT_EQ(inside.lines[0].words.size(), 1u);
