@@ -317,6 +317,8 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
     if (!out.words.empty()) r.lines.push_back(std::move(out));  // a line read as nothing is no text line
   }
   r.fields = fields_of(layout, kept);
+  // Word spaces once more, where the line model's words are in. Its page-level letter gaps come from this pass's
+  // joins alone: rows the glyph path's page joined are single words here and were counted there.
   respace_words(r, *decoder_, cfg_.decode);
   return r;
 }
