@@ -420,6 +420,7 @@ size_t split_run_together(LineResult& line, const WordDecoder& decoder, const Pa
   line.words = std::move(out);
   return splits;
 }
+
 // Wide writing's other words: neighbouring words of class glyphs, one of them a single glyph and neither a lexicon
 // word of sure_word_min letters (the lexicon already had its say on those), no further apart than `max_gap` letter
 // heights, join (numbers and codes spaced like the writer's words: "5 8 1 1 8").

@@ -55,9 +55,9 @@ struct PageDecodeConfig {
   // ... and when the gaps to their neighbours are at least join_edge_ratio x their widest: they stand apart as a word
   // does. Without it, a list of single glyphs (a row of random letters and digits, one space between each) joined
   // wherever four evenly spaced ones made a word by chance, and the page's letter gaps then joined the rest: a
-  // synthesized list page (24 glyphs a line, 14 lines) read at 45% text CER against 5.8% before respacing; at 1.0
-  // 44%, at 1.25 and 1.5 5.8%. 1.25 costs the tuning pages a little (wide 1402 text CER 4.45 -> 4.66%, dictionary 2034
-  // 0.95 -> 1.00%); 1.5 costs wide 1401 3.03 -> 3.66%.
+  // synthesized list page (24 glyphs a line, 14 lines) read at 45% text CER against 5.8% for the code of 2026-12-03;
+  // at 1.0 44%, at 1.25 and 1.5 5.8%. 1.25 costs the tuning pages a little (wide 1402 text CER 4.45 -> 4.66%,
+  // dictionary 2034 0.95 -> 1.00%); 1.5 costs wide 1401 3.03 -> 3.66%.
   double join_edge_ratio = 1.25;
   // A word splits off a stretch whose edge gaps are at least split_gap_ratio x its widest inner gap and
   // split_min_gap x the letter height (the segmenter's SegmentConfig::min_space). Chosen on the tuning pages:
@@ -71,8 +71,8 @@ struct PageDecodeConfig {
   // letters stand: with at least letter_gaps_min such gaps, neighbouring words of which one is a single glyph join
   // wherever their gap is at most the letter_gap_quantile of them and neither is a lexicon word (numbers written as
   // spaced as the words). Chosen on the wide tuning pages 1401 / 1402: text CER 3.78 / 5.06% without, 3.03 / 4.45%
-  // with these; 6 gaps and the largest (quantile 1) 3.28 / 4.86%, 12 gaps 3.53 / 5.06%; small forms 1521 23.90 ->
-  // 23.24%; no other tuning set changed.
+  // with these; 6 gaps and the largest (quantile 1) 3.28 / 4.86%, 12 gaps and the largest 3.53 / 5.06%; small forms
+  // 1521 23.90 -> 23.24%; no other tuning set changed.
   size_t letter_gaps_min = 3;
   double letter_gap_quantile = 0.9;
 };
