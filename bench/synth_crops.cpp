@@ -4,8 +4,10 @@
 //   ideal  the EMNIST sample upsampled 4x, thresholded at 0.5, then normalize_glyph (normalization alone)
 //   crop   the page's ink mask inside the glyph's true drawing rectangle, then normalize_glyph (the glyph as the
 //          reader would see it with perfect segmentation: rendering + binarization + normalization)
-// and prints one JSON line per glyph: {"page","i","ch","raw","ideal","crop","crop_px"}.
-//   bench_synth_crops --glyphs PREFIX [--model FILE] PAGE.png...
+// and prints one JSON line per glyph: {"page","i","ch","raw","ideal","crop","crop_px"}. With --enlarge, crops of a
+// page whose writing is small come from the reader's enlarged copy, binarized as segment() does for small writing.
+//   bench_synth_crops --glyphs PREFIX [--model FILE] [--enlarge] PAGE.png...
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -35,15 +37,33 @@ struct TrueGlyph {
 };
 
 std::vector<cv::Mat> page_crops(const std::string& png, const std::vector<TrueGlyph>& glyphs, const cv::Matx23d& rot,
-                                const ReadConfig& cfg, std::vector<int>& px) {
+                                const ReadConfig& cfg, std::vector<int>& px, bool enlarge) {
   const LoadedPage page = load_page(png, cfg.load);
-  const cv::Mat ink = binarize(page.gray, cfg.segment.binarize).mask;
+  cv::Mat ink = binarize(page.gray, cfg.segment.binarize).mask;
+  double s = page.reduce;
+  if (enlarge) {  // the reader's small-writing path (segment()): the page enlarged, binarized with a local edge
+    std::vector<int> hs;
+    for (const auto& g : glyphs) hs.push_back(g.rect.height);
+    std::nth_element(hs.begin(), hs.begin() + long(hs.size() / 2), hs.end());
+    const SegmentConfig& sc = cfg.segment;
+    const double char_h = hs.empty() ? 0 : hs[hs.size() / 2] / page.reduce;
+    if (char_h > 0 && char_h < sc.small_char_height) {
+      const double f = std::min(sc.max_upscale, sc.upscale_char_height / char_h);
+      cv::Mat larger;
+      cv::resize(page.gray, larger, cv::Size(), f, f, cv::INTER_CUBIC);
+      BinarizeConfig local = sc.binarize;
+      local.local_edge_ratio = sc.small_edge_ratio;
+      local.faint_min_contrast = sc.small_faint_min_contrast;
+      local.local_edge_window = std::max(3, int(std::lround(sc.small_edge_window * char_h * f)));
+      ink = binarize(larger, local).mask;
+      s /= f;
+    }
+  }
   // Page pixels -> drawing frame: the inverse of the sheet rotation.
   cv::Matx23d inv;
   cv::invertAffineTransform(rot, inv);
   std::vector<cv::Mat> masks(glyphs.size());
   for (size_t i = 0; i < glyphs.size(); ++i) masks[i] = cv::Mat::zeros(ink.size(), CV_8U);
-  const double s = page.reduce;
   for (int y = 0; y < ink.rows; ++y)
     for (int x = 0; x < ink.cols; ++x) {
       if (!ink.at<uint8_t>(y, x)) continue;
@@ -56,7 +76,7 @@ std::vector<cv::Mat> page_crops(const std::string& png, const std::vector<TrueGl
         const cv::Rect& r = glyphs[i].rect;
         const double dx = std::max({r.x - u, 0.0, u - r.br().x}), dy = std::max({r.y - v, 0.0, v - r.br().y});
         const double d = std::hypot(dx, dy);
-        if (d > 2.0) continue;
+        if (d > 2.0) continue;  // page pixels
         const double dc = d * 1e6 + std::hypot(u - (r.x + r.width / 2.0), v - (r.y + r.height / 2.0));
         if (dc < best_d) {
           best_d = dc;
@@ -117,6 +137,7 @@ int run(int argc, char** argv) {
   std::string glyphs_prefix, model_path = default_model_path();
   std::vector<std::string> pages;
   std::string valid;
+  bool enlarge = false;  // crops from the reader's enlarged copy where the writing is small (segment())
   ReadConfig cfg;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -124,6 +145,8 @@ int run(int argc, char** argv) {
       glyphs_prefix = argv[++i];
     else if (a == "--model" && i + 1 < argc)
       model_path = argv[++i];
+    else if (a == "--enlarge")
+      enlarge = true;
     else if (a == "--valid" && i + 1 < argc)
       valid = argv[++i];
     else if (a == "--stroke" && i + 1 < argc)
@@ -137,7 +160,7 @@ int run(int argc, char** argv) {
   }
   if (!valid.empty()) return valid_mode(valid, model_path, cfg.segment.normalize);
   if (glyphs_prefix.empty() || pages.empty()) {
-    std::fprintf(stderr, "usage: bench_synth_crops --glyphs PREFIX [--model FILE] PAGE.png...\n");
+    std::fprintf(stderr, "usage: bench_synth_crops --glyphs PREFIX [--model FILE] [--enlarge] PAGE.png...\n");
     return 2;
   }
   const Dataset ds = load_dataset(glyphs_prefix, "test");
@@ -157,7 +180,7 @@ int run(int argc, char** argv) {
                     cv::Rect(r[0].get<int>(), r[1].get<int>(), r[2].get<int>(), r[3].get<int>())});
     }
     std::vector<int> px;
-    const std::vector<cv::Mat> crops = page_crops(png, tg, rot, cfg, px);
+    const std::vector<cv::Mat> crops = page_crops(png, tg, rot, cfg, px, enlarge);
     std::vector<cv::Mat> raws, ideals;
     for (const auto& g : tg) {
       if (g.sample < 0 || g.sample >= ds.size()) throw std::runtime_error(side + ": sample out of range");
