@@ -15,7 +15,10 @@ Per set and recognizer: pooled glyph CER (spaces ignored), text CER (spaces kept
 lines whose count matches the ground truth, and the read time of the whole set (2 pages at a time).
 
   bench/line_eval.py --build build [--line-model FILE] [--sets touching,photos] [--recognizers glyph,line,auto]
-                     [--extra-line ARGS] [--seed-shift N]
+                     [--extra-line ARGS] [--seed-shift N] [--old BIN]
+
+--old BIN adds a row "old": the pages read by another scrawl binary (older code, e.g. the day an issue was filed),
+one `BIN read PAGE` each with its defaults, as such a binary may lack --jobs and --recognizer.
 """
 import argparse
 import glob
@@ -57,6 +60,14 @@ def score_all(scrawl, gts, texts, tmp):
     return tot
 
 
+def print_row(name, rec, t, pages, secs):
+    g = 100 * t["glyph_edits"] / max(1, t["gt_glyphs"])
+    c = 100 * t["text_edits"] / max(1, t["gt_chars"])
+    print(f"{name:<12} {rec:<12} {g:6.2f}% ({t['glyph_edits']:>4}/{t['gt_glyphs']:>5})  "
+          f"{c:6.2f}% ({t['text_edits']:>4}/{t['gt_chars']:>5})  {t['lines_match']:>2}/{pages:<3}"
+          f"  {secs:6.1f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
@@ -68,6 +79,7 @@ def main():
     ap.add_argument("--seed-shift", type=int, default=0,
                     help="added to every seed: 1000 gives the tuning pages (auto's threshold was set there)")
     ap.add_argument("--extra-line", default="", help="more `scrawl read` arguments for the line rows")
+    ap.add_argument("--old", default="", help="another scrawl binary whose default reading is scored as row 'old'")
     a = ap.parse_args()
     scrawl = os.path.join(a.build, "scrawl")
     data = os.path.abspath(a.data)
@@ -84,7 +96,15 @@ def main():
                      "--pages", str(a.pages), "--seed", str(seed + a.seed_shift), "-q"] + args)
                 images = sorted(glob.glob(os.path.join(out, "page_*.png")))
             gts = [os.path.splitext(p)[0] + ".txt" for p in images]
-            for rec in a.recognizers.split(","):
+            for rec in a.recognizers.split(",") + (["old"] if a.old else []):
+                if rec == "old":
+                    t0 = time.perf_counter()
+                    texts = [run([a.old, "read", p]) for p in images]
+                    secs = time.perf_counter() - t0
+                    texts = [x if x.endswith("\n") or not x else x + "\n" for x in texts]
+                    t = score_all(scrawl, gts, texts, tmp)
+                    print_row(name, rec, t, len(images), secs)
+                    continue
                 extra = ["--recognizer", rec]
                 if rec != "glyph":
                     if a.line_model:
@@ -92,11 +112,7 @@ def main():
                     extra += shlex.split(a.extra_line)
                 texts, secs = read_texts(scrawl, images, extra)
                 t = score_all(scrawl, gts, texts, tmp)
-                g = 100 * t["glyph_edits"] / max(1, t["gt_glyphs"])
-                c = 100 * t["text_edits"] / max(1, t["gt_chars"])
-                print(f"{name:<12} {rec:<12} {g:6.2f}% ({t['glyph_edits']:>4}/{t['gt_glyphs']:>5})  "
-                      f"{c:6.2f}% ({t['text_edits']:>4}/{t['gt_chars']:>5})  {t['lines_match']:>2}/{len(images):<3}"
-                      f"  {secs:6.1f}", flush=True)
+                print_row(name, rec, t, len(images), secs)
 
 
 if __name__ == "__main__":
