@@ -1,6 +1,7 @@
 // Augmentation on real EMNIST glyphs: each sample its own glyph augmented with its seed, seeded determinism, identity
 // at strength 0, plausible ink; the page redraw narrows stroke-width differences and frames the glyph like EMNIST;
-// class-balanced sampling draws every class about equally often.
+// the small-writing redraw closes gaps the page redraw keeps; class-balanced sampling draws every class about
+// equally often.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -189,6 +190,68 @@ TEST(PageRedraw, BlankStaysBlankAndTheAugmenterAppliesIt) {
         << i;
   }
   EXPECT_THROW(make_augmenter(0.4f, 28, 28, 1.5f), std::runtime_error);
+}
+
+// Two upright bars 2 pixels apart (2-pixel strokes), as tall as an EMNIST glyph: an 'H' without its bar, drawn tight.
+cv::Mat two_bars() {
+  cv::Mat g = cv::Mat::zeros(28, 28, CV_32F);
+  g(cv::Rect(10, 4, 2, 20)).setTo(1.f);
+  g(cv::Rect(14, 4, 2, 20)).setTo(1.f);
+  return g;
+}
+
+int components(const cv::Mat& g) {
+  cv::Mat labels;
+  return cv::connectedComponents(g > 0.5f, labels, 8) - 1;
+}
+
+TEST(SmallRedraw, FramesLikeEmnistAndCloseGapsThePageRedrawKeeps) {
+  // Shrunk to 10-18 px capitals, the 2-pixel gap is 1-2 pixels on the page, and the lens blurs it: the enlarged,
+  // rebinarized bars mostly touch (144 of 200 here; 53 with a 3-pixel gap). Drawn large (page_redraw), never.
+  std::mt19937 rng(5);
+  int joined_small = 0, joined_page = 0;
+  const int n = 200;
+  for (int i = 0; i < n; ++i) {
+    cv::Mat small = two_bars(), page = two_bars();
+    small_redraw(small, rng);
+    page_redraw(page, rng);
+    double lo, hi;
+    cv::minMaxLoc(small, &lo, &hi);
+    ASSERT_GE(lo, 0.0);
+    ASSERT_FLOAT_EQ(hi, 1.f);
+    const cv::Rect bb = cv::boundingRect(small > 0.1f);  // EMNIST framing, as normalize_glyph gives
+    EXPECT_GE(std::max(bb.width, bb.height), 23) << i;
+    EXPECT_LE(std::max(bb.width, bb.height), 27) << i;
+    EXPECT_NEAR(bb.y + bb.height / 2.0, 14, 1.5) << i;
+    joined_small += components(small) == 1;
+    joined_page += components(page) == 1;
+  }
+  std::printf("bars joined: %d of %d small, %d of %d large\n", joined_small, n, joined_page, n);
+  EXPECT_EQ(joined_page, 0);
+  EXPECT_GT(joined_small, n / 2);
+  EXPECT_LT(joined_small, n);  // but not always: large, sharp, dark writing keeps them apart
+}
+
+TEST(SmallRedraw, SeededTheAugmenterAppliesItAndTheShareIsChecked) {
+  const Batch orig = first_glyphs(16);
+  Tensor always = orig.x, again = orig.x, page = orig.x;
+  std::mt19937 r1(8), r2(8), r3(8);
+  make_augmenter(0.f, 28, 28, 0.f, 1.f)(always, r1, {});
+  make_augmenter(0.f, 28, 28, 0.f, 1.f)(again, r2, {});
+  make_augmenter(0.f, 28, 28, 1.f, 0.f)(page, r3, {});
+  EXPECT_EQ(always.data, again.data);
+  for (int i = 0; i < always.n; ++i) {  // every sample redrawn small: not as it was, nor as the page redraw draws it
+    const std::vector<float> s(always.sample(i), always.sample(i) + 784);
+    EXPECT_FLOAT_EQ(*std::max_element(s.begin(), s.end()), 1.f) << i;
+    EXPECT_NE(s, std::vector<float>(orig.x.sample(i), orig.x.sample(i) + 784)) << i;
+    EXPECT_NE(s, std::vector<float>(page.sample(i), page.sample(i) + 784)) << i;
+  }
+  EXPECT_THROW(make_augmenter(0.4f, 28, 28, 0.6f, 0.5f), std::runtime_error);
+  EXPECT_THROW(make_augmenter(0.4f, 28, 28, 0.f, -0.1f), std::runtime_error);
+  cv::Mat blank = cv::Mat::zeros(28, 28, CV_32F);
+  std::mt19937 rng(1);
+  small_redraw(blank, rng);
+  EXPECT_EQ(cv::countNonZero(blank), 0);
 }
 
 TEST(BalancedSampling, EveryClassAboutEquallyOften) {

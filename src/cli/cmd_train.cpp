@@ -44,6 +44,12 @@ void add_train(CLI::App& app) {
                   "re-normalized), so the model does not learn cues a page cannot show (0: never)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--small-redraw", opt->small_redraw,
+                  "Probability 0..1 of redrawing a training glyph instead as `scrawl read` sees small writing (a "
+                  "150 dpi form's 12 px capitals: shrunk, blurred, enlarged and binarized again); with --page-redraw "
+                  "at most 1 together (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", opt->cfg.seed, "Seed for init, batch order and augmentation")->capture_default_str();
   cmd->add_option("--threads", opt->threads, "Worker threads (0: all cores)")->capture_default_str();
   cmd->add_option("--out", opt->out, "Model file to write")->required();

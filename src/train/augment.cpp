@@ -112,12 +112,59 @@ void page_redraw(cv::Mat& img, std::mt19937& rng) {
   normalize_glyph(ink, cfg).copyTo(img);
 }
 
-BatchTransform make_augmenter(float strength, int h, int w, float redraw) {
+void small_redraw(cv::Mat& img, std::mt19937& rng) {
+  if (img.type() != CV_32F || img.cols != img.rows)
+    throw std::runtime_error("small_redraw: expected a square CV_32F glyph");
+  // An EMNIST glyph's ink spans about 20 of its 28 pixels; on the page it is `height` pixels tall.
+  const float height = uniform(rng, 10.f, 18.f), ink = uniform(rng, 0.25f, 1.f);
+  const float blur = uniform(rng, 0.3f, 1.f), noise = uniform(rng, 0.f, 0.03f);
+  const int side = std::max(4, int(std::lround(img.rows * height / 20.f)));
+  cv::Mat page = cv::Mat::zeros(side + 8, side + 8, CV_32F);  // paper around it, as the reader's crops have
+  cv::resize(img * ink, page(cv::Rect(4, 4, side, side)), cv::Size(side, side), 0, 0, cv::INTER_AREA);
+  cv::GaussianBlur(page, page, cv::Size(0, 0), blur);
+  std::normal_distribution<float> grain(0.f, 1.f);  // from rng, not cv::randn: that one's generator is global
+  for (int i = 0; i < page.rows * page.cols; ++i) page.at<float>(i) += noise * grain(rng);
+  // segment(): enlarged to 32 px capitals (at most 3x), smoothly, then the 3x3 blur binarize() starts with.
+  const double f = std::min(3.0, 32.0 / height);
+  cv::Mat big;
+  cv::resize(page, big, cv::Size(), f, f, cv::INTER_CUBIC);
+  cv::GaussianBlur(big, big, cv::Size(3, 3), 0);
+  // binarize() with the small-writing settings (SegmentConfig: small_edge_ratio 0.5, small_edge_window 0.22 char
+  // heights), its page-wide levels taken from this glyph: weak above the noise and 0.4 of the ink, strong pixels
+  // 0.45 of the way from weak to the ink's median.
+  const double floor = std::max(0.08, 6.0 * noise);
+  std::vector<float> inked;
+  for (int i = 0; i < big.rows * big.cols; ++i)
+    if (big.at<float>(i) > floor) inked.push_back(big.at<float>(i));
+  if (inked.empty()) return;  // nothing a page would show; keep the sample as it is
+  std::nth_element(inked.begin(), inked.begin() + long(inked.size() / 2), inked.end());
+  const double level = inked[inked.size() / 2];
+  const double weak = std::max(floor, 0.4 * level), strong = std::max(weak, 0.45 * level + 0.55 * weak);
+  cv::Mat local_max;
+  const int k = std::max(3, int(std::lround(0.22 * height * f))) | 1;
+  cv::dilate(big, local_max, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
+  const cv::Mat weak_mask = (big > weak) & (big > local_max * 0.5);
+  cv::Mat labels;
+  const int n = cv::connectedComponents(weak_mask, labels, 8, CV_32S);
+  std::vector<uint8_t> keep(size_t(n), 0);
+  for (int i = 0; i < big.rows * big.cols; ++i)
+    if (labels.at<int>(i) > 0 && big.at<float>(i) > strong) keep[size_t(labels.at<int>(i))] = 1;
+  cv::Mat mask = cv::Mat::zeros(big.size(), CV_8U);
+  for (int i = 0; i < big.rows * big.cols; ++i) mask.at<uint8_t>(i) = keep[size_t(labels.at<int>(i))] ? 255 : 0;
+  if (cv::countNonZero(mask) == 0) return;
+  NormalizeConfig cfg;
+  cfg.size = img.rows;
+  normalize_glyph(mask, cfg).copyTo(img);
+}
+
+BatchTransform make_augmenter(float strength, int h, int w, float redraw, float small) {
   if (!(strength >= 0.f && strength <= 1.f))
     throw std::runtime_error("augmentation strength must be in [0, 1], got " + std::to_string(strength));
   if (!(redraw >= 0.f && redraw <= 1.f))
     throw std::runtime_error("page-redraw probability must be in [0, 1], got " + std::to_string(redraw));
-  return [strength, h, w, redraw](Tensor& x, std::mt19937& rng, BatchRows rows) {
+  if (!(small >= 0.f && redraw + small <= 1.f))
+    throw std::runtime_error("small-redraw probability must be in [0, 1 - page-redraw], got " + std::to_string(small));
+  return [strength, h, w, redraw, small](Tensor& x, std::mt19937& rng, BatchRows rows) {
     if (x.shape.size() != h * w)
       throw std::runtime_error("augment: expected " + std::to_string(h) + "x" + std::to_string(w) + " glyphs, got " +
                                x.shape.str());
@@ -130,7 +177,13 @@ BatchTransform make_augmenter(float strength, int h, int w, float redraw) {
       cv::Mat img(h, w, CV_32F, x.sample(i));  // wraps the sample; results are copied back below
       cv::Mat work = img.clone();
       augment_glyph(work, strength, r);
-      if (redraw > 0.f && uniform(r, 0.f, 1.f) < redraw) page_redraw(work, r);
+      if (redraw > 0.f || small > 0.f) {
+        const float u = uniform(r, 0.f, 1.f);
+        if (u < redraw)
+          page_redraw(work, r);
+        else if (u < redraw + small)
+          small_redraw(work, r);
+      }
       work.copyTo(img);
     }
   };

@@ -14,13 +14,15 @@ namespace scrawl {
 
 nlohmann::json hyperparameters(const TrainOptions& opt) {
   const TrainConfig& c = opt.cfg;
-  return {{"train", opt.train},       {"valid", opt.valid},
-          {"arch", opt.arch},         {"epochs", c.epochs},
-          {"batch", c.batch},         {"lr", c.lr},
-          {"optimizer", c.optimizer}, {"seed", c.seed},
-          {"augment", opt.augment},   {"page_redraw", opt.page_redraw},
-          {"schedule", c.schedule},   {"weight_decay", c.weight_decay},
-          {"balanced", c.balanced},   {"keep_best", c.keep_best}};
+  nlohmann::json h = {{"train", opt.train},       {"valid", opt.valid},
+                      {"arch", opt.arch},         {"epochs", c.epochs},
+                      {"batch", c.batch},         {"lr", c.lr},
+                      {"optimizer", c.optimizer}, {"seed", c.seed},
+                      {"augment", opt.augment},   {"page_redraw", opt.page_redraw},
+                      {"schedule", c.schedule},   {"weight_decay", c.weight_decay},
+                      {"balanced", c.balanced},   {"keep_best", c.keep_best}};
+  if (opt.small_redraw > 0.f) h["small_redraw"] = opt.small_redraw;  // only when used: older runs' records stand
+  return h;
 }
 
 nlohmann::json run_identity(const TrainOptions& opt) {
@@ -48,8 +50,8 @@ TrainResult run_training(const TrainOptions& opt, std::FILE* log) {
   TrainConfig cfg = opt.cfg;
   if (!opt.resume.empty()) cfg.checkpoint = opt.resume;
   Trainer trainer(r.model, cfg);
-  if (opt.augment > 0.f || opt.page_redraw > 0.f)
-    trainer.augment = make_augmenter(opt.augment, train.h, train.w, opt.page_redraw);
+  if (opt.augment > 0.f || opt.page_redraw > 0.f || opt.small_redraw > 0.f)
+    trainer.augment = make_augmenter(opt.augment, train.h, train.w, opt.page_redraw, opt.small_redraw);
   trainer.run_id = run_identity(opt);
   if (!opt.resume.empty()) trainer.resume(trainer.run_id);
   if (log)

@@ -15,7 +15,8 @@ struct TrainOptions {
   std::string arch = "fc64,sigmoid,fc36";
   TrainConfig cfg;
   float augment = 0.f;
-  float page_redraw = 0.f;  // probability of redrawing a training glyph as the reader sees it (augment.h)
+  float page_redraw = 0.f;   // probability of redrawing a training glyph as the reader sees it (augment.h)
+  float small_redraw = 0.f;  // ... or else as the reader sees small writing (augment.h)
   int threads = 0;
   std::string out, curves;
   std::string resume;  // checkpoint folder to continue from (it is also where new checkpoints go)
