@@ -207,14 +207,19 @@ int components(const cv::Mat& g) {
 
 TEST(SmallRedraw, FramesLikeEmnistAndCloseGapsThePageRedrawKeeps) {
   // Shrunk to 10-18 px capitals, the 2-pixel gap is 1-2 pixels on the page, and the lens blurs it: the enlarged,
-  // rebinarized bars mostly touch (144 of 200 here; 53 with a 3-pixel gap). Drawn large (page_redraw), never.
+  // rebinarized bars mostly touch (181 of 200 here). Drawn large (page_redraw), never.
   std::mt19937 rng(5);
-  int joined_small = 0, joined_page = 0;
+  int joined_small = 0, joined_page = 0, vanished = 0;
   const int n = 200;
   for (int i = 0; i < n; ++i) {
     cv::Mat small = two_bars(), page = two_bars();
     small_redraw(small, rng);
     page_redraw(page, rng);
+    joined_page += components(page) == 1;
+    if (cv::countNonZero(small != two_bars()) == 0) {  // faint ink blurred below the paper's noise: kept as it was
+      ++vanished;
+      continue;
+    }
     double lo, hi;
     cv::minMaxLoc(small, &lo, &hi);
     ASSERT_GE(lo, 0.0);
@@ -224,10 +229,11 @@ TEST(SmallRedraw, FramesLikeEmnistAndCloseGapsThePageRedrawKeeps) {
     EXPECT_LE(std::max(bb.width, bb.height), 27) << i;
     EXPECT_NEAR(bb.y + bb.height / 2.0, 14, 1.5) << i;
     joined_small += components(small) == 1;
-    joined_page += components(page) == 1;
   }
-  std::printf("bars joined: %d of %d small, %d of %d large\n", joined_small, n, joined_page, n);
+  std::printf("bars joined: %d of %d small (%d too faint to redraw), %d of %d large\n", joined_small, n, vanished,
+              joined_page, n);
   EXPECT_EQ(joined_page, 0);
+  EXPECT_LT(vanished, n / 10);
   EXPECT_GT(joined_small, n / 2);
   EXPECT_LT(joined_small, n);  // but not always: large, sharp, dark writing keeps them apart
 }

@@ -117,10 +117,14 @@ void small_redraw(cv::Mat& img, std::mt19937& rng) {
     throw std::runtime_error("small_redraw: expected a square CV_32F glyph");
   // An EMNIST glyph's ink spans about 20 of its 28 pixels; on the page it is `height` pixels tall.
   const float height = uniform(rng, 10.f, 18.f), ink = uniform(rng, 0.25f, 1.f);
-  const float blur = uniform(rng, 0.3f, 1.f), noise = uniform(rng, 0.f, 0.03f);
+  const float blur = uniform(rng, 0.5f, 1.5f), noise = uniform(rng, 0.f, 0.03f);
+  const bool pencil = uniform(rng, 0.f, 1.f) < 0.3f;  // grainy: each pixel of a stroke 55-100% as dark
   const int side = std::max(4, int(std::lround(img.rows * height / 20.f)));
   cv::Mat page = cv::Mat::zeros(side + 8, side + 8, CV_32F);  // paper around it, as the reader's crops have
   cv::resize(img * ink, page(cv::Rect(4, 4, side, side)), cv::Size(side, side), 0, 0, cv::INTER_AREA);
+  if (pencil)
+    for (int i = 0; i < page.rows * page.cols; ++i)
+      if (page.at<float>(i) > 0) page.at<float>(i) *= uniform(rng, 0.55f, 1.f);
   cv::GaussianBlur(page, page, cv::Size(0, 0), blur);
   std::normal_distribution<float> grain(0.f, 1.f);  // from rng, not cv::randn: that one's generator is global
   for (int i = 0; i < page.rows * page.cols; ++i) page.at<float>(i) += noise * grain(rng);

@@ -19,10 +19,10 @@ void augment_glyph(cv::Mat& img, float strength, std::mt19937& rng);
 void page_redraw(cv::Mat& img, std::mt19937& rng);
 
 // Redraws one glyph the way `scrawl read` sees small writing (a 150 dpi form's capitals, 10-18 px tall): shrunk to
-// that size, in ink from faint pencil to pen, blurred by the lens, on noisy paper; then enlarged as segment() enlarges
-// small writing, binarized as it does there (hysteresis, each stroke's edge cut at half the darkest pixel nearby)
-// and put through normalize_glyph. Strokes a pixel wide come back thicker or broken, a T's bar faint or gone:
-// what the reader's classifier gets from such a page.
+// that size, in ink from faint, grainy pencil to pen, blurred by the lens (0.5-1.5 px), on noisy paper; then enlarged
+// as segment() enlarges small writing, binarized as it does there (hysteresis, each stroke's edge cut at half the
+// darkest pixel nearby) and put through normalize_glyph. Strokes a pixel wide come back thicker or broken, a T's bar
+// faint or gone: what the reader's classifier gets from such a page.
 void small_redraw(cv::Mat& img, std::mt19937& rng);
 
 // A BatchTransform for (N,1,h,w) batches: one seed per sample is drawn from the trainer's rng in order, then
