@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <set>
 
 #include "scrawl/glyph/line.h"
 #include "scrawl/glyph/normalize.h"
@@ -298,4 +299,59 @@ TEST(LineTraining, ValidationLinesAreNeverAugmented) {
   const auto train_plain = scrawl::make_line_batch(test_glyphs(), cfg.synth, classes, 4, 4, a);
   const auto train_aug = scrawl::make_line_batch(test_glyphs(), augmented.synth, classes, 4, 4, b);
   EXPECT_NE(train_aug.x.data, train_plain.x.data);
+}
+
+TEST(LineSynth, FontGlyphsDrawTheirOwnLabel) {
+  // Glyphs from a set holding one glyph, each line one letter: with fonts off every line says that glyph's class;
+  // with fonts always on, the classes are drawn uniformly, and each one's ink has its letter's shape: a bare stroke
+  // for I and 1 (narrow), wide for M and W.
+  scrawl::Dataset one;
+  one.h = one.w = test_glyphs().h;
+  one.classes = test_glyphs().classes;
+  one.labels = {test_glyphs().labels[0]};
+  one.images.assign(test_glyphs().image(0), test_glyphs().image(0) + test_glyphs().pixels());
+  scrawl::LineSynthConfig cfg;
+  cfg.min_words = cfg.max_words = cfg.min_letters = cfg.max_letters = 1;
+  cfg.slant_max = cfg.rotate_max = 0;
+  std::mt19937 r0(3);
+  const std::string own(1, one.classes[size_t(one.labels[0])]);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(scrawl::synth_line(one, cfg, r0).text, own);
+  cfg.font_share = 1;
+  std::mt19937 r1(3), r2(3);
+  std::set<std::string> seen;
+  int narrow = 0, wide = 0;
+  for (int i = 0; i < 300; ++i) {
+    const auto line = scrawl::synth_line(one, cfg, r1);
+    EXPECT_EQ(line.text, scrawl::synth_line(one, cfg, r2).text);  // seeded
+    seen.insert(line.text);
+    const cv::Rect bb = cv::boundingRect(line.ink);
+    const double aspect = double(bb.width) / bb.height;
+    if (line.text == "I" || line.text == "1") {
+      EXPECT_LT(aspect, 0.45) << line.text;
+      ++narrow;
+    }
+    if (line.text == "M" || line.text == "W") {
+      EXPECT_GT(aspect, 0.7) << line.text;
+      ++wide;
+    }
+  }
+  EXPECT_GT(seen.size(), 30u);
+  EXPECT_GT(narrow, 5);
+  EXPECT_GT(wide, 5);
+}
+
+TEST(LineSynth, PencilLinesBreakUp) {
+  // With degrade, pencil grain leaves stroke pixels 55-100% as dark: at the drawn level more of them fall out, so
+  // the same lines' ink holds more pieces than in pen.
+  scrawl::LineSynthConfig pen, pencil;
+  pen.degrade = pencil.degrade = true;
+  pencil.pencil_share = 1;
+  std::mt19937 a(11), b(11);
+  int pieces_pen = 0, pieces_pencil = 0;
+  for (int i = 0; i < 40; ++i) {
+    pieces_pen += components(scrawl::synth_line(test_glyphs(), pen, a).ink);
+    pieces_pencil += components(scrawl::synth_line(test_glyphs(), pencil, b).ink);
+  }
+  std::printf("pieces: pen %d, pencil %d\n", pieces_pen, pieces_pencil);
+  EXPECT_GT(pieces_pencil, pieces_pen * 23 / 20);  // 1671 against 1329 here
 }

@@ -53,6 +53,14 @@ void add_train_line(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--degrade", opt->cfg.synth.degrade,
                 "Draw each training line like a photographed pen: pen width jitter, blur and noise before binarizing");
+  cmd->add_option("--pencil", opt->cfg.synth.pencil_share,
+                  "With --degrade: share of lines drawn in pencil, each stroke pixel 55-100% as dark (0 to 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--fonts", opt->cfg.synth.font_share,
+                  "Share of glyphs drawn from OpenCV's Hershey fonts instead of the glyph set (0 to 1; 0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--augment", opt->cfg.synth.augment,
                   "Augment each glyph before it is placed on a line, as `train --augment` does (0 to 1; 0: off)")
       ->capture_default_str()

@@ -5,6 +5,7 @@
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "scrawl/train/augment.h"
@@ -19,10 +20,26 @@ int uniform_int(std::mt19937& rng, int lo, int hi) {
   return std::uniform_int_distribution<int>(lo, hi)(rng);
 }
 
-// Glyph i, augmented at strength `augment` (0: as stored) with its own generator seeded from rng, cropped to its
-// ink (values above `level`) and scaled to `height` rows, as CV_32F in [0,1].
-cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level, float augment, std::mt19937& rng) {
-  cv::Mat src(ds.h, ds.w, CV_32F, const_cast<float*>(ds.image(i)));
+// Character `ch` in a Hershey font, white on black, CV_32F in [0,1], its cap height about 90 px.
+cv::Mat font_glyph(char ch, std::mt19937& rng) {
+  const int face = uniform_int(rng, 0, 1) ? cv::FONT_HERSHEY_DUPLEX : cv::FONT_HERSHEY_SIMPLEX;
+  constexpr double kScale = 4.0;
+  const std::string s(1, ch);
+  int base = 0;
+  const cv::Size bare = cv::getTextSize(s, face, kScale, 1, &base);
+  const int pen = std::max(2, int(std::lround(uniform(rng, 0.08, 0.18) * bare.height)));
+  const cv::Size size = cv::getTextSize(s, face, kScale, pen, &base);
+  const int pad = pen + 4;
+  cv::Mat canvas = cv::Mat::zeros(size.height + base + 2 * pad, size.width + 2 * pad, CV_8U);
+  cv::putText(canvas, s, cv::Point(pad, pad + size.height), face, kScale, cv::Scalar(255), pen, cv::LINE_AA);
+  cv::Mat f;
+  canvas.convertTo(f, CV_32F, 1.0 / 255);
+  return f;
+}
+
+// A glyph image, augmented at strength `augment` (0: as given) with its own generator seeded from rng, cropped to
+// its ink (values above `level`) and scaled to `height` rows, as CV_32F in [0,1].
+cv::Mat scaled_glyph(cv::Mat src, int height, double level, float augment, std::mt19937& rng) {
   if (augment > 0.f) {
     src = src.clone();
     std::mt19937 own(static_cast<std::mt19937::result_type>(rng()));
@@ -30,7 +47,7 @@ cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level, float a
   }
   const cv::Mat mask = src > level;
   cv::Rect bb = cv::boundingRect(mask);
-  if (bb.area() == 0) bb = cv::Rect(0, 0, ds.w, ds.h);
+  if (bb.area() == 0) bb = cv::Rect(0, 0, src.cols, src.rows);
   const double s = double(height) / bb.height;
   cv::Mat out;
   cv::resize(src(bb), out, cv::Size(std::max(1, int(std::lround(bb.width * s))), height), 0, 0, cv::INTER_CUBIC);
@@ -41,6 +58,14 @@ cv::Mat scaled_glyph(const Dataset& ds, int i, int height, double level, float a
 void degrade(cv::Mat& canvas, int char_px, const LineSynthConfig& cfg, std::mt19937& rng) {
   const int pen = int(std::lround(uniform(rng, -cfg.pen_jitter, cfg.pen_jitter) * char_px / 2));
   const double sigma = uniform(rng, 0, cfg.blur_max) * char_px, noise = uniform(rng, 0, cfg.noise_max);
+  if (cfg.pencil_share > 0 && uniform(rng, 0, 1) < cfg.pencil_share) {
+    std::uniform_real_distribution<float> grain(0.55f, 1.f);
+    for (int y = 0; y < canvas.rows; ++y) {
+      float* row = canvas.ptr<float>(y);
+      for (int x = 0; x < canvas.cols; ++x)
+        if (row[x] > 0) row[x] *= grain(rng);
+    }
+  }
   if (pen != 0) {
     const cv::Mat disc =
         cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * std::abs(pen) + 1, 2 * std::abs(pen) + 1));
@@ -86,10 +111,19 @@ SynthLine synth_line(const Dataset& glyphs, const LineSynthConfig& cfg, std::mt1
     const double word_px = char_px * (1 + uniform(rng, -1, 1) * cfg.word_size_jitter);
     for (int l = 0; l < letters; ++l) {
       if (l > 0) x += uniform(rng, cfg.gap_min, cfg.gap_max) * char_px;
-      const int i = uniform_int(rng, 0, glyphs.size() - 1);
-      line.text += glyphs.classes[size_t(glyphs.labels[size_t(i)])];
+      const bool font = cfg.font_share > 0 && uniform(rng, 0, 1) < cfg.font_share;
+      cv::Mat src;
+      if (font) {
+        const char ch = glyphs.classes[size_t(uniform_int(rng, 0, int(glyphs.classes.size()) - 1))];
+        line.text += ch;
+        src = font_glyph(ch, rng);
+      } else {
+        const int i = uniform_int(rng, 0, glyphs.size() - 1);
+        line.text += glyphs.classes[size_t(glyphs.labels[size_t(i)])];
+        src = cv::Mat(glyphs.h, glyphs.w, CV_32F, const_cast<float*>(glyphs.image(i)));
+      }
       const int h = std::max(4, int(std::lround(word_px * (1 + uniform(rng, -1, 1) * cfg.size_jitter))));
-      cv::Mat img = scaled_glyph(glyphs, i, h, level, cfg.augment, rng);
+      cv::Mat img = scaled_glyph(src, h, level, cfg.augment, rng);
       // Bottom-aligned on a slowly wandering baseline.
       const int y = int(std::lround(-h + drift * std::sin(drift_phase + x / (8.0 * char_px))));
       placed.push_back({img, int(std::lround(x)), y});

@@ -1,4 +1,5 @@
-// Training lines for the line recognizer, composed on the fly from labelled glyphs (emnist36-train): random
+// Training lines for the line recognizer, composed on the fly from labelled glyphs (emnist36-train) and, if asked,
+// Hershey vector-font capitals: random
 // letters and digits in words, letter gaps from overlapping to wide, word gaps, size jitter, baseline drift,
 // slant and pen width, binarized and put through the reader's own line normalization (glyph/line.h), so the
 // model sees lines exactly as the reader hands them over. Every random choice comes from the caller's rng.
@@ -34,6 +35,13 @@ struct LineSynthConfig {
   // a blur of up to blur_max char heights, and pixel noise of up to noise_max (ink is 1, paper 0).
   bool degrade = false;
   double pen_jitter = 0.05, blur_max = 0.05, noise_max = 0.15;
+  // With degrade, this share of lines is drawn in pencil: each stroke pixel 55-100% as dark (graphite's grain), so
+  // a light level breaks strokes up as a pencil page's binarizer does. 0: off (no extra random draws).
+  double pencil_share = 0;
+  // Off by default for the same reason: this share of glyphs is drawn from OpenCV's Hershey vector fonts (simplex or
+  // duplex, a pen 8-18% of the cap height) instead of the glyph set, a class drawn uniformly: printed capitals,
+  // which some writers' block letters resemble and no writer in the glyph set wrote.
+  double font_share = 0;
   // Off by default for the same reason: each glyph first put through the glyph trainer's augmentation
   // (train/augment.h: small rotation, scale and shear, elastic wobble, thinner or bolder strokes) at this
   // strength, so lines from the same 82,064 training glyphs do not repeat glyphs the model can learn by heart

@@ -39,6 +39,8 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
   // Absent when off, so older checkpoints resume.
   if (s.degrade) id["degrade"] = {s.pen_jitter, s.blur_max, s.noise_max};
   if (s.augment > 0.f) id["augment"] = s.augment;
+  if (s.pencil_share > 0) id["pencil"] = s.pencil_share;
+  if (s.font_share > 0) id["fonts"] = s.font_share;
   return id;
 }
 
@@ -59,9 +61,11 @@ std::vector<LineBatch> validation_batches(const Dataset& valid, const LineTrainC
                                           int stride) {
   if (cfg.batch <= 0) throw std::invalid_argument("line validation: batch must be positive");
   std::mt19937 rng(static_cast<std::mt19937::result_type>(cfg.seed * 104729 + 3));  // apart from training's stream
-  // Other writers' glyphs as they were written: glyph augmentation is a training device, not a condition to measure.
+  // Other writers' glyphs as they were written: glyph augmentation and font glyphs are training devices, not
+  // conditions to measure.
   LineSynthConfig synth = cfg.synth;
   synth.augment = 0.f;
+  synth.font_share = 0;
   std::vector<LineBatch> out;
   for (int done = 0; done < cfg.valid_lines; done += cfg.batch)
     out.push_back(make_line_batch(valid, synth, classes, std::min(cfg.batch, cfg.valid_lines - done), stride, rng));
