@@ -156,3 +156,29 @@ TEST(Cli, TrainLineWritesALineModelAndResumesByteIdentically) {
   EXPECT_NE(other.err.find("not a line model of this run's architecture"), std::string::npos) << other.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "y.scrawl"));
 }
+
+TEST(Cli, TrainLineDrawsFontsPencilAndJpegAndSaysWhatTheyNeed) {
+  // Lines with Hershey glyphs, pencil and a real JPEG round trip (image/codec's libjpeg) train and resume like any;
+  // --pencil and --jpeg without --degrade are refused in one line, with no model written.
+  TempDir dir;
+  const std::string args = "-q train-line --train " + emnist("train300") + " --valid " + emnist("valid") +
+                           " --arch conv3x3x4s2p1,relu,conv3x3x4s2p1,relu,seq,tconv3x8,relu,tconv1x38 --steps 3"
+                           " --batch 4 --valid-lines 4 --seed 2 --threads 1 --fonts 0.5";
+  const std::string photo = " --degrade --pencil 0.5 --jpeg 1";
+  const auto whole = run_scrawl(args + photo + " --epochs 2 --out " + (dir / "a.scrawl"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const auto first = run_scrawl(args + photo + " --epochs 1 --checkpoint " + (dir / "ck") + " --out " + (dir / "b1"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto resumed = run_scrawl(args + photo + " --epochs 2 --resume " + (dir / "ck") + " --out " + (dir / "b"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(slurp(dir / "a.scrawl") == slurp(dir / "b")) << "resumed line model differs from the uninterrupted one";
+  const auto plain = run_scrawl(args + " --epochs 2 --out " + (dir / "p.scrawl"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_FALSE(slurp(dir / "a.scrawl") == slurp(dir / "p.scrawl"));  // the options change what is drawn
+  for (const char* opt : {" --pencil 0.5", " --jpeg 0.5"}) {
+    const auto bad = run_scrawl(args + opt + " --epochs 1 --out " + (dir / "x.scrawl"));
+    EXPECT_NE(bad.exit_code, 0) << opt;
+    EXPECT_NE(bad.err.find("--degrade"), std::string::npos) << bad.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.scrawl"));
+  }
+}

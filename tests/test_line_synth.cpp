@@ -355,3 +355,29 @@ TEST(LineSynth, PencilLinesBreakUp) {
   std::printf("pieces: pen %d, pencil %d\n", pieces_pen, pieces_pencil);
   EXPECT_GT(pieces_pencil, pieces_pen * 23 / 20);  // 1671 against 1329 here
 }
+
+TEST(LineSynth, JpegRoundTripIsWhatGetsBinarized) {
+  // The round trip's result is what the line's ink comes from: one that hands back blank paper leaves no ink; one
+  // that hands back its input changes nothing but the draws. Called once per line with a quality of 30-90 when the
+  // share is 1, never when it is 0.
+  scrawl::LineSynthConfig cfg;
+  cfg.degrade = true;
+  int calls = 0;
+  cfg.jpeg = [&](const cv::Mat& gray, int quality) {
+    ++calls;
+    EXPECT_GE(quality, 30);
+    EXPECT_LE(quality, 90);
+    EXPECT_EQ(gray.type(), CV_8U);
+    return cv::Mat(gray.size(), CV_8U, cv::Scalar(255));
+  };
+  std::mt19937 r0(4);
+  for (int i = 0; i < 5; ++i) EXPECT_GT(cv::countNonZero(scrawl::synth_line(test_glyphs(), cfg, r0).ink), 0);
+  EXPECT_EQ(calls, 0);
+  cfg.jpeg_share = 1;
+  std::mt19937 r1(4);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(cv::countNonZero(scrawl::synth_line(test_glyphs(), cfg, r1).ink), 0);
+  EXPECT_EQ(calls, 5);
+  cfg.jpeg = [](const cv::Mat& gray, int) { return gray.clone(); };
+  std::mt19937 r2(4);
+  EXPECT_GT(cv::countNonZero(scrawl::synth_line(test_glyphs(), cfg, r2).ink), 0);
+}

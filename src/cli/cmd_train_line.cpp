@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "mpi.h"
 #include "scrawl/data/dataset.h"
+#include "scrawl/image/codec.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/threads.h"
 #include "scrawl/train/line_trainer.h"
@@ -57,6 +58,14 @@ void add_train_line(CLI::App& app) {
                   "With --degrade: share of lines drawn in pencil, each stroke pixel 55-100% as dark (0 to 1)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--jpeg", opt->cfg.synth.jpeg_share,
+                  "With --degrade: share of lines put through a JPEG round trip at quality 30-90 (0 to 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  opt->cfg.synth.jpeg = [](const cv::Mat& gray, int quality) {
+    const std::vector<unsigned char> bytes = encode_image(gray, "jpg", quality, "training line");
+    return decode_image(std::string(bytes.begin(), bytes.end()), Channels::gray);
+  };
   cmd->add_option("--fonts", opt->cfg.synth.font_share,
                   "Share of glyphs drawn from OpenCV's Hershey fonts instead of the glyph set (0 to 1; 0: none)")
       ->capture_default_str()
@@ -82,6 +91,8 @@ void add_train_line(CLI::App& app) {
   cmd->callback([opt] {
     if (!opt->checkpoint.empty() && !opt->resume.empty() && opt->checkpoint != opt->resume)
       throw CLI::ValidationError("--resume", "resumes into its own folder; drop --checkpoint or give the same folder");
+    if ((opt->cfg.synth.pencil_share > 0 || opt->cfg.synth.jpeg_share > 0) && !opt->cfg.synth.degrade)
+      throw CLI::ValidationError("--pencil/--jpeg", "act on degraded lines only: add --degrade");
     const auto out_dir = std::filesystem::absolute(opt->out).parent_path();
     if (!std::filesystem::is_directory(out_dir))
       throw std::runtime_error(opt->out + ": cannot write (folder " + out_dir.string() + " does not exist)");

@@ -82,6 +82,15 @@ void degrade(cv::Mat& canvas, int char_px, const LineSynthConfig& cfg, std::mt19
       for (int x = 0; x < canvas.cols; ++x) row[x] += n(rng);
     }
   }
+  if (cfg.jpeg_share > 0 && cfg.jpeg && uniform(rng, 0, 1) < cfg.jpeg_share) {
+    const int quality = uniform_int(rng, 30, 90);
+    cv::Mat gray;
+    canvas.convertTo(gray, CV_8U, -255.0, 255.0);  // ink high -> paper white, clipped to 8 bits
+    const cv::Mat back = cfg.jpeg(gray, quality);
+    if (back.size() != canvas.size() || back.type() != CV_8U)
+      throw std::runtime_error("synth_line: the JPEG round trip returned a different image");
+    back.convertTo(canvas, CV_32F, -1.0 / 255, 1.0);
+  }
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 // slant and pen width, binarized and put through the reader's own line normalization (glyph/line.h), so the
 // model sees lines exactly as the reader hands them over. Every random choice comes from the caller's rng.
 #pragma once
+#include <functional>
 #include <opencv2/core.hpp>
 #include <random>
 #include <string>
@@ -38,6 +39,11 @@ struct LineSynthConfig {
   // With degrade, this share of lines is drawn in pencil: each stroke pixel 55-100% as dark (graphite's grain), so
   // a light level breaks strokes up as a pencil page's binarizer does. 0: off (no extra random draws).
   double pencil_share = 0;
+  // With degrade, this share of lines also goes through a JPEG round trip at quality 30-90, as phone photos are
+  // stored: `jpeg` maps an 8-bit gray image (paper white) and a quality to its decoded copy. The caller supplies it
+  // (train-line hands it image/codec's libjpeg path; this layer knows no codecs). 0 or none: off.
+  double jpeg_share = 0;
+  std::function<cv::Mat(const cv::Mat& gray, int quality)> jpeg;
   // Off by default for the same reason: this share of glyphs is drawn from OpenCV's Hershey vector fonts (simplex or
   // duplex, a pen 8-18% of the cap height) instead of the glyph set, a class drawn uniformly: printed capitals,
   // which some writers' block letters resemble and no writer in the glyph set wrote.

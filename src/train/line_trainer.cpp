@@ -40,6 +40,7 @@ nlohmann::json run_identity(const LineTrainConfig& cfg, const Dataset& train, co
   if (s.degrade) id["degrade"] = {s.pen_jitter, s.blur_max, s.noise_max};
   if (s.augment > 0.f) id["augment"] = s.augment;
   if (s.pencil_share > 0) id["pencil"] = s.pencil_share;
+  if (s.jpeg_share > 0) id["jpeg"] = s.jpeg_share;
   if (s.font_share > 0) id["fonts"] = s.font_share;
   return id;
 }
