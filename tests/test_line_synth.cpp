@@ -159,15 +159,23 @@ TEST(LineSynth, DegradedLinesVaryThePenAndKeepTheText) {
   EXPECT_GT(spread(photo), 1.3 * spread(clean));
 }
 
-TEST(LineSynth, AugmentedGlyphsVaryInShapeAndStayDeterministic) {
-  // A glyph set of one glyph, drawn alone on each line with no slant, tilt or size jitter: clean, every line's
-  // ink has the same aspect; augmented, rotation, shear, scale and elastic wobble spread it. The same seed
-  // still draws the same ink.
+namespace {
+// A glyph set holding only the test set's first glyph (all classes still named).
+scrawl::Dataset first_glyph_only() {
   scrawl::Dataset one;
   one.h = one.w = test_glyphs().h;
   one.classes = test_glyphs().classes;
   one.labels = {test_glyphs().labels[0]};
   one.images.assign(test_glyphs().image(0), test_glyphs().image(0) + test_glyphs().pixels());
+  return one;
+}
+}  // namespace
+
+TEST(LineSynth, AugmentedGlyphsVaryInShapeAndStayDeterministic) {
+  // A glyph set of one glyph, drawn alone on each line with no slant, tilt or size jitter: clean, every line's
+  // ink has the same aspect; augmented, rotation, shear, scale and elastic wobble spread it. The same seed
+  // still draws the same ink.
+  const scrawl::Dataset one = first_glyph_only();
   scrawl::LineSynthConfig clean;
   clean.min_words = clean.max_words = clean.min_letters = clean.max_letters = 1;
   clean.size_jitter = clean.word_size_jitter = clean.baseline_drift = clean.slant_max = clean.rotate_max = 0;
@@ -305,11 +313,7 @@ TEST(LineSynth, FontGlyphsDrawTheirOwnLabel) {
   // Glyphs from a set holding one glyph, each line one letter: with fonts off every line says that glyph's class;
   // with fonts always on, the classes are drawn uniformly, and each one's ink has its letter's shape: a bare stroke
   // for I and 1 (narrow), wide for M and W.
-  scrawl::Dataset one;
-  one.h = one.w = test_glyphs().h;
-  one.classes = test_glyphs().classes;
-  one.labels = {test_glyphs().labels[0]};
-  one.images.assign(test_glyphs().image(0), test_glyphs().image(0) + test_glyphs().pixels());
+  const scrawl::Dataset one = first_glyph_only();
   scrawl::LineSynthConfig cfg;
   cfg.min_words = cfg.max_words = cfg.min_letters = cfg.max_letters = 1;
   cfg.slant_max = cfg.rotate_max = 0;
