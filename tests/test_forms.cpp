@@ -2,6 +2,7 @@
 // fields (boxes, combs, ruled lines, table cells); an end-to-end ratchet on synthesized form pages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -103,6 +104,67 @@ TEST(Rulings, AFaintCombIsFoundThroughTheFaintMask) {
   EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kComb);
   ASSERT_EQ(r.fields[0].cells.size(), size_t(n));
   for (int i = 0; i < n; ++i) EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, x0 + i * cw + 1, 3);
+}
+
+// Two pale combs (2 px rulings 7% darker than the paper) of `n` boxes 60 x 76 at (60, 40) and (60, 150), letters in
+// the first one's first five boxes, a dark underlined word below them, and sensor noise (sigma 14 grey levels) over
+// everything: the combs are under the faint mask's per-pixel threshold, a drop-out colour on a noisy scan.
+cv::Mat pale_combs_on_noise(int n) {
+  cv::Mat page = paper(1000, 340);
+  const cv::Scalar pale(228, 228, 228);
+  const int x0 = 60, cw = 60, ch = 76;
+  for (const int y0 : {40, 150}) {
+    cv::line(page, {x0, y0}, {x0 + n * cw, y0}, pale, 2);
+    cv::line(page, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, pale, 2);
+    for (int i = 0; i <= n; ++i) cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, pale, 2);
+  }
+  const std::string text = "PALER";
+  for (size_t i = 0; i < text.size(); ++i) write(page, std::string(1, text[i]), x0 + int(i) * cw + 14, 40 + 58);
+  write(page, "NOTE", 80, 300);
+  cv::line(page, {60, 312}, {700, 312}, kBlack, 2);
+  cv::Mat noise(page.size(), CV_16SC3);
+  cv::RNG rng(3);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 14);
+  cv::Mat noisy;
+  page.convertTo(noisy, CV_16SC3);
+  noisy += noise;
+  noisy.convertTo(page, CV_8UC3);
+  return page;
+}
+
+TEST(Rulings, PaleCombsUnderNoiseAreFoundThroughTheFaintLineMask) {
+  const int n = 10;
+  const cv::Mat page = pale_combs_on_noise(n);
+  const scrawl::InkMask ink = ink_of(page);
+  const scrawl::Rulings plain = scrawl::find_rulings(ink.mask, {}, ink.faint);
+  EXPECT_TRUE(plain.fields.empty());       // the faint mask frames nothing: the combs are below its threshold
+  EXPECT_FALSE(plain.horizontal.empty());  // ... but the underline is found
+  auto combs_of = [](const std::vector<scrawl::FrameField>& fields) {
+    std::vector<scrawl::FrameField> out;
+    for (const auto& f : fields)
+      if (f.kind == scrawl::FieldKind::kComb) out.push_back(f);
+    return out;
+  };
+  const auto combs = combs_of(scrawl::find_rulings(ink.mask, {}, ink.faint | scrawl::faint_line_mask(ink)).fields);
+  ASSERT_EQ(combs.size(), 2u);
+  for (const auto& comb : combs) {
+    ASSERT_EQ(comb.cells.size(), size_t(n));
+    for (int i = 0; i < n; ++i) EXPECT_NEAR(comb.cells[size_t(i)].x, 60 + i * 60 + 1, 3) << i;
+  }
+  EXPECT_NEAR(combs[0].box.y, 41, 3);
+  EXPECT_NEAR(combs[1].box.y, 151, 3);
+  // The reader searches so only where the first search framed no field, and keeps what it finds only if it frames
+  // at least RulingConfig::faint_line_min_fields fields.
+  scrawl::SegmentConfig cfg;
+  const cv::Mat gray = gray_of(page);
+  auto read_combs = [&](const scrawl::SegmentConfig& c) {
+    size_t k = 0;
+    for (const auto& f : scrawl::segment(gray, c).fields) k += f.kind == scrawl::FieldKind::kComb;
+    return k;
+  };
+  EXPECT_EQ(read_combs(cfg), 2u);
+  cfg.rulings.faint_line_min_fields = 3;
+  EXPECT_EQ(read_combs(cfg), 0u);
 }
 
 // A comb of 6 boxes 60 x 76 at (60, 100), 2 px rulings, letters in the first five boxes. Its bottom ruling is

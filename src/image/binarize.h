@@ -17,6 +17,14 @@ struct BinarizeConfig {
   // 4.46%, combs 8.29% -> 6.63%); 0.02 read 2 comb glyphs more right, 0.05 lost the comb gain. 0.03 keeps a margin
   // above the paper's own texture.
   double faint_min_contrast = 0.03;
+  // faint_line_mask (for rulings under the paper's noise): darkness averaged along a row or column over
+  // `faint_line_length` pixels, a top-hat `faint_line_width` pixels across, pixels at least `faint_line_sigmas`
+  // paper deviations dark. 15 / 7 / 2 at working scale (scaled up with the small-writing pass's enlargement): a
+  // ruling 1-3 px wide passes the top-hat, a line of writing 12 px or taller does not; set by hand on the two
+  // small-form tuning pages whose drop-out rulings the faint mask misses (seeds 1522, pages 2 and 6), not swept.
+  int faint_line_length = 15;
+  int faint_line_width = 7;
+  double faint_line_sigmas = 2.0;
   // Blurred small writing: cut each stroke's edge at this fraction of the darkest pixel within `local_edge_window`
   // pixels (0: off). A page-wide edge (edge_ratio) is set by the median ink, which faint strokes and rulings pull
   // down: the halos of dark strokes then pass and fill the gaps between them.
@@ -37,10 +45,16 @@ struct InkMask {
   // printed rulings (a light drop-out colour, a thin grey line) that the ink mask keeps only in pieces. Rulings are
   // sought in it too.
   cv::Mat faint;
+  cv::Mat dark;  // relative_darkness of the page (CV_32F), kept for faint_line_mask
 };
 
 // Hysteresis thresholding of relative_darkness: weak pixels form the strokes, and a stroke is kept only if
 // it holds strong pixels, so faint paper texture and shadows never start a component.
 InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg = {});
+
+// Pixels of thin straight bands along either axis that stand out of the paper's noise once averaged along the band:
+// pale rulings (a drop-out colour on a noisy scan) too faint for InkMask::faint pixel by pixel. Letters' bars and
+// underlines pass too, so segment_mask uses it only where the faint mask framed no field (CV_8U, 255).
+cv::Mat faint_line_mask(const InkMask& ink, const BinarizeConfig& cfg = {});
 
 }  // namespace scrawl

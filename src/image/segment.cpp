@@ -573,7 +573,7 @@ constexpr int kMinEdgeWindow = 3;
 
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) {
   const InkMask ink = binarize(gray, cfg.binarize);
-  PageLayout page = segment_mask(ink.mask, cfg, scale, ink.faint);
+  PageLayout page = segment_mask(ink.mask, cfg, scale, ink.faint, [&] { return faint_line_mask(ink, cfg.binarize); });
   const double char_h = page.char_height / scale;  // working pixels
   if (char_h <= 0 || char_h >= cfg.small_char_height) return page;
   // Small writing: strokes a pixel or two wide lose their shape to the threshold. Read it again enlarged, smoothly
@@ -584,15 +584,26 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   BinarizeConfig local = cfg.binarize;
   local.local_edge_ratio = cfg.small_edge_ratio;
   local.faint_min_contrast = cfg.small_faint_min_contrast;
+  local.faint_line_length = int(std::lround(cfg.binarize.faint_line_length * f));
+  local.faint_line_width = int(std::lround(cfg.binarize.faint_line_width * f));
   local.local_edge_window = std::max(kMinEdgeWindow, int(std::lround(cfg.small_edge_window * char_h * f)));
   const InkMask larger_ink = binarize(larger, local);
   SegmentConfig enlarged = cfg;
   enlarged.rulings.walls_in_faint = false;
-  return segment_mask(larger_ink.mask, enlarged, scale / f, larger_ink.faint);
+  return segment_mask(larger_ink.mask, enlarged, scale / f, larger_ink.faint,
+                      [&] { return faint_line_mask(larger_ink, local); });
 }
 
-PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint) {
-  const Rulings rulings = find_rulings(ink, cfg.rulings, faint);
+PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint,
+                        const std::function<cv::Mat()>& faint_lines) {
+  Rulings rulings = find_rulings(ink, cfg.rulings, faint);
+  if (rulings.fields.empty() && !rulings.horizontal.empty() && !faint.empty() && faint_lines) {
+    const cv::Mat lines = faint_lines();
+    if (!lines.empty()) {
+      Rulings again = find_rulings(ink, cfg.rulings, faint | lines);
+      if (again.fields.size() >= cfg.rulings.faint_line_min_fields) rulings = std::move(again);
+    }
+  }
   if (rulings.empty()) return segment_text(ink, cfg, scale);
   return segment_form(remove_rulings(ink, rulings), rulings, cfg, scale);
 }

@@ -1,6 +1,7 @@
 // Page layout analysis: ink mask -> connected components -> text lines -> words -> character cells, plus
 // the EMNIST-style normalization of each cell. Knows nothing about the classifier (see image/layout.h).
 #pragma once
+#include <functional>
 #include <opencv2/core.hpp>
 #include <vector>
 
@@ -107,9 +108,10 @@ std::vector<bool> word_breaks(const std::vector<double>& gaps, double char_heigh
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg = {}, double scale = 1.0);
 // Same, starting from an ink mask (CV_8U, 255 = ink) instead of a photo. A page with printed rulings is read as a
 // form (image/form_layout.h): rulings removed, each field's writing laid out on its own, in PageLayout::fields.
-// `faint` (optional, InkMask::faint) is where rulings are sought besides the ink.
+// `faint` (optional, InkMask::faint) is where rulings are sought besides the ink; `faint_lines` (optional) makes
+// faint_line_mask's pale rulings, sought only as RulingConfig::faint_line_min_fields says.
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0,
-                        const cv::Mat& faint = {});
+                        const cv::Mat& faint = {}, const std::function<cv::Mat()>& faint_lines = {});
 // The layout of ink that holds no rulings (what segment_mask does on a page without them): no fields.
 PageLayout segment_text(const cv::Mat& ink, const SegmentConfig& cfg = {}, double scale = 1.0);
 
