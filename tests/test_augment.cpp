@@ -254,6 +254,8 @@ TEST(SmallRedraw, SeededTheAugmenterAppliesItAndTheShareIsChecked) {
   }
   EXPECT_THROW(make_augmenter(0.4f, 28, 28, 0.6f, 0.5f), std::runtime_error);
   EXPECT_THROW(make_augmenter(0.4f, 28, 28, 0.f, -0.1f), std::runtime_error);
+  EXPECT_THROW(make_augmenter(0.4f, 28, 20, 0.f, 0.5f), std::runtime_error);  // redraws need square glyphs
+  EXPECT_NO_THROW(make_augmenter(0.4f, 28, 20, 0.f, 0.f));
   cv::Mat blank = cv::Mat::zeros(28, 28, CV_32F);
   std::mt19937 rng(1);
   small_redraw(blank, rng);

@@ -145,7 +145,8 @@ TEST(Rulings, PaleCombsUnderNoiseAreFoundThroughTheFaintLineMask) {
       if (f.kind == scrawl::FieldKind::kComb) out.push_back(f);
     return out;
   };
-  const auto combs = combs_of(scrawl::find_rulings(ink.mask, {}, ink.faint | scrawl::faint_line_mask(ink)).fields);
+  const auto combs =
+      combs_of(scrawl::find_rulings(ink.mask, {}, ink.faint | scrawl::faint_line_mask(gray_of(page), ink)).fields);
   ASSERT_EQ(combs.size(), 2u);
   for (const auto& comb : combs) {
     ASSERT_EQ(comb.cells.size(), size_t(n));

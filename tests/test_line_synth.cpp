@@ -346,7 +346,8 @@ TEST(LineSynth, FontGlyphsDrawTheirOwnLabel) {
 
 TEST(LineSynth, PencilLinesBreakUp) {
   // With degrade, pencil grain leaves stroke pixels 55-100% as dark: at the drawn level more of them fall out, so
-  // the same lines' ink holds more pieces than in pen.
+  // lines drawn from the same seed hold more pieces than in pen (the grain's draws change the lines after the
+  // first, so the comparison is over many lines).
   scrawl::LineSynthConfig pen, pencil;
   pen.degrade = pencil.degrade = true;
   pencil.pencil_share = 1;

@@ -66,6 +66,8 @@ void add_train(CLI::App& app) {
       "global batch, --threads is per rank), rank 0 alone prints and writes the model, curves and checkpoints, and "
       "--resume works under MPI (the checkpoint folder must be on a file system every rank sees).");
   cmd->callback([opt] {
+    if (opt->page_redraw + opt->small_redraw > 1.f)
+      throw CLI::ValidationError("--small-redraw", "with --page-redraw at most 1 together");
     // Under mpirun every rank trains its share of each batch; rank 0 alone prints and writes files.
     opt->cfg.ranks = mpi_ranks();
     const bool speak = !globals().quiet && opt->cfg.ranks.root();

@@ -89,7 +89,6 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   out.faint = dark > std::max(out.paper_level + cfg.noise_sigmas * out.noise, cfg.faint_min_contrast);
   weak = std::max(weak, cfg.edge_ratio * out.ink_level);
 
-  out.dark = dark;
   cv::Mat weak_mask = dark > weak;
   if (cfg.local_edge_ratio > 0) {
     cv::Mat local_max;
@@ -115,16 +114,19 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
   return out;
 }
 
-cv::Mat faint_line_mask(const InkMask& ink, const BinarizeConfig& cfg) {
-  if (ink.dark.empty() || cfg.faint_line_length < 2) return {};
+cv::Mat faint_line_mask(const cv::Mat& gray, const InkMask& ink, const BinarizeConfig& cfg) {
+  if (gray.empty() || cfg.faint_line_length < 2) return {};
+  cv::Mat smooth;
+  cv::GaussianBlur(gray, smooth, cv::Size(3, 3), 0);  // as binarize() does
+  const cv::Mat dark = relative_darkness(smooth, cfg);
   const int len = cfg.faint_line_length, across = std::max(3, cfg.faint_line_width | 1);
-  const cv::Mat dark_enough = ink.dark > ink.paper_level + cfg.faint_line_sigmas * ink.noise;
-  cv::Mat lines = cv::Mat::zeros(ink.dark.size(), CV_8U);
+  const cv::Mat dark_enough = dark > ink.paper_level + cfg.faint_line_sigmas * ink.noise;
+  cv::Mat lines = cv::Mat::zeros(dark.size(), CV_8U);
   for (const bool horizontal : {true, false}) {
     // Averaged along the band the paper's noise shrinks while a straight ruling keeps its darkness; the top-hat
     // across (minus an opening as wide as `across`) leaves only bands thinner than that.
     cv::Mat along, base;
-    cv::blur(ink.dark, along, horizontal ? cv::Size(len, 1) : cv::Size(1, len));
+    cv::blur(dark, along, horizontal ? cv::Size(len, 1) : cv::Size(1, len));
     cv::morphologyEx(along, base, cv::MORPH_OPEN,
                      cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(1, across) : cv::Size(across, 1)));
     const cv::Mat ridge = along - base;

@@ -45,7 +45,6 @@ struct InkMask {
   // printed rulings (a light drop-out colour, a thin grey line) that the ink mask keeps only in pieces. Rulings are
   // sought in it too.
   cv::Mat faint;
-  cv::Mat dark;  // relative_darkness of the page (CV_32F), kept for faint_line_mask
 };
 
 // Hysteresis thresholding of relative_darkness: weak pixels form the strokes, and a stroke is kept only if
@@ -54,7 +53,9 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg = {});
 
 // Pixels of thin straight bands along either axis that stand out of the paper's noise once averaged along the band:
 // pale rulings (a drop-out colour on a noisy scan) too faint for InkMask::faint pixel by pixel. Letters' bars and
-// underlines pass too, so segment_mask uses it only where the faint mask framed no field (CV_8U, 255).
-cv::Mat faint_line_mask(const InkMask& ink, const BinarizeConfig& cfg = {});
+// underlines pass too, so segment_mask uses it only where the faint mask framed no field (CV_8U, 255). `ink` is
+// binarize(gray, cfg)'s result; the page's darkness is computed again (rarely needed, and a page-sized float image
+// kept for it would add a third to a small-form page's peak memory).
+cv::Mat faint_line_mask(const cv::Mat& gray, const InkMask& ink, const BinarizeConfig& cfg = {});
 
 }  // namespace scrawl

@@ -65,12 +65,12 @@ struct RulingConfig {
   // wall does. Faint-only combs (faint_min_length) are still framed in the faint mask: their regular boxes are
   // checked on their own.
   bool walls_in_faint = true;
-  // A page whose rulings frame no field though some ruling was found (an underline, or pieces of a pale frame) is
-  // searched again with faint_line_mask added to the faint mask; that search counts only if it frames at least
-  // this many fields. Two small-form tuning pages (seed 1522) with pale drop-out combs and frames under pencil on a
-  // noisy scan found one underline each: 98.6 / 30.5% glyph CER -> 66.9 / 27.0% (the set 21.00 -> 17.85%). Used
-  // on every page, the wider mask joined letters' bars into false rulings: 16 of those 20 pages read worse. Pages
-  // with no ruling at all are not searched again (the fallback's cost stays off plain pages).
+  // A page whose rulings frame no field though some horizontal ruling was found (an underline, a piece of a pale frame)
+  // is searched again with faint_line_mask added to the faint mask; that search counts only if it frames at least this
+  // many fields. Two small-form tuning pages (seed 1522) with pale drop-out combs and frames under pencil on a noisy
+  // scan found one underline each: 98.6 / 30.5% glyph CER -> 66.9 / 27.0% (the set 21.00 -> 17.85%). Used on every
+  // page, the wider mask joined letters' bars into false rulings: 16 of those 20 pages read worse. Pages with no ruling
+  // at all are not searched again (the fallback's cost stays off plain pages).
   size_t faint_line_min_fields = 2;
 };
 

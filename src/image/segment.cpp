@@ -573,7 +573,8 @@ constexpr int kMinEdgeWindow = 3;
 
 PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) {
   const InkMask ink = binarize(gray, cfg.binarize);
-  PageLayout page = segment_mask(ink.mask, cfg, scale, ink.faint, [&] { return faint_line_mask(ink, cfg.binarize); });
+  PageLayout page =
+      segment_mask(ink.mask, cfg, scale, ink.faint, [&] { return faint_line_mask(gray, ink, cfg.binarize); });
   const double char_h = page.char_height / scale;  // working pixels
   if (char_h <= 0 || char_h >= cfg.small_char_height) return page;
   // Small writing: strokes a pixel or two wide lose their shape to the threshold. Read it again enlarged, smoothly
@@ -591,7 +592,7 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   SegmentConfig enlarged = cfg;
   enlarged.rulings.walls_in_faint = false;
   return segment_mask(larger_ink.mask, enlarged, scale / f, larger_ink.faint,
-                      [&] { return faint_line_mask(larger_ink, local); });
+                      [&] { return faint_line_mask(larger, larger_ink, local); });
 }
 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint,

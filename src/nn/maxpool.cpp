@@ -108,7 +108,7 @@ void MaxPool::backward_pool2(Tensor& dx, const Tensor& dy, const Tensor& x, cons
       for (int oy = 0; oy < out_.h; ++oy) {
         const size_t j0 = size_t(c * out_.h + oy) * out_.w, r0 = size_t(c * in_.h + 2 * oy) * in_.w;
         // One window row at a time through pointers that do not alias, so the loop vectorizes (through `d` alone,
-        // every store could change the inputs, and each window was read again: 16% of a line-model step).
+        // every store could change the inputs, and each window was read again: 15% of a line-model step).
         const float* __restrict x0 = xs + r0;
         const float* __restrict x1 = x0 + in_.w;
         const float* __restrict max = ys + j0;
