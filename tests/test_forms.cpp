@@ -153,6 +153,11 @@ TEST(Rulings, PaleCombsUnderNoiseAreFoundThroughTheFaintLineMask) {
     for (int i = 0; i < n; ++i) EXPECT_NEAR(comb.cells[size_t(i)].x, 60 + i * 60 + 1, 3) << i;
   }
   EXPECT_NEAR(combs[0].box.y, 41, 3);
+  // On a clean scan the faint mask's threshold lies below a pale ruling's darkness: no second mask is made.
+  cv::Mat clean = paper(400, 200);
+  write(clean, "NOTE", 40, 100);
+  cv::line(clean, {30, 112}, {350, 112}, kBlack, 2);
+  EXPECT_TRUE(scrawl::faint_line_mask(gray_of(clean), ink_of(clean)).empty());
   EXPECT_NEAR(combs[1].box.y, 151, 3);
   // The reader searches so only where the first search framed no field, and keeps what it finds only if it frames
   // at least RulingConfig::faint_line_min_fields fields.

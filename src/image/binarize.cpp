@@ -116,6 +116,9 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
 
 cv::Mat faint_line_mask(const cv::Mat& gray, const InkMask& ink, const BinarizeConfig& cfg) {
   if (gray.empty() || cfg.faint_line_length < 2) return {};
+  // Where the faint mask's own threshold reaches below a pale ruling's darkness, it holds such rulings already.
+  if (std::max(ink.paper_level + cfg.noise_sigmas * ink.noise, cfg.faint_min_contrast) <= cfg.faint_line_below)
+    return {};
   cv::Mat smooth;
   cv::GaussianBlur(gray, smooth, cv::Size(3, 3), 0);  // as binarize() does
   const cv::Mat dark = relative_darkness(smooth, cfg);
