@@ -212,6 +212,32 @@ TEST(Rulings, ABrokenRulingIsFoundAsTheOtherEdgeOfAField) {
   EXPECT_TRUE(scrawl::find_rulings(ink_of(broken_comb(true, false)).mask).empty());
 }
 
+// A tight comb of 8 boxes 46 x 56 at (60, 100), 2 px rulings, whose sixth wall the scan lost, with letters in some
+// boxes and, in three others, an I written as a stem from ruling to ruling: walls to find_walls, but off the comb's
+// even division, so they stay writing, and the lost wall is put back at its place (even_comb).
+TEST(Rulings, ACombsWallsAreItsEvenDivisionNotLettersStems) {
+  cv::Mat page = paper(600, 300);
+  const int x0 = 60, y0 = 100, cw = 46, ch = 56, n = 8, lost = 5;
+  cv::line(page, {x0, y0}, {x0 + n * cw, y0}, kBlack, 2);
+  cv::line(page, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, kBlack, 2);
+  for (int i = 0; i <= n; ++i)
+    if (i != lost) cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, kBlack, 2);
+  const std::vector<std::pair<int, char>> letters = {{0, 'F'}, {2, 'O'}, {4, 'R'}, {5, 'M'}};
+  for (const auto& [cell, c] : letters) write(page, std::string(1, c), x0 + cell * cw + 8, y0 + ch - 8);
+  const std::vector<int> stems = {x0 + 1 * cw + 20, x0 + 3 * cw + 26, x0 + 6 * cw + 17};
+  for (int x : stems) cv::line(page, {x, y0 + 1}, {x, y0 + ch - 1}, kBlack, 3);
+  const scrawl::Rulings r = scrawl::find_rulings(ink_of(page).mask);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kComb);
+  ASSERT_EQ(r.fields[0].cells.size(), size_t(n));
+  for (int i = 0; i < n; ++i) {
+    EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, x0 + i * cw + 1, 3) << "box " << i;
+    EXPECT_NEAR(r.fields[0].cells[size_t(i)].br().x, x0 + (i + 1) * cw - 1, 3) << "box " << i;
+  }
+  for (const auto& v : r.vertical)
+    for (int x : stems) EXPECT_GT(std::abs(v.a.x - x), 5) << "a letter's stem removed as a wall";
+}
+
 TEST(Rulings, ABrokenLineIsAnEdgeOnlyWhereWallsCloseTheFieldAndNoEdgeIsThere) {
   // A whole 2 px line (x 60-420, y 100) and, two character heights below, one broken like broken_comb's bottom:
   // with no walls between them the broken one frames nothing and stays unfound (touching letters' bars on two lines

@@ -329,6 +329,73 @@ void drop_strokes(WallRow& row, double min_spacing) {
   row.walls = std::move(kept);
 }
 
+// A comb's boxes are printed alike. Where a row's walls are not evenly spaced (letters' stems taken for walls, walls
+// too pale or broken to be found), the even division of the span between its end walls that the found walls fit
+// best stands in for them: found walls near a division stay, the rest are letters' strokes, and a division no wall
+// was found near gets one at its place, as thick as the found ones. The best division has the most walls found
+// minus walls missing; it must have comb_min_cells boxes or more, narrow enough (comb_max_aspect) and no narrower
+// than comb_min_aspect x their height, and walls found at comb_even_found of its inner divisions or more. A row of
+// walls already alike (within comb_regularity of their median spacing) is left as it is.
+void even_comb(WallRow& row, const Ruling& top, const Ruling& bot, const RulingConfig& cfg) {
+  if (row.walls.size() < 3) return;
+  auto x = [](const Ruling& w) { return (w.a.x + w.b.x) / 2; };
+  std::vector<double> gaps;
+  for (size_t i = 0; i + 1 < row.walls.size(); ++i) gaps.push_back(x(row.walls[i + 1]) - x(row.walls[i]));
+  const double m = median(gaps);
+  if (std::all_of(gaps.begin(), gaps.end(), [&](double g) { return std::abs(g - m) <= cfg.comb_regularity * m; }))
+    return;
+  const double x0 = x(row.walls.front()), x1 = x(row.walls.back()), span = x1 - x0;
+  const double xm = (x0 + x1) / 2;
+  const double height = centre_at(bot, xm) - centre_at(top, xm) - (top.thickness + bot.thickness) / 2;
+  if (height <= 0 || span <= 0) return;
+  const int n_lo = std::max(cfg.comb_min_cells, int(std::ceil(span / (cfg.comb_max_aspect * height))));
+  const int n_hi = int(std::floor(span / (cfg.comb_min_aspect * height)));
+  int best_n = 0, best_score = 0;
+  std::vector<int> best_match;  // division k (1..n-1) -> the found wall at it, -1 for none
+  for (int n = n_lo; n <= n_hi; ++n) {
+    const double pitch = span / n, tolerance = std::max(2.0, cfg.comb_even_tolerance * pitch);
+    std::vector<int> match(size_t(n + 1), -1);
+    int found = 0;
+    for (int k = 1; k < n; ++k) {
+      const double at = x0 + k * pitch;
+      double nearest = tolerance;
+      for (size_t i = 1; i + 1 < row.walls.size(); ++i)
+        if (const double d = std::abs(x(row.walls[i]) - at); d <= nearest) {
+          nearest = d;
+          match[size_t(k)] = int(i);
+        }
+      found += match[size_t(k)] >= 0;
+    }
+    const int score = 2 * found - (n - 1);
+    if (found >= cfg.comb_even_found * (n - 1) && score > best_score) {
+      best_n = n;
+      best_score = score;
+      best_match = std::move(match);
+    }
+  }
+  if (best_n == 0) return;
+  std::vector<double> thick;
+  for (int k = 1; k < best_n; ++k)
+    if (best_match[size_t(k)] >= 0) thick.push_back(row.walls[size_t(best_match[size_t(k)])].thickness);
+  const double thickness = median(thick);
+  std::vector<Ruling> walls = {row.walls.front()};
+  for (int k = 1; k < best_n; ++k) {
+    if (best_match[size_t(k)] >= 0) {
+      walls.push_back(row.walls[size_t(best_match[size_t(k)])]);
+      continue;
+    }
+    Ruling w;
+    w.horizontal = false;
+    w.thickness = thickness;
+    const double at = x0 + k * span / best_n;
+    w.a = {at, centre_at(top, at)};
+    w.b = {at, centre_at(bot, at)};
+    walls.push_back(w);
+  }
+  walls.push_back(row.walls.back());
+  row.walls = std::move(walls);
+}
+
 // The fields the rows of walls frame: a comb when the row has enough boxes and none is wide, else each box is a
 // field of its own (a lone frame, or a cell of a table when its rulings also bound another row).
 std::vector<FrameField> frame_fields(const std::vector<WallRow>& rows, const std::vector<Ruling>& hs,
@@ -503,6 +570,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     if (below < 0) continue;
     WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], wall_break, cfg)};
     drop_strokes(row, cfg.comb_min_spacing);
+    even_comb(row, hs[above], hs[size_t(below)], cfg);
     if (row.walls.size() == 1) close_open_frame(row, hs[above], hs[size_t(below)], cfg.join_gap * h);
     if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
   }

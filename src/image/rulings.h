@@ -37,6 +37,12 @@ struct RulingConfig {
   int comb_min_cells = 3;
   double comb_max_aspect = 1.5;
   double comb_min_spacing = 0.7;
+  // Unevenly spaced walls are fitted to an even division (even_comb): boxes no narrower than `comb_min_aspect` x
+  // their height, walls found at `comb_even_found` of the inner divisions or more, each within `comb_even_tolerance`
+  // x the box width (at least 2 px) of its place.
+  double comb_min_aspect = 0.4;
+  double comb_even_found = 0.6;
+  double comb_even_tolerance = 0.15;
   // Horizontal rulings are followed past their ends across breaks up to this long (x stroke width, at least 3 px):
   // a scan's breaks leave pieces too short to be found alone. A ruling broken into pieces all shorter than
   // min_length is found from runs that go on across such breaks, where it is the other edge of a field (its ends
