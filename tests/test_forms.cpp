@@ -312,7 +312,8 @@ TEST(Rulings, SlightlyTurnedRulingIsOneRuling) {
 // The field runs from the wall to the rulings' end and the wall is removed (left in, it reads as a 1 before the
 // text). Rulings that do not end together (a box's top over a longer underline) frame nothing with a lone wall.
 TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
-  auto page_with = [](int bottom_end) {
+  // With `stub`, what the scan left of the lost side: its lower half, too little to be found as a wall.
+  auto page_with = [](int bottom_end, bool stub = false) {
     cv::Mat page = paper();
     if (bottom_end == 0) {  // the writing alone
       write(page, "CITY", 90, 320);
@@ -321,20 +322,27 @@ TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
     cv::line(page, {60, 260}, {660, 260}, kBlack, 2);
     cv::line(page, {60, 340}, {bottom_end, 340}, kBlack, 2);
     cv::line(page, {60, 260}, {60, 340}, kBlack, 2);
+    if (stub) cv::line(page, {660, 300}, {660, 340}, kBlack, 2);
     write(page, "CITY", 90, 320);
     return page;
   };
-  const cv::Mat mask = ink_of(page_with(660)).mask;
-  const scrawl::Rulings r = scrawl::find_rulings(mask);
-  ASSERT_EQ(r.horizontal.size(), 2u);
-  ASSERT_EQ(r.vertical.size(), 1u);
-  EXPECT_NEAR(r.vertical[0].a.x, 60, 2);
-  ASSERT_EQ(r.fields.size(), 1u);
-  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kBox);
-  EXPECT_NEAR(r.fields[0].box.x, 62, 2);
-  EXPECT_NEAR(r.fields[0].box.x + r.fields[0].box.width, 660, 3);
-  // What is left is the writing's pieces, no wall beside them.
-  EXPECT_EQ(components(scrawl::remove_rulings(mask, r)), components(ink_of(page_with(0)).mask));
+  const size_t writing = components(ink_of(page_with(0)).mask);
+  for (const bool stub : {false, true}) {
+    const cv::Mat mask = ink_of(page_with(660, stub)).mask;
+    const scrawl::Rulings r = scrawl::find_rulings(mask);
+    ASSERT_EQ(r.horizontal.size(), 2u);
+    // The lone wall, and the lost side where the rulings end, as wide as the other.
+    ASSERT_EQ(r.vertical.size(), 2u);
+    EXPECT_NEAR(r.vertical[0].a.x, 60, 2);
+    EXPECT_NEAR(r.vertical[1].a.x, 660, 2);
+    EXPECT_NEAR(r.vertical[1].thickness, r.vertical[0].thickness, 0.01);
+    ASSERT_EQ(r.fields.size(), 1u);
+    EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kBox);
+    EXPECT_NEAR(r.fields[0].box.x, 62, 2);
+    EXPECT_NEAR(r.fields[0].box.x + r.fields[0].box.width, 660, 3);
+    // What is left is the writing's pieces, no wall (nor what the scan left of the lost one) beside them.
+    EXPECT_EQ(components(scrawl::remove_rulings(mask, r)), writing) << "stub " << stub;
+  }
   // The bottom runs 200 px past the top's end: no field, and the lone wall is not taken for a frame's side.
   const scrawl::Rulings apart = scrawl::find_rulings(ink_of(page_with(860)).mask);
   EXPECT_TRUE(apart.fields.empty());
@@ -343,8 +351,9 @@ TEST(Rulings, AFrameMissingOneSideIsAFieldToWhereItsRulingsEnd) {
   cv::Mat mirrored;
   cv::flip(page_with(660), mirrored, 1);  // the frame now spans x 239..839, its wall at 839; the text reads backwards
   const scrawl::Rulings m = scrawl::find_rulings(ink_of(mirrored).mask);
-  ASSERT_EQ(m.vertical.size(), 1u);
-  EXPECT_NEAR(m.vertical[0].a.x, 839, 2);
+  ASSERT_EQ(m.vertical.size(), 2u);
+  EXPECT_NEAR(m.vertical[0].a.x, 239, 2);
+  EXPECT_NEAR(m.vertical[1].a.x, 839, 2);
   ASSERT_EQ(m.fields.size(), 1u);
   EXPECT_NEAR(m.fields[0].box.x, 239, 3);
   EXPECT_NEAR(m.fields[0].box.x + m.fields[0].box.width, 838, 2);
@@ -372,6 +381,32 @@ TEST(Rulings, HaloedStemsAreWallsInTheFaintMaskButNotWithWallsInFaintOff) {
   EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kBox);
   EXPECT_NEAR(r.fields[0].box.x, 62, 3);
   EXPECT_NEAR(r.fields[0].box.br().x, 759, 3);
+}
+
+// A table of two rows whose bottom ruling the scan broke into two pieces too far apart to join: only the upper row
+// is framed, but its walls go on down through the lower one, and all of them is removed (or each rest reads as 1).
+TEST(Rulings, AWallIsRemovedWhereItGoesOnPastItsRulings) {
+  auto page_with = [](bool rulings) {
+    cv::Mat page = paper();
+    if (rulings) {
+      for (int y : {100, 190}) cv::line(page, {60, y}, {760, y}, kBlack, 2);
+      cv::line(page, {60, 280}, {300, 280}, kBlack, 2);
+      cv::line(page, {480, 280}, {760, 280}, kBlack, 2);
+      for (int x : {60, 400, 760}) cv::line(page, {x, 100}, {x, 280}, kBlack, 2);
+    }
+    write(page, "CITY", 90, 170);
+    write(page, "ROAD", 90, 260);
+    return page;
+  };
+  const cv::Mat mask = ink_of(page_with(true)).mask;
+  const scrawl::Rulings r = scrawl::find_rulings(mask);
+  ASSERT_EQ(r.fields.size(), 2u);  // the upper row's two cells
+  ASSERT_EQ(r.vertical.size(), 3u);
+  for (const auto& v : r.vertical) {
+    EXPECT_NEAR(v.a.y, 100, 3);
+    EXPECT_NEAR(v.b.y, 280, 3);
+  }
+  EXPECT_EQ(components(scrawl::remove_rulings(mask, r)), components(ink_of(page_with(false)).mask));
 }
 
 // Two fill-in lines of equal length, and a tall bold stroke standing between them at their start (a letter's stem

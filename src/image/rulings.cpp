@@ -137,30 +137,34 @@ double end(const Ruling& r) {
   return r.horizontal ? r.b.x : r.b.y;
 }
 
-// Follows a horizontal ruling past both ends while ink lies on its band, across gaps up to `max_gap` pixels: a
-// scan's breaks leave short pieces between long ones, too short to be found on their own.
+// Follows a ruling past both ends while ink lies on its band, across gaps up to `max_gap` pixels: a scan's breaks
+// leave short pieces between long ones, too short to be found on their own.
 void extend(Ruling& r, const cv::Mat& ink, int max_gap) {
   const double half = r.thickness / 2;
-  auto on_band = [&](int x) {
-    if (x < 0 || x >= ink.cols) return false;
-    const double c = centre_at(r, x);
-    for (int y = int(std::floor(c - half)); y <= int(std::ceil(c + half)); ++y)
-      if (y >= 0 && y < ink.rows && ink.at<uint8_t>(y, x)) return true;
+  const int length = r.horizontal ? ink.cols : ink.rows;
+  auto on_band = [&](int t) {
+    if (t < 0 || t >= length) return false;
+    const double c = centre_at(r, t);
+    for (int a = int(std::floor(c - half)); a <= int(std::ceil(c + half)); ++a) {
+      const int x = r.horizontal ? t : a, y = r.horizontal ? a : t;
+      if (x >= 0 && y >= 0 && x < ink.cols && y < ink.rows && ink.at<uint8_t>(y, x)) return true;
+    }
     return false;
   };
   for (int dir : {-1, 1}) {
     cv::Point2d& end_point = dir < 0 ? r.a : r.b;
-    const int from = int(std::lround(end_point.x));
+    const int from = int(std::lround(r.horizontal ? end_point.x : end_point.y));
     int last = from;
-    for (int x = from + dir, miss = 0; miss <= max_gap && x >= 0 && x < ink.cols; x += dir) {
-      if (on_band(x)) {
-        last = x;
+    for (int t = from + dir, miss = 0; miss <= max_gap && t >= 0 && t < length; t += dir) {
+      if (on_band(t)) {
+        last = t;
         miss = 0;
       } else {
         ++miss;
       }
     }
-    if (last != from) end_point = {double(last), centre_at(r, last)};
+    if (last != from)
+      end_point = r.horizontal ? cv::Point2d(last, centre_at(r, last)) : cv::Point2d(centre_at(r, last), last);
   }
 }
 
@@ -294,7 +298,8 @@ std::vector<Ruling> find_walls(const cv::Mat& rest, const Ruling& top, const Rul
 
 // A frame with one side wall only (the scan lost the other): the rulings start and end together (within
 // `end_tolerance`, as a frame's top and bottom do), the lone wall stands at one end of their common extent, and the
-// field runs to the other end, which gets a wall of zero width. A wall anywhere else between the rulings stays a
+// field runs to the other end, which gets a wall as wide as the lone one: what the scan left of the lost side (a
+// stub too short to be found) is removed with it, or it reads as a 1. A wall anywhere else between the rulings stays a
 // letter's stroke, and a pen's stroke wider than 3 ruling widths is no wall at all (find_walls).
 void close_open_frame(WallRow& row, const Ruling& top, const Ruling& bot, double end_tolerance) {
   if (std::abs(top.a.x - bot.a.x) > end_tolerance || std::abs(top.b.x - bot.b.x) > end_tolerance) return;
@@ -303,7 +308,7 @@ void close_open_frame(WallRow& row, const Ruling& top, const Ruling& bot, double
   if (at_left == at_right) return;  // neither end (a stroke), or the rulings are too short to tell
   Ruling other;
   other.horizontal = false;
-  other.thickness = 0;
+  other.thickness = row.walls.front().thickness;
   const double x = at_left ? x1 : x0;
   other.a = {x, centre_at(top, x)};
   other.b = {x, centre_at(bot, x)};
@@ -575,9 +580,15 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
   }
   out.fields = frame_fields(wall_rows, hs, cfg);
+  // A wall goes on where it does past its rulings (a table's column into a row whose rulings the scan broke too
+  // badly to frame it): all of it is removed, or its rest reads as a 1.
+  const cv::Mat& wall_ink = cfg.walls_in_faint ? all : ink;
   for (const auto& row : wall_rows)
-    for (const Ruling& w : row.walls)
-      if (w.thickness > 0) out.vertical.push_back(w);  // an open frame's missing side has nothing to remove
+    for (Ruling w : row.walls)
+      if (w.thickness > 0) {
+        extend(w, wall_ink, max_break);
+        out.vertical.push_back(w);
+      }
   // Long vertical rulings that frame nothing (a margin line) are removed all the same: twice the horizontal length,
   // as nothing but a ruling stands that tall and straight beside the writing.
   for (const auto& v : fit_rulings(long_runs(rest, 2 * len, false, grow), rest, false, core)) {
