@@ -108,8 +108,9 @@ TEST(Rulings, AFaintCombIsFoundThroughTheFaintMask) {
 
 // Two pale combs (2 px rulings 7% darker than the paper) of `n` boxes 60 x 76 at (60, 40) and (60, 150), letters in
 // the first one's first five boxes, a dark underlined word below them, and sensor noise (sigma 14 grey levels) over
-// everything: the combs are under the faint mask's per-pixel threshold, a drop-out colour on a noisy scan.
-cv::Mat pale_combs_on_noise(int n) {
+// everything: the combs are under the faint mask's per-pixel threshold, a drop-out colour on a noisy scan. With
+// `dark_box`, a dark empty frame beside them, which the first search frames alone.
+cv::Mat pale_combs_on_noise(int n, bool dark_box = false) {
   cv::Mat page = paper(1000, 340);
   const cv::Scalar pale(228, 228, 228);
   const int x0 = 60, cw = 60, ch = 76;
@@ -122,6 +123,7 @@ cv::Mat pale_combs_on_noise(int n) {
   for (size_t i = 0; i < text.size(); ++i) write(page, std::string(1, text[i]), x0 + int(i) * cw + 14, 40 + 58);
   write(page, "NOTE", 80, 300);
   cv::line(page, {60, 312}, {700, 312}, kBlack, 2);
+  if (dark_box) cv::rectangle(page, cv::Rect(740, 150, 220, 76), kBlack, 2);
   cv::Mat noise(page.size(), CV_16SC3);
   cv::RNG rng(3);
   rng.fill(noise, cv::RNG::NORMAL, 0, 14);
@@ -159,18 +161,25 @@ TEST(Rulings, PaleCombsUnderNoiseAreFoundThroughTheFaintLineMask) {
   cv::line(clean, {30, 112}, {350, 112}, kBlack, 2);
   EXPECT_TRUE(scrawl::faint_line_mask(gray_of(clean), ink_of(clean)).empty());
   EXPECT_NEAR(combs[1].box.y, 151, 3);
-  // The reader searches so only where the first search framed no field, and keeps what it finds only if it frames
-  // at least RulingConfig::faint_line_min_fields fields.
+  // The reader searches so only where the first search framed fewer than RulingConfig::faint_line_min_fields fields,
+  // and keeps what it finds only if it frames at least that many.
   scrawl::SegmentConfig cfg;
-  const cv::Mat gray = gray_of(page);
-  auto read_combs = [&](const scrawl::SegmentConfig& c) {
+  auto read_combs = [&](const scrawl::SegmentConfig& c, const cv::Mat& gray) {
     size_t k = 0;
     for (const auto& f : scrawl::segment(gray, c).fields) k += f.kind == scrawl::FieldKind::kComb;
     return k;
   };
-  EXPECT_EQ(read_combs(cfg), 2u);
+  const cv::Mat gray = gray_of(page);
+  cfg.rulings.faint_line_min_fields = 2;
+  EXPECT_EQ(read_combs(cfg, gray), 2u);
   cfg.rulings.faint_line_min_fields = 3;
-  EXPECT_EQ(read_combs(cfg), 0u);
+  EXPECT_EQ(read_combs(cfg, gray), 0u);
+  // The dark frame is one field: under 2, so the combs are still sought, and found; none are at 1.
+  const cv::Mat with_box = gray_of(pale_combs_on_noise(n, true));
+  cfg.rulings.faint_line_min_fields = 2;
+  EXPECT_EQ(read_combs(cfg, with_box), 2u);
+  cfg.rulings.faint_line_min_fields = 1;
+  EXPECT_EQ(read_combs(cfg, with_box), 0u);
 }
 
 // A comb of 6 boxes 60 x 76 at (60, 100), 2 px rulings, letters in the first five boxes. Its bottom ruling is
@@ -236,6 +245,25 @@ TEST(Rulings, ACombsWallsAreItsEvenDivisionNotLettersStems) {
   }
   for (const auto& v : r.vertical)
     for (int x : stems) EXPECT_GT(std::abs(v.a.x - x), 5) << "a letter's stem removed as a wall";
+}
+
+// A comb of 12 boxes 60 x 76 at (60, 100) whose bottom ruling the scan broke twice by 80 px, more than a character
+// height (join_gap; the walls make it about 70 px here): only its middle piece (280 px) is found as a ruling, and it
+// is carried on to the top ruling's ends, along which its other pieces lie (64% of each stretch).
+TEST(Rulings, ABadlyBrokenEdgeIsCarriedToItsFieldsOtherEdge) {
+  cv::Mat page = paper(900, 300);
+  const int x0 = 60, y0 = 100, cw = 60, ch = 76, n = 12;
+  cv::line(page, {x0, y0}, {x0 + n * cw, y0}, kBlack, 2);
+  for (const auto& [from, to] : std::vector<std::pair<int, int>>{{60, 200}, {280, 560}, {640, 780}})
+    cv::line(page, {from, y0 + ch}, {to, y0 + ch}, kBlack, 2);
+  for (int i = 0; i <= n; ++i) cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, kBlack, 2);
+  const std::string text = "EDGES";
+  for (size_t i = 0; i < text.size(); ++i) write(page, std::string(1, text[i]), x0 + int(i) * cw + 12, y0 + 58);
+  const scrawl::Rulings r = scrawl::find_rulings(ink_of(page).mask);
+  ASSERT_EQ(r.fields.size(), 1u);
+  EXPECT_EQ(r.fields[0].kind, scrawl::FieldKind::kComb);
+  ASSERT_EQ(r.fields[0].cells.size(), size_t(n));
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(r.fields[0].cells[size_t(i)].x, x0 + i * cw + 1, 3) << i;
 }
 
 TEST(Rulings, ABrokenLineIsAnEdgeOnlyWhereWallsCloseTheFieldAndNoEdgeIsThere) {

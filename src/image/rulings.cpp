@@ -137,20 +137,23 @@ double end(const Ruling& r) {
   return r.horizontal ? r.b.x : r.b.y;
 }
 
+// Whether ink lies on the ruling's band at position `t` along it.
+bool ink_on_band(const Ruling& r, const cv::Mat& ink, int t) {
+  const int length = r.horizontal ? ink.cols : ink.rows;
+  if (t < 0 || t >= length) return false;
+  const double c = centre_at(r, t), half = r.thickness / 2;
+  for (int a = int(std::floor(c - half)); a <= int(std::ceil(c + half)); ++a) {
+    const int x = r.horizontal ? t : a, y = r.horizontal ? a : t;
+    if (x >= 0 && y >= 0 && x < ink.cols && y < ink.rows && ink.at<uint8_t>(y, x)) return true;
+  }
+  return false;
+}
+
 // Follows a ruling past both ends while ink lies on its band, across gaps up to `max_gap` pixels: a scan's breaks
 // leave short pieces between long ones, too short to be found on their own.
 void extend(Ruling& r, const cv::Mat& ink, int max_gap) {
-  const double half = r.thickness / 2;
   const int length = r.horizontal ? ink.cols : ink.rows;
-  auto on_band = [&](int t) {
-    if (t < 0 || t >= length) return false;
-    const double c = centre_at(r, t);
-    for (int a = int(std::floor(c - half)); a <= int(std::ceil(c + half)); ++a) {
-      const int x = r.horizontal ? t : a, y = r.horizontal ? a : t;
-      if (x >= 0 && y >= 0 && x < ink.cols && y < ink.rows && ink.at<uint8_t>(y, x)) return true;
-    }
-    return false;
-  };
+  auto on_band = [&](int t) { return ink_on_band(r, ink, t); };
   for (int dir : {-1, 1}) {
     cv::Point2d& end_point = dir < 0 ? r.a : r.b;
     const int from = int(std::lround(r.horizontal ? end_point.x : end_point.y));
@@ -233,6 +236,24 @@ int ruling_below(const std::vector<Ruling>& hs, size_t i, double min_gap, double
     }
   }
   return best;
+}
+
+// A field's edge that the scan broke into pieces too far apart to follow (extend) ends short of the field's other
+// edge: it is carried on to where that one ends, when ink lies on its band along at least `cover` of the way.
+void reach_other_edge(std::vector<Ruling>& hs, const cv::Mat& ink, double min_gap, double max_gap, double cover) {
+  for (size_t i = 0; i < hs.size(); ++i) {
+    const int j = ruling_below(hs, i, min_gap, max_gap);
+    if (j < 0) continue;
+    for (const auto& [r, other] : {std::pair{&hs[i], &hs[size_t(j)]}, std::pair{&hs[size_t(j)], &hs[i]}}) {
+      auto covered = [&](double from, double to) {
+        int inked = 0, n = 0;
+        for (int t = int(std::ceil(from)); t < int(std::floor(to)); ++t, ++n) inked += ink_on_band(*r, ink, t);
+        return n > 0 && inked >= cover * n;
+      };
+      if (other->a.x < r->a.x - 1 && covered(other->a.x, r->a.x)) r->a = {other->a.x, centre_at(*r, other->a.x)};
+      if (other->b.x > r->b.x + 1 && covered(r->b.x, other->b.x)) r->b = {other->b.x, centre_at(*r, other->b.x)};
+    }
+  }
 }
 
 // The walls standing between two rulings: runs of columns whose ink fills nearly all the rows between them (within a
@@ -565,6 +586,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     add_faint_combs(hs, fit_rulings(long_runs(faint, len, true, grow, max_break), faint, true, core), faint, max_break,
                     wall_break, h, grow + stroke_w, cfg);
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
+  reach_other_edge(hs, all, cfg.wall_min * h, cfg.max_field_height * h, cfg.edge_cover);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
   draw_bands(bands, hs, 2);

@@ -50,6 +50,9 @@ struct RulingConfig {
   // ends are `join_gap` (x char height) apart or closer.
   double break_gap = 1.0;
   double join_gap = 1.0;
+  // A field's edge broken too far apart for that, ending short of the field's other edge, is carried on to where the
+  // other one ends when ink lies on its band along at least this share of the way.
+  double edge_cover = 0.6;
   // A wall's breaks count as filled up to this long (x stroke width): walls are short, so a scan's few breaks take
   // a larger share of them. 2: lets through the faint drop-out walls of the tuning forms, whose breaks in the
   // faint mask run to about 1.5 stroke widths, and leaves the touching tuning pages' reading unchanged.
@@ -71,13 +74,15 @@ struct RulingConfig {
   // wall does. Faint-only combs (faint_min_length) are still framed in the faint mask: their regular boxes are
   // checked on their own.
   bool walls_in_faint = true;
-  // A page whose rulings frame no field though some horizontal ruling was found (an underline, a piece of a pale frame)
-  // is searched again with faint_line_mask added to the faint mask; that search counts only if it frames at least this
-  // many fields. Two small-form tuning pages (seed 1522) with pale drop-out combs and frames under pencil on a noisy
-  // scan found one underline each: 98.6 / 30.5% glyph CER -> 66.9 / 27.0% (the set 21.00 -> 17.85%). Used on every
-  // page, the wider mask joined letters' bars into false rulings: 16 of those 20 pages read worse. Pages with no ruling
-  // at all are not searched again (the fallback's cost stays off plain pages).
-  size_t faint_line_min_fields = 2;
+  // A page whose rulings frame fewer than this many fields though some horizontal ruling was found (an underline, a
+  // piece of a pale frame) is searched again with faint_line_mask added to the faint mask; that search counts only if
+  // it frames at least this many fields. Two small-form tuning pages (seed 1522) with pale drop-out combs and frames
+  // under pencil on a noisy scan found one underline each: 98.6 / 30.5% glyph CER -> 66.9 / 27.0% (the set 21.00 ->
+  // 17.85%, with 2 fields and "no field" as the trigger). Used on every page, the wider mask joined letters' bars into
+  // false rulings: 16 of those 20 pages read worse. 3 since reach_other_edge framed 2 table cells of one of those
+  // pages in the first search (with 2, the set read 19.21%; with 3, 16.33%); on pages with no ruling at all the
+  // fallback's cost stays off.
+  size_t faint_line_min_fields = 3;
 };
 
 // One ruling: a straight band of ink from `a` to `b` (its centre line), `thickness` pixels across.

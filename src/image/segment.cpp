@@ -598,7 +598,8 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint,
                         const std::function<cv::Mat()>& faint_lines) {
   Rulings rulings = find_rulings(ink, cfg.rulings, faint);
-  if (rulings.fields.empty() && !rulings.horizontal.empty() && !faint.empty() && faint_lines) {
+  if (rulings.fields.size() < cfg.rulings.faint_line_min_fields && !rulings.horizontal.empty() && !faint.empty() &&
+      faint_lines) {
     const cv::Mat lines = faint_lines();
     if (!lines.empty()) {
       Rulings again = find_rulings(ink, cfg.rulings, faint | lines);
