@@ -244,14 +244,16 @@ void reach_other_edge(std::vector<Ruling>& hs, const cv::Mat& ink, double min_ga
   for (size_t i = 0; i < hs.size(); ++i) {
     const int j = ruling_below(hs, i, min_gap, max_gap);
     if (j < 0) continue;
-    for (const auto& [r, other] : {std::pair{&hs[i], &hs[size_t(j)]}, std::pair{&hs[size_t(j)], &hs[i]}}) {
+    for (const auto& pair : {std::pair{&hs[i], &hs[size_t(j)]}, std::pair{&hs[size_t(j)], &hs[i]}}) {
+      Ruling& r = *pair.first;
+      const Ruling& other = *pair.second;
       auto covered = [&](double from, double to) {
         int inked = 0, n = 0;
-        for (int t = int(std::ceil(from)); t < int(std::floor(to)); ++t, ++n) inked += ink_on_band(*r, ink, t);
+        for (int t = int(std::ceil(from)); t < int(std::floor(to)); ++t, ++n) inked += ink_on_band(r, ink, t);
         return n > 0 && inked >= cover * n;
       };
-      if (other->a.x < r->a.x - 1 && covered(other->a.x, r->a.x)) r->a = {other->a.x, centre_at(*r, other->a.x)};
-      if (other->b.x > r->b.x + 1 && covered(r->b.x, other->b.x)) r->b = {other->b.x, centre_at(*r, other->b.x)};
+      if (other.a.x < r.a.x - 1 && covered(other.a.x, r.a.x)) r.a = {other.a.x, centre_at(r, other.a.x)};
+      if (other.b.x > r.b.x + 1 && covered(r.b.x, other.b.x)) r.b = {other.b.x, centre_at(r, other.b.x)};
     }
   }
 }
