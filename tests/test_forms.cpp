@@ -622,6 +622,28 @@ TEST(SmallWriting, ReadsBetterEnlargedAndReportsPageCoordinates) {
   EXPECT_GT((got & drawn).area(), 0.5 * std::min(got.area(), drawn.area())) << got << " vs " << drawn;
 }
 
+// Small writing (12 px capitals) in light pencil: one word 11% darker than the paper (over the 0.08 floor of other
+// pages, so it sizes the page) and one 7% darker. The enlarged copy's ink reaches down to
+// SegmentConfig::small_min_contrast, so the lighter word is found too, whole; at the 0.08 floor it is not.
+TEST(SmallWriting, LightPencilIsFoundInTheEnlargedCopy) {
+  cv::Mat page = paper(500, 160);
+  cv::putText(page, "DARK INK", {30, 50}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(218, 218, 218), 2, cv::LINE_AA);
+  cv::putText(page, "PALE WORD", {30, 110}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(227, 227, 227), 2, cv::LINE_AA);
+  const cv::Mat gray = gray_of(page);
+  int baseline = 0;
+  const int pale_width = cv::getTextSize("PALE WORD", cv::FONT_HERSHEY_SIMPLEX, 0.5, 2, &baseline).width;
+  scrawl::SegmentConfig cfg;
+  ASSERT_LT(cfg.small_min_contrast, 0.07);
+  const scrawl::PageLayout found = scrawl::segment(gray, cfg);
+  ASSERT_EQ(found.lines.size(), 2u);
+  EXPECT_NEAR(found.lines[1].box.y + found.lines[1].box.height, 111, 3);
+  EXPECT_GT(found.lines[1].box.width, 0.8 * pale_width);  // the whole word, not pieces of it
+  cfg.small_min_contrast = 0.08;
+  const scrawl::PageLayout floor = scrawl::segment(gray, cfg);
+  ASSERT_EQ(floor.lines.size(), 1u);
+  EXPECT_NEAR(floor.lines[0].box.y + floor.lines[0].box.height, 51, 3);
+}
+
 // The end-to-end ratchet: 6 mixed form pages from emnist36-test glyphs (seeds 601-606, never tuned on), every
 // field's JSON box against the one synth drew, and the pooled glyph CER. Measured 7.23% (23/318), 62 of 64 fields
 // when written; 5.66% (18/318), 64 of 64, in session 11 (word decoding's shape ratio and text share), so the bound

@@ -585,6 +585,7 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   BinarizeConfig local = cfg.binarize;
   local.local_edge_ratio = cfg.small_edge_ratio;
   local.faint_min_contrast = cfg.small_faint_min_contrast;
+  local.min_contrast = cfg.small_min_contrast;
   local.faint_line_length = int(std::lround(cfg.binarize.faint_line_length * f));
   local.faint_line_width = int(std::lround(cfg.binarize.faint_line_width * f));
   local.local_edge_window = std::max(kMinEdgeWindow, int(std::lround(cfg.small_edge_window * char_h * f)));

@@ -35,6 +35,12 @@ struct SegmentConfig {
   // 1522: 28.1 / 36.3% at 0.03, 27.9 / 35.5% at 0.08; the rest of 1522's loss to the 0.03 floor, 32.0% with 0.08 in
   // both passes, comes from the first pass, which sizes the enlargement).
   double small_faint_min_contrast = 0.08;
+  // ... and takes ink down to this darkening where the paper's noise allows (BinarizeConfig::min_contrast, 0.08 on
+  // other pages): the local edge cut keeps the enlarged strokes' halos out, and light pencil at 12 px breaks into
+  // pieces at 0.08. Small-form tuning pages 1521 / 1522 and plain small pages (seed 1531): 0.08 19.12 / 16.33 /
+  // 10.55%, 0.07 18.69 / 15.76 / 9.61%, 0.06 18.15 / 15.72 / 9.30%, 0.05 18.15 / 15.73 / 8.60%, 0.04 18.15 / 15.73 /
+  // 11.28% (below about 0.05 the paper's noise sets the threshold on the form pages).
+  double small_min_contrast = 0.05;
 
   // Components and the page's character height.
   double char_min_strokes = 3;   // components at least this many stroke widths tall vote on the char height ...
