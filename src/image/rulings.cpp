@@ -238,26 +238,6 @@ int ruling_below(const std::vector<Ruling>& hs, size_t i, double min_gap, double
   return best;
 }
 
-// A field's edge that the scan broke into pieces too far apart to follow (extend) ends short of the field's other
-// edge: it is carried on to where that one ends, when ink lies on its band along at least `cover` of the way.
-void reach_other_edge(std::vector<Ruling>& hs, const cv::Mat& ink, double min_gap, double max_gap, double cover) {
-  for (size_t i = 0; i < hs.size(); ++i) {
-    const int j = ruling_below(hs, i, min_gap, max_gap);
-    if (j < 0) continue;
-    for (const auto& pair : {std::pair{&hs[i], &hs[size_t(j)]}, std::pair{&hs[size_t(j)], &hs[i]}}) {
-      Ruling& r = *pair.first;
-      const Ruling& other = *pair.second;
-      auto covered = [&](double from, double to) {
-        int inked = 0, n = 0;
-        for (int t = int(std::ceil(from)); t < int(std::floor(to)); ++t, ++n) inked += ink_on_band(r, ink, t);
-        return n > 0 && inked >= cover * n;
-      };
-      if (other.a.x < r.a.x - 1 && covered(other.a.x, r.a.x)) r.a = {other.a.x, centre_at(r, other.a.x)};
-      if (other.b.x > r.b.x + 1 && covered(r.b.x, other.b.x)) r.b = {other.b.x, centre_at(r, other.b.x)};
-    }
-  }
-}
-
 // The walls standing between two rulings: runs of columns whose ink fills nearly all the rows between them (within a
 // column either side, for a slight tilt). A letter touching a wall leaves it as full as before; a letter's stroke
 // rarely reaches both rulings.
@@ -472,6 +452,47 @@ bool walled_at_both_ends(const Ruling& top, const Ruling& bot, const cv::Mat& in
   return stands_at_end(walls.front(), x0) && stands_at_end(walls.back(), x1);
 }
 
+// A field's edge that the scan broke into pieces too far apart to follow (extend) ends short of the field's other
+// edge: it is carried on to where that one ends, when straight runs of ink on its band, each at least `min_run` long
+// (breaks up to `max_break` bridged), cover at least `cover` of the way, and walls then stand between the two at
+// both ends (a frame's, a comb's or a table row's sides; touching letters' bars on two lines of writing have none).
+void reach_other_edge(std::vector<Ruling>& hs, const cv::Mat& ink, const cv::Mat& wall_ink, double min_gap,
+                      double max_gap, double min_run, int max_break, int wall_break, const RulingConfig& cfg) {
+  for (size_t i = 0; i < hs.size(); ++i) {
+    const int j = ruling_below(hs, i, min_gap, max_gap);
+    if (j < 0) continue;
+    Ruling top = hs[i], bot = hs[size_t(j)];
+    for (const auto& pair : {std::pair{&top, &bot}, std::pair{&bot, &top}}) {
+      Ruling& r = *pair.first;
+      const Ruling& other = *pair.second;
+      auto covered = [&](double from, double to) {
+        const int t0 = int(std::ceil(from)), t1 = int(std::floor(to));
+        int inked = 0, run = 0, run_start = -1, miss = 0;
+        for (int t = t0; t <= t1; ++t) {
+          if (t < t1 && ink_on_band(r, ink, t)) {
+            if (run_start < 0) run_start = t;
+            run = t - run_start + 1;
+            miss = 0;
+          } else if (run_start >= 0 && (++miss > max_break || t == t1)) {
+            if (run >= min_run) inked += run;
+            run_start = -1;
+            run = 0;
+            miss = 0;
+          }
+        }
+        return t1 > t0 && inked >= cfg.edge_cover * (t1 - t0);
+      };
+      if (other.a.x < r.a.x - 1 && covered(other.a.x, r.a.x)) r.a = {other.a.x, centre_at(r, other.a.x)};
+      if (other.b.x > r.b.x + 1 && covered(r.b.x, other.b.x)) r.b = {other.b.x, centre_at(r, other.b.x)};
+    }
+    const bool moved = top.a != hs[i].a || top.b != hs[i].b || bot.a != hs[size_t(j)].a || bot.b != hs[size_t(j)].b;
+    if (moved && walled_at_both_ends(top, bot, wall_ink, wall_break, cfg)) {
+      hs[i] = top;
+      hs[size_t(j)] = bot;
+    }
+  }
+}
+
 // Adds the candidates that are the missing other edge of a field one of `hs` bounds: a ruling wall_min to
 // max_field_height char heights above or below it, on a side where no ruling of `hs` already is, whose ends, once
 // followed across breaks up to `max_break` in `ink`, both lie within join_gap of its ends (a frame's or a comb's top
@@ -588,7 +609,8 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     add_faint_combs(hs, fit_rulings(long_runs(faint, len, true, grow, max_break), faint, true, core), faint, max_break,
                     wall_break, h, grow + stroke_w, cfg);
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
-  reach_other_edge(hs, all, cfg.wall_min * h, cfg.max_field_height * h, cfg.edge_cover);
+  reach_other_edge(hs, all, cfg.walls_in_faint ? all : ink, cfg.wall_min * h, cfg.max_field_height * h,
+                   cfg.join_gap * h, max_break, wall_break, cfg);
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
   draw_bands(bands, hs, 2);
