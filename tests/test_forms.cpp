@@ -221,7 +221,7 @@ TEST(Rulings, ABrokenRulingIsFoundAsTheOtherEdgeOfAField) {
   EXPECT_TRUE(scrawl::find_rulings(ink_of(broken_comb(true, false)).mask).empty());
 }
 
-// A tight comb of 8 boxes 46 x 56 at (60, 100), 2 px rulings, whose sixth wall the scan lost, with letters in some
+// A tight comb of 8 boxes 46 x 56 at (60, 100), 2 px rulings, whose sixth wall the scan half lost, with letters in some
 // boxes and, in three others, an I written as a stem from ruling to ruling: walls to find_walls, but off the comb's
 // even division, so they stay writing, and the lost wall is put back at its place (even_comb).
 TEST(Rulings, ACombsWallsAreItsEvenDivisionNotLettersStems) {
@@ -229,8 +229,8 @@ TEST(Rulings, ACombsWallsAreItsEvenDivisionNotLettersStems) {
   const int x0 = 60, y0 = 100, cw = 46, ch = 56, n = 8, lost = 5;
   cv::line(page, {x0, y0}, {x0 + n * cw, y0}, kBlack, 2);
   cv::line(page, {x0, y0 + ch}, {x0 + n * cw, y0 + ch}, kBlack, 2);
-  for (int i = 0; i <= n; ++i)
-    if (i != lost) cv::line(page, {x0 + i * cw, y0}, {x0 + i * cw, y0 + ch}, kBlack, 2);
+  for (int i = 0; i <= n; ++i)  // the lost wall: its lower half left, too little to be found as a wall
+    cv::line(page, {x0 + i * cw, i == lost ? y0 + ch / 2 : y0}, {x0 + i * cw, y0 + ch}, kBlack, 2);
   const std::vector<std::pair<int, char>> letters = {{0, 'F'}, {2, 'O'}, {4, 'R'}, {5, 'M'}};
   for (const auto& [cell, c] : letters) write(page, std::string(1, c), x0 + cell * cw + 8, y0 + ch - 8);
   const std::vector<int> stems = {x0 + 1 * cw + 20, x0 + 3 * cw + 26, x0 + 6 * cw + 17};
@@ -245,6 +245,17 @@ TEST(Rulings, ACombsWallsAreItsEvenDivisionNotLettersStems) {
   }
   for (const auto& v : r.vertical)
     for (int x : stems) EXPECT_GT(std::abs(v.a.x - x), 5) << "a letter's stem removed as a wall";
+  // A table row of boxes 80, 80 and 160 wide: the even division into 80s fits two of its three inner places, but
+  // nothing is left where the fourth wall would stand, so no wall is made up there and the row stays three cells.
+  cv::Mat table = paper(600, 300);
+  cv::line(table, {60, 100}, {380, 100}, kBlack, 2);
+  cv::line(table, {60, 170}, {380, 170}, kBlack, 2);
+  for (int x : {60, 140, 220, 380}) cv::line(table, {x, 100}, {x, 170}, kBlack, 2);
+  write(table, "AB", 240, 155);
+  const scrawl::Rulings t = scrawl::find_rulings(ink_of(table).mask);
+  ASSERT_EQ(t.fields.size(), 3u);
+  EXPECT_EQ(t.fields[2].kind, scrawl::FieldKind::kCell);
+  EXPECT_NEAR(t.fields[2].box.width, 158, 4);
 }
 
 // A comb of 12 boxes 60 x 76 at (60, 100) whose bottom ruling the scan broke twice by 80 px, more than a character
@@ -411,15 +422,16 @@ TEST(Rulings, HaloedStemsAreWallsInTheFaintMaskButNotWithWallsInFaintOff) {
   EXPECT_NEAR(r.fields[0].box.br().x, 759, 3);
 }
 
-// A table of two rows whose bottom ruling the scan broke into two pieces too far apart to join: only the upper row
-// is framed, but its walls go on down through the lower one, and all of them is removed (or each rest reads as 1).
+// A table of two rows whose bottom ruling the scan broke into two pieces too far apart to join or to carry on (each
+// covers 40% of the way): only the upper row is framed, but its walls go on down through the lower one, and all of
+// them is removed (or each rest reads as 1).
 TEST(Rulings, AWallIsRemovedWhereItGoesOnPastItsRulings) {
   auto page_with = [](bool rulings) {
     cv::Mat page = paper();
     if (rulings) {
       for (int y : {100, 190}) cv::line(page, {60, y}, {760, y}, kBlack, 2);
-      cv::line(page, {60, 280}, {300, 280}, kBlack, 2);
-      cv::line(page, {480, 280}, {760, 280}, kBlack, 2);
+      cv::line(page, {60, 280}, {260, 280}, kBlack, 2);
+      cv::line(page, {560, 280}, {760, 280}, kBlack, 2);
       for (int x : {60, 400, 760}) cv::line(page, {x, 100}, {x, 280}, kBlack, 2);
     }
     write(page, "CITY", 90, 170);

@@ -111,6 +111,8 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg) {
     uint8_t* m = out.mask.ptr<uint8_t>(y);
     for (int x = 0; x < dark.cols; ++x) m[x] = keep[l[x]] ? 255 : 0;
   }
+  // The faint mask holds all the ink, also where min_contrast lies below faint_min_contrast (the small-writing pass).
+  if (cfg.min_contrast < cfg.faint_min_contrast) out.faint |= out.mask;
   return out;
 }
 

@@ -337,6 +337,19 @@ void drop_strokes(WallRow& row, double min_spacing) {
   row.walls = std::move(kept);
 }
 
+// The share of a wall's rows that hold ink within a pixel of its line.
+double column_fill(const cv::Mat& mask, const Ruling& wall) {
+  const int y0 = int(std::ceil(std::min(wall.a.y, wall.b.y))), y1 = int(std::floor(std::max(wall.a.y, wall.b.y)));
+  int rows = 0, inked = 0;
+  for (int y = std::max(0, y0); y <= std::min(mask.rows - 1, y1); ++y, ++rows) {
+    const int x = int(std::lround(centre_at(wall, y)));
+    bool ink = false;
+    for (int d = -1; d <= 1 && !ink; ++d) ink = x + d >= 0 && x + d < mask.cols && mask.at<uint8_t>(y, x + d);
+    inked += ink;
+  }
+  return rows > 0 ? double(inked) / rows : 0.0;
+}
+
 // A comb's boxes are printed alike. Where a row's walls are not evenly spaced (letters' stems taken for walls, walls
 // too pale or broken to be found), the even division of the span between its end walls that the found walls fit
 // best stands in for them: found walls near a division stay, the rest are letters' strokes, and a division no wall
@@ -344,7 +357,7 @@ void drop_strokes(WallRow& row, double min_spacing) {
 // minus walls missing; it must have comb_min_cells boxes or more, narrow enough (comb_max_aspect) and no narrower
 // than comb_min_aspect x their height, and walls found at comb_even_found of its inner divisions or more. A row of
 // walls already alike (within comb_regularity of their median spacing) is left as it is.
-void even_comb(WallRow& row, const Ruling& top, const Ruling& bot, const RulingConfig& cfg) {
+void even_comb(WallRow& row, const Ruling& top, const Ruling& bot, const cv::Mat& rest, const RulingConfig& cfg) {
   if (row.walls.size() < 3) return;
   auto x = [](const Ruling& w) { return (w.a.x + w.b.x) / 2; };
   std::vector<double> gaps;
@@ -357,11 +370,14 @@ void even_comb(WallRow& row, const Ruling& top, const Ruling& bot, const RulingC
   const double height = centre_at(bot, xm) - centre_at(top, xm) - (top.thickness + bot.thickness) / 2;
   if (height <= 0 || span <= 0) return;
   const int n_lo = std::max(cfg.comb_min_cells, int(std::ceil(span / (cfg.comb_max_aspect * height))));
-  const int n_hi = int(std::floor(span / (cfg.comb_min_aspect * height)));
+  // Found walls at comb_even_found of the inner divisions bound the divisions: no more than the inner walls allow.
+  const int n_hi = std::min(int(std::floor(span / (cfg.comb_min_aspect * height))),
+                            int((row.walls.size() - 2) / cfg.comb_even_found) + 1);
   int best_n = 0, best_score = 0;
   std::vector<int> best_match;  // division k (1..n-1) -> the found wall at it, -1 for none
   for (int n = n_lo; n <= n_hi; ++n) {
-    const double pitch = span / n, tolerance = std::max(2.0, cfg.comb_even_tolerance * pitch);
+    // Under half a box, so that no found wall stands for two divisions.
+    const double pitch = span / n, tolerance = std::min(std::max(2.0, cfg.comb_even_tolerance * pitch), 0.45 * pitch);
     std::vector<int> match(size_t(n + 1), -1);
     int found = 0;
     for (int k = 1; k < n; ++k) {
@@ -398,7 +414,8 @@ void even_comb(WallRow& row, const Ruling& top, const Ruling& bot, const RulingC
     const double at = x0 + k * span / best_n;
     w.a = {at, centre_at(top, at)};
     w.b = {at, centre_at(bot, at)};
-    walls.push_back(w);
+    // Put back only where some of it is left (a pale or broken wall): a table row's wide cell has nothing there.
+    if (column_fill(rest, w) >= cfg.comb_lost_wall_fill) walls.push_back(w);
   }
   walls.push_back(row.walls.back());
   row.walls = std::move(walls);
@@ -454,8 +471,9 @@ bool walled_at_both_ends(const Ruling& top, const Ruling& bot, const cv::Mat& in
 
 // A field's edge that the scan broke into pieces too far apart to follow (extend) ends short of the field's other
 // edge: it is carried on to where that one ends, when straight runs of ink on its band, each at least `min_run` long
-// (breaks up to `max_break` bridged), cover at least `cover` of the way, and walls then stand between the two at
-// both ends (a frame's, a comb's or a table row's sides; touching letters' bars on two lines of writing have none).
+// (breaks up to `max_break` bridged), cover at least RulingConfig::edge_cover of the way, and walls then stand between
+// the two at both ends (a frame's, a comb's or a table row's sides; touching letters' bars on two lines of writing have
+// none).
 void reach_other_edge(std::vector<Ruling>& hs, const cv::Mat& ink, const cv::Mat& wall_ink, double min_gap,
                       double max_gap, double min_run, int max_break, int wall_break, const RulingConfig& cfg) {
   for (size_t i = 0; i < hs.size(); ++i) {
@@ -611,6 +629,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);
   reach_other_edge(hs, all, cfg.walls_in_faint ? all : ink, cfg.wall_min * h, cfg.max_field_height * h,
                    cfg.join_gap * h, max_break, wall_break, cfg);
+  hs = join_collinear(std::move(hs), cfg.join_gap * h, grow + stroke_w);  // pieces the carried edges now cover
   // Walls, between each ruling and the next one below it, with the rulings' own bands taken out.
   cv::Mat bands = cv::Mat::zeros(ink.size(), CV_8U);
   draw_bands(bands, hs, 2);
@@ -621,7 +640,7 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
     if (below < 0) continue;
     WallRow row{int(above), below, find_walls(rest, hs[above], hs[size_t(below)], wall_break, cfg)};
     drop_strokes(row, cfg.comb_min_spacing);
-    even_comb(row, hs[above], hs[size_t(below)], cfg);
+    even_comb(row, hs[above], hs[size_t(below)], rest, cfg);
     if (row.walls.size() == 1) close_open_frame(row, hs[above], hs[size_t(below)], cfg.join_gap * h);
     if (row.walls.size() >= 2) wall_rows.push_back(std::move(row));
   }
@@ -631,9 +650,13 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   const cv::Mat& wall_ink = cfg.walls_in_faint ? all : ink;
   for (const auto& row : wall_rows)
     for (Ruling w : row.walls)
-      if (w.thickness > 0) {
-        extend(w, wall_ink, max_break);
-        out.vertical.push_back(w);
+      if (w.thickness > 0) {  // (the walls even_comb put back have a width too)
+        Ruling longer = w;
+        extend(longer, wall_ink, max_break);
+        // Kept only where it goes on at least a field's least height: a letter's stem that touches a ruling where a
+        // wall meets it stays writing.
+        const double on = std::max(w.a.y - longer.a.y, longer.b.y - w.b.y);
+        out.vertical.push_back(on >= cfg.wall_min * h ? longer : w);
       }
   // Long vertical rulings that frame nothing (a margin line) are removed all the same: twice the horizontal length,
   // as nothing but a ruling stands that tall and straight beside the writing.

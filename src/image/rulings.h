@@ -43,6 +43,8 @@ struct RulingConfig {
   double comb_min_aspect = 0.4;
   double comb_even_found = 0.6;
   double comb_even_tolerance = 0.15;
+  // A division no wall was found at gets one only where ink fills this share of its rows (a pale or broken wall).
+  double comb_lost_wall_fill = 0.3;
   // Horizontal rulings are followed past their ends across breaks up to this long (x stroke width, at least 3 px):
   // a scan's breaks leave pieces too short to be found alone. A ruling broken into pieces all shorter than
   // min_length is found from runs that go on across such breaks, where it is the other edge of a field (its ends
