@@ -58,9 +58,9 @@ InkMask binarize(const cv::Mat& gray, const BinarizeConfig& cfg = {});
 // Pixels of thin straight bands along either axis that stand out of the paper's noise once averaged along the band:
 // pale rulings (a drop-out colour on a noisy scan) too faint for InkMask::faint pixel by pixel. Letters' bars and
 // underlines pass too, so segment_mask uses it only where the faint mask framed hardly any field (under
-// RulingConfig::faint_line_min_fields; CV_8U, 255). `ink` is
-// binarize(gray, cfg)'s result; the page's darkness is computed again (rarely needed, and a page-sized float image
-// kept for it would add a third to a small-form page's peak memory).
+// RulingConfig::faint_line_min_fields; CV_8U, 255). `ink` is binarize(gray, cfg)'s result; the page's darkness is
+// computed again (rarely needed, and a page-sized float image kept for it would add a third to a small-form page's
+// peak memory).
 cv::Mat faint_line_mask(const cv::Mat& gray, const InkMask& ink, const BinarizeConfig& cfg = {});
 
 }  // namespace scrawl

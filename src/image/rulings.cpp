@@ -648,16 +648,16 @@ Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg, const cv::Mat&
   // A wall goes on where it does past its rulings (a table's column into a row whose rulings the scan broke too
   // badly to frame it): all of it is removed, or its rest reads as a 1.
   const cv::Mat& wall_ink = cfg.walls_in_faint ? all : ink;
+  // Every wall has a width (an open frame's lost side and even_comb's put-back walls take their neighbours').
   for (const auto& row : wall_rows)
-    for (Ruling w : row.walls)
-      if (w.thickness > 0) {  // (the walls even_comb put back have a width too)
-        Ruling longer = w;
-        extend(longer, wall_ink, max_break);
-        // Kept only where it goes on at least a field's least height: a letter's stem that touches a ruling where a
-        // wall meets it stays writing.
-        const double on = std::max(w.a.y - longer.a.y, longer.b.y - w.b.y);
-        out.vertical.push_back(on >= cfg.wall_min * h ? longer : w);
-      }
+    for (const Ruling& w : row.walls) {
+      Ruling longer = w;
+      extend(longer, wall_ink, max_break);
+      // Kept only where it goes on at least a field's least height: a letter's stem that touches a ruling where a
+      // wall meets it stays writing.
+      const double on = std::max(w.a.y - longer.a.y, longer.b.y - w.b.y);
+      out.vertical.push_back(on >= cfg.wall_min * h ? longer : w);
+    }
   // Long vertical rulings that frame nothing (a margin line) are removed all the same: twice the horizontal length,
   // as nothing but a ruling stands that tall and straight beside the writing.
   for (const auto& v : fit_rulings(long_runs(rest, 2 * len, false, grow), rest, false, core)) {

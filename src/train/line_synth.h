@@ -1,8 +1,8 @@
 // Training lines for the line recognizer, composed on the fly from labelled glyphs (emnist36-train) and, if asked,
-// Hershey vector-font capitals: random
-// letters and digits in words, letter gaps from overlapping to wide, word gaps, size jitter, baseline drift,
-// slant and pen width, binarized and put through the reader's own line normalization (glyph/line.h), so the
-// model sees lines exactly as the reader hands them over. Every random choice comes from the caller's rng.
+// Hershey vector-font capitals: random letters and digits in words, letter gaps from overlapping to wide, word gaps,
+// size jitter, baseline drift, slant and pen width, binarized and put through the reader's own line normalization
+// (glyph/line.h), so the model sees lines exactly as the reader hands them over. Every random choice comes from the
+// caller's rng.
 #pragma once
 #include <functional>
 #include <opencv2/core.hpp>
