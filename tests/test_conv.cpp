@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include "scrawl/nn/conv2d.h"
 #include "scrawl/nn/dropout.h"
@@ -13,6 +15,8 @@
 #include "scrawl/nn/model.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/softmax_xent.h"
+#include "scrawl/nn/threads.h"
+#include "scrawl/nn/winograd.h"
 #include "test_util.h"
 
 namespace scrawl {
@@ -180,6 +184,196 @@ TEST(Conv2D, Col2imIsTheAdjointOfIm2col) {
       EXPECT_EQ(col[0], 0.f);
     }
   }
+}
+
+// Winograd's transforms, checked in double against a direct 1-D correlation y_i = sum_k g_k d_{i+k} for every (m, r)
+// Conv2D may use. And two rows of the 6 x 6 input transform worked out by hand: from the points 0, -1, 1, 1/2, -2
+// and infinity, row 0 holds the coefficients of (x + 1)(x - 1)(x - 1/2)(x + 2) = 1 - 1.5x - 2x^2 + 1.5x^3 + x^4
+// (scaled by (0 + 1)(0 - 1)(0 - 1/2)(0 + 2) = 1), the last row those of x times that.
+TEST(Winograd, TransformsComputeACorrelation) {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal(0., 1.);
+  for (const auto& [m, r] : {std::pair{4, 3}, {2, 5}, {2, 3}, {4, 5}}) {
+    const WinogradMatrices t = winograd_matrices(m, r);
+    ASSERT_EQ(t.a, m + r - 1);
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<double> g(r), d(t.a), gg(t.a, 0.), dd(t.a, 0.);
+      for (auto& v : g) v = normal(rng);
+      for (auto& v : d) v = normal(rng);
+      for (int j = 0; j < t.a; ++j)
+        for (int k = 0; k < r; ++k) gg[j] += t.g[j * r + k] * g[k];
+      for (int j = 0; j < t.a; ++j)
+        for (int k = 0; k < t.a; ++k) dd[j] += t.bt[j * t.a + k] * d[k];
+      for (int i = 0; i < m; ++i) {
+        double y = 0, ref = 0;
+        for (int j = 0; j < t.a; ++j) y += t.at[i * t.a + j] * gg[j] * dd[j];
+        for (int k = 0; k < r; ++k) ref += g[k] * d[i + k];
+        EXPECT_NEAR(y, ref, 1e-12 * (1 + std::abs(ref))) << "F(" << m << "," << r << ") output " << i;
+      }
+    }
+  }
+  const WinogradMatrices f43 = winograd_matrices(4, 3);
+  const std::vector<double> row0(f43.bt.begin(), f43.bt.begin() + 6), row5(f43.bt.begin() + 30, f43.bt.end());
+  EXPECT_EQ(row0, (std::vector<double>{1, -1.5, -2, 1.5, 1, 0}));
+  EXPECT_EQ(row5, (std::vector<double>{0, 1, -1.5, -2, 1.5, 1}));
+}
+
+// The Winograd path against the direct loops: channel counts that are and are not multiples of the 8-lane
+// vectors, planes that are not multiples of the tile (the last tiles hang over), a plane smaller than one tile,
+// and the CNN benchmark's conv5x5x64 over 32 channels; at 1 and 2 threads.
+TEST(Winograd, ForwardMatchesDirectConvolution) {
+  struct Case {
+    int c, h, w, k, oc;
+  };
+  const Case cases[] = {{8, 7, 9, 3, 5},  {9, 6, 5, 5, 3},     {16, 4, 17, 3, 16}, {8, 1, 1, 3, 8},
+                        {12, 3, 2, 5, 9}, {32, 14, 14, 5, 64}, {32, 16, 24, 3, 64}};
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  double worst = 0;
+  for (int threads : {1, 2}) {
+    set_threads(threads);
+    for (const Case& c : cases) {
+      Conv2D conv(c.k, c.oc);
+      const Shape out = conv.setup(Shape{c.c, c.h, c.w});
+      ASSERT_TRUE(conv.uses_winograd()) << "c" << c.c << " k" << c.k;
+      std::vector<float> w(conv.param_count()), dw(conv.param_count());
+      conv.bind(w.data(), dw.data());
+      for (auto& v : w) v = normal(rng);
+      Tensor x(3, Shape{c.c, c.h, c.w}), y;
+      for (auto& v : x.data) v = normal(rng);
+      conv.forward(y, x, Pass{});
+      ASSERT_EQ(y.shape, out);
+      std::vector<float> ref(out.size());
+      for (int i = 0; i < x.n; ++i) {
+        conv2d_direct(ref.data(), x.sample(i), w.data(), w.data() + static_cast<size_t>(c.oc) * c.c * c.k * c.k, c.oc,
+                      conv.geom());
+        // Sums of c*k*k products of unit normals: |ref| is typically sqrt(c)*k. The transforms round at about
+        // 2e-5 of that (F(4, 3) on 32 channels, the worst case here).
+        const float scale = std::sqrt(static_cast<float>(c.c)) * c.k;
+        for (int j = 0; j < out.size(); ++j) {
+          const double err = std::abs(y.sample(i)[j] - ref[j]) / scale;
+          worst = std::max(worst, err);
+          ASSERT_LT(err, 1e-4) << "c" << c.c << " h" << c.h << " w" << c.w << " k" << c.k << " at " << j;
+        }
+      }
+    }
+  }
+  set_threads(0);
+  std::printf("Winograd forward: worst error %.2e of the terms' scale\n", worst);
+}
+
+TEST(Winograd, Gradients) {
+  Conv2D f43(3, 5);  // F(4, 3), a plane of 2 x 2 tiles, the last hanging over
+  f43.setup(Shape{8, 6, 7});
+  ASSERT_TRUE(f43.uses_winograd());
+  const auto r = check_layer_gradients(f43, Shape{8, 6, 7}, 2, kEpsLinear, 1, 1500);
+  EXPECT_LT(r.max_rel_error, kTol) << "checked " << r.checked;
+  Conv2D f25(5, 9);  // F(2, 5), 9 channels in (padded to 16) and 9 out
+  f25.setup(Shape{9, 5, 4});
+  ASSERT_TRUE(f25.uses_winograd());
+  const auto r2 = check_layer_gradients(f25, Shape{9, 5, 4}, 2, kEpsLinear, 1, 1500);
+  EXPECT_LT(r2.max_rel_error, kTol) << "checked " << r2.checked;
+  std::printf("Winograd conv3x3x5 on 8x6x7: %.2e, conv5x5x9 on 9x5x4: %.2e\n", r.max_rel_error, r2.max_rel_error);
+}
+
+// Backward on both paths against plain loops in double, at 1 and 2 threads: dx[c][p] = sum dy[o][p - t] w[o][c][t],
+// dW[o][c][t] = sum dy[o][p] x[c][p + t], db[o] = sum dy[o][p]. Errors are relative to the sums' typical size
+// (sqrt of the terms' count). The weight gradient is added to what was there (backward accumulates).
+TEST(Winograd, BackwardMatchesDoubleLoops) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  double worst_fast = 0, worst_slow = 0;
+  for (int threads : {1, 2}) {
+    set_threads(threads);
+    for (const auto& [k, c, oc, h, w] : {std::tuple{3, 32, 64, 14, 14}, {5, 16, 24, 9, 11}}) {
+      const int n = 5, pad = k / 2;
+      Conv2D fast(k, oc), slow(k, oc);
+      fast.setup(Shape{c, h, w});
+      set_winograd(false);
+      slow.setup(Shape{c, h, w});
+      set_winograd(true);
+      ASSERT_TRUE(fast.uses_winograd());
+      ASSERT_FALSE(slow.uses_winograd());
+      std::vector<float> wt(fast.param_count()), dw_fast(wt.size(), 0.5f), dw_slow(wt.size(), 0.5f);
+      for (auto& v : wt) v = normal(rng);
+      fast.bind(wt.data(), dw_fast.data());
+      slow.bind(wt.data(), dw_slow.data());
+      Tensor x(n, Shape{c, h, w}), dy(n, Shape{oc, h, w}), y1, y2, dx1, dx2;
+      for (auto& v : x.data) v = normal(rng);
+      for (auto& v : dy.data) v = normal(rng);
+      Pass training;
+      training.training = true;
+      fast.forward(y1, x, training);
+      slow.forward(y2, x, training);
+      fast.backward(dx1, dy, x, y1, true);
+      slow.backward(dx2, dy, x, y2, true);
+      std::vector<double> dx(x.size(), 0.), dw(wt.size(), 0.5);
+      const size_t kk = static_cast<size_t>(k) * k, nw = static_cast<size_t>(oc) * c * kk;
+      for (int s = 0; s < n; ++s)
+        for (int o = 0; o < oc; ++o)
+          for (int py = 0; py < h; ++py)
+            for (int px = 0; px < w; ++px) {
+              const double g = dy.sample(s)[(o * h + py) * w + px];
+              dw[nw + o] += g;
+              for (int ci = 0; ci < c; ++ci)
+                for (int ky = 0; ky < k; ++ky)
+                  for (int kx = 0; kx < k; ++kx) {
+                    const int iy = py + ky - pad, ix = px + kx - pad;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    const size_t wi = (o * c + ci) * kk + ky * k + kx, xi = (ci * h + iy) * w + ix;
+                    dw[wi] += g * x.sample(s)[xi];
+                    dx[s * x.features() + xi] += g * wt[wi];
+                  }
+            }
+      const double sx = std::sqrt(double(oc) * k * k), sw = std::sqrt(double(n) * h * w);
+      for (size_t i = 0; i < dx.size(); ++i) {
+        worst_fast = std::max(worst_fast, std::abs(dx1.data[i] - dx[i]) / sx);
+        worst_slow = std::max(worst_slow, std::abs(dx2.data[i] - dx[i]) / sx);
+      }
+      for (size_t i = 0; i < dw.size(); ++i) {
+        worst_fast = std::max(worst_fast, std::abs(dw_fast[i] - dw[i]) / sw);
+        worst_slow = std::max(worst_slow, std::abs(dw_slow[i] - dw[i]) / sw);
+      }
+    }
+  }
+  set_threads(0);
+  // F(4, 3)'s transforms have entries up to 5 and 1/24: it rounds more than im2col's plain sums (Lavin & Gray
+  // measure ~1e-5 relative in float), which training does not notice.
+  EXPECT_LT(worst_fast, 1e-4);
+  EXPECT_LT(worst_slow, 1e-5);
+  std::printf("backward, worst error of the sums' scale: Winograd %.2e, im2col %.2e\n", worst_fast, worst_slow);
+}
+
+// Same seed, same batch, same thread count: the same bits (the per-thread kernel gradient sums are reduced in
+// thread order).
+TEST(Winograd, RepeatableAtEachThreadCount) {
+  for (int threads : {1, 2}) {
+    set_threads(threads);
+    std::vector<float> first;
+    for (int run = 0; run < 2; ++run) {
+      Conv2D conv(3, 16);
+      conv.setup(Shape{16, 10, 12});
+      std::vector<float> w(conv.param_count()), dw(w.size(), 0.f);
+      conv.bind(w.data(), dw.data());
+      std::mt19937 rng(21);
+      conv.init_params(rng, Init::He);
+      Tensor x(7, Shape{16, 10, 12}), y, dx;
+      std::normal_distribution<float> normal(0.f, 1.f);
+      for (auto& v : x.data) v = normal(rng);
+      Pass training;
+      training.training = true;
+      conv.forward(y, x, training);
+      conv.backward(dx, y, x, y, true);
+      std::vector<float> all(y.data.begin(), y.data.end());
+      all.insert(all.end(), dx.data.begin(), dx.data.end());
+      all.insert(all.end(), dw.begin(), dw.end());
+      if (run == 0)
+        first = all;
+      else
+        EXPECT_EQ(all, first) << threads << " threads";
+    }
+  }
+  set_threads(0);
 }
 
 // pool2 against a plain scan (first maximum in row-major window order wins), on inputs with many ties, odd sizes

@@ -14,6 +14,18 @@ using MatRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 using MapRM = Eigen::Map<MatRM>;
 using CMapRM = Eigen::Map<const MatRM>;
 
+namespace {
+bool g_winograd = true;
+}  // namespace
+
+void set_winograd(bool on) {
+  g_winograd = on;
+}
+
+bool winograd_enabled() {
+  return g_winograd;
+}
+
 Conv2D::Conv2D(int k, int out_channels, int stride, int pad) : oc_(out_channels) {
   if (k <= 0 || out_channels <= 0 || stride <= 0)
     throw std::runtime_error("conv layer needs positive kernel size, channels and stride");
@@ -38,6 +50,7 @@ Shape Conv2D::setup(Shape in) {
     throw std::runtime_error(spec() + ": input " + in.str() + " is smaller than the kernel");
   in_shape_ = in;
   out_shape_ = Shape{oc_, g_.out_h(), g_.out_w()};
+  wino_.reset(g_winograd && winograd_suits(g_, oc_) ? new WinogradConv(g_, oc_) : nullptr);
   return out_shape_;
 }
 
@@ -79,6 +92,10 @@ void Conv2D::ensure_scratch(int threads) {
 void Conv2D::forward(Tensor& y, const Tensor& x, const Pass&) {
   if (!(x.shape == in_shape_))
     throw std::runtime_error(spec() + ": expected input " + in_shape_.str() + ", got " + x.shape.str());
+  if (wino_) {
+    wino_->forward(y, x, w_, b_, loop_threads());
+    return;
+  }
   y.resize(x.n, out_shape_);
   const int threads = std::max(1, std::min(loop_threads(), x.n));
   ensure_scratch(threads);
@@ -94,6 +111,10 @@ void Conv2D::forward(Tensor& y, const Tensor& x, const Pass&) {
 }
 
 void Conv2D::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const Tensor&, bool need_dx) {
+  if (wino_) {
+    wino_->backward(dx, dy, x, w_, dw_, db_, need_dx, loop_threads());
+    return;
+  }
   const int threads = std::max(1, std::min(loop_threads(), x.n));
   ensure_scratch(threads);
   const int rows = g_.rows(), cols = g_.cols();

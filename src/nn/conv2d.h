@@ -1,11 +1,19 @@
-// 2-D convolution as im2col + GEMM, channels-first. Token: convKxKxC[sS][pP] (default stride 1, pad K/2).
+// 2-D convolution, channels-first. Token: convKxKxC[sS][pP] (default stride 1, pad K/2). Stride-1 "same" 3x3 and
+// 5x5 convolutions over 8 or more channels run in Winograd form (nn/winograd.h), the others as im2col + GEMM.
 #pragma once
+#include <memory>
 #include <vector>
 
 #include "scrawl/nn/im2col.h"
 #include "scrawl/nn/layer.h"
+#include "scrawl/nn/winograd.h"
 
 namespace scrawl {
+
+// Whether Conv2D layers set up from now on may use Winograd's algorithm (default on). Off, every convolution runs
+// as im2col + GEMM: for tests and for benchmarks that compare the two.
+void set_winograd(bool on);
+bool winograd_enabled();
 
 class Conv2D final : public Layer {
  public:
@@ -21,12 +29,14 @@ class Conv2D final : public Layer {
 
   const ConvGeom& geom() const { return g_; }
   int out_channels() const { return oc_; }
+  bool uses_winograd() const { return wino_ != nullptr; }
 
  private:
   int oc_;
   ConvGeom g_;
   Shape in_shape_, out_shape_;
   float *w_ = nullptr, *b_ = nullptr, *dw_ = nullptr, *db_ = nullptr;
+  std::unique_ptr<WinogradConv> wino_;  // set up where the geometry suits it
   // Per-thread scratch, kept between batches so training does not allocate per batch.
   std::vector<std::vector<float>> col_;    // [thread]: (C*K*K, OH*OW) columns of the current sample
   std::vector<std::vector<float>> dcol_;   // [thread]: gradient w.r.t. col_
