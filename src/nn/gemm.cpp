@@ -92,6 +92,19 @@ void transpose(int rows, int cols, const float* a, int lda, float* b, int ldb) {
   libxsmm_otrans(b, a, sizeof(float), cols, rows, lda, ldb);
 }
 
+GemmPlan::GemmPlan(bool trans_a, int m, int n, int k, int lda, int ldb, int ldc, float beta)
+    : trans_a_(trans_a), m_(m), n_(n), k_(k), lda_(lda), ldb_(ldb), ldc_(ldc), beta_(beta) {
+  if (beta != 0.f && beta != 1.f) throw std::invalid_argument("GemmPlan: beta must be 0 or 1");
+  if (m > 0 && n > 0 && k > 0) kernel_ = reinterpret_cast<void (*)()>(kernel(trans_a, m, n, k, lda, ldb, ldc, beta));
+}
+
+void GemmPlan::operator()(const float* a, const float* b, float* c) const {
+  if (kernel_)
+    reinterpret_cast<libxsmm_smmfunction>(kernel_)(b, a, c);  // libxsmm is column-major: operands swapped
+  else
+    gemm(trans_a_, false, m_, n_, k_, a, lda_, b, ldb_, beta_, c, ldc_);
+}
+
 bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k) {
   return !trans_b && kernel(trans_a, m, n, k, trans_a ? m : k, n, n, 0.f) != nullptr;
 }

@@ -396,13 +396,16 @@ void WinogradConv::forward(Tensor& y, const Tensor& x, const float* w, const flo
     sc.v.resize(points * block_ * cp_);
     sc.mt.resize(points * block_ * ocp_);
     const long tiles = static_cast<long>(end - begin) * tiles_h_ * tiles_w_;
+    // M (count x OCp) = V (count x Cp) U^T (Cp x OCp) at each point: for whole blocks and for the last one.
+    auto product = [&](int count) { return GemmPlan(false, count, ocp_, cp_, cp_, ocp_, ocp_, 0.f); };
+    const GemmPlan full = product(block_), last = product(static_cast<int>((tiles - 1) % block_ + 1));
     with_kernels(m_, r_, [&](auto k) {
       for (long t0 = 0; t0 < tiles; t0 += block_) {
         const int count = static_cast<int>(std::min<long>(block_, tiles - t0));
+        const GemmPlan& mul = count == block_ ? full : last;
         k.input_tiles(sc.xh.data(), h, wd, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.v.data());
         for (size_t xi = 0; xi < points; ++xi)
-          gemm(false, false, count, ocp_, cp_, sc.v.data() + xi * block_ * cp_, cp_, ut_.data() + xi * cp_ * ocp_, ocp_,
-               0.f, sc.mt.data() + xi * block_ * ocp_, ocp_);
+          mul(sc.v.data() + xi * block_ * cp_, ut_.data() + xi * cp_ * ocp_, sc.mt.data() + xi * block_ * ocp_);
         k.output_tiles(sc.mt.data(), h, wd, ocp_, tiles_h_, tiles_w_, t0, count, block_, bias.data(), sc.yh.data());
       }
     });
@@ -434,18 +437,24 @@ void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     sc.v.resize(points * block_ * cp_);
     sc.mt.resize(points * block_ * ocp_);
     const long tiles = static_cast<long>(end - begin) * tiles_h_ * tiles_w_;
+    // At each point: dU (Cp x OCp) += V^T dM, and dV (count x Cp) = dM (count x OCp) U (OCp x Cp).
+    auto kernel_gradient = [&](int count) { return GemmPlan(true, cp_, ocp_, count, cp_, ocp_, ocp_, 1.f); };
+    auto input_gradient = [&](int count) { return GemmPlan(false, count, cp_, ocp_, ocp_, cp_, cp_, 0.f); };
+    const int tail = static_cast<int>((tiles - 1) % block_ + 1);
+    const GemmPlan du_full = kernel_gradient(block_), du_last = kernel_gradient(tail);
+    const GemmPlan dv_full = input_gradient(block_), dv_last = input_gradient(tail);
     with_kernels(m_, r_, [&](auto k) {
       for (long t0 = 0; t0 < tiles; t0 += block_) {
         const int count = static_cast<int>(std::min<long>(block_, tiles - t0));
         k.input_tiles(sc.xh.data(), h, wd, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.v.data());
         k.output_gradient_tiles(sc.yh.data(), h, wd, ocp_, tiles_h_, tiles_w_, t0, count, block_, sc.mt.data());
-        for (size_t xi = 0; xi < points; ++xi)  // dU += V^T dM
-          gemm(true, false, cp_, ocp_, count, sc.v.data() + xi * block_ * cp_, cp_, sc.mt.data() + xi * block_ * ocp_,
-               ocp_, 1.f, sc.du.data() + xi * cp_ * ocp_, ocp_);
+        const GemmPlan& du = count == block_ ? du_full : du_last;
+        for (size_t xi = 0; xi < points; ++xi)
+          du(sc.v.data() + xi * block_ * cp_, sc.mt.data() + xi * block_ * ocp_, sc.du.data() + xi * cp_ * ocp_);
         if (!need_dx) continue;
-        for (size_t xi = 0; xi < points; ++xi)  // dV = dM U, over V (no longer needed)
-          gemm(false, false, count, cp_, ocp_, sc.mt.data() + xi * block_ * ocp_, ocp_, u_.data() + xi * ocp_ * cp_,
-               cp_, 0.f, sc.v.data() + xi * block_ * cp_, cp_);
+        const GemmPlan& dv = count == block_ ? dv_full : dv_last;
+        for (size_t xi = 0; xi < points; ++xi)  // over V, no longer needed
+          dv(sc.mt.data() + xi * block_ * ocp_, u_.data() + xi * ocp_ * cp_, sc.v.data() + xi * block_ * cp_);
         k.input_gradient_tiles(sc.v.data(), h, wd, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.dxh.data());
       }
     });
