@@ -20,14 +20,14 @@ constexpr int kWinogradMinChannels = 8;
 constexpr int kLanes = 8;
 
 // Transformed tiles per block: the block's input tiles and products, a^2 (C + OC) floats a tile, are sized to stay
-// in a 512 KB L2 cache between the transforms and the products. Swept 128 KB-1 MB on the CNN benchmark's
-// conv5x5x64 and the line model's conv3x3x64 (session 17, Zen 3): TODO
+// in a 512 KB L2 cache between the transforms and the products. Blocks of 64 KB to 4 MB trained the CNN and line
+// benchmarks at the same speed within this VM's +-15% run-to-run noise (session 17, Zen 3).
 constexpr size_t kBlockBytes = 256 << 10;
 
 // Interpolation points for the Toom-Cook construction, in the order they are taken (a - 1 of them, then
 // infinity). Lavin & Gray's 0, +-1, +-2 for 6 x 6 tiles round about 2.5x more than 0, -1, 1, 1/2, -2 (the choice
 // Barabasz et al. found best for F(4, 3)): forward error 1.9e-5 against 7.4e-6 of the sums' size, backward 4.4e-5
-// against 1.6e-5 (tests/test_conv.cpp's Winograd cases, session 17).
+// against 1.6e-5 (tests/test_conv.cpp's Winograd cases with F(4, 3) and F(2, 5), session 17).
 constexpr double kPoints[] = {0, -1, 1, 0.5, -2, 2, -0.5};
 constexpr int kMaxTile = 8;  // a = m + r - 1 up to one point at infinity plus the seven above
 
@@ -313,10 +313,6 @@ template <class F>
 void with_kernels(int m, int r, F&& f) {
   if (m == 4 && r == 3)
     f(Kernels<4, 3>{});
-  else if (m == 2 && r == 5)
-    f(Kernels<2, 5>{});
-  else if (m == 2 && r == 3)
-    f(Kernels<2, 3>{});
   else if (m == 4 && r == 5)
     f(Kernels<4, 5>{});
   else
@@ -345,8 +341,8 @@ WinogradMatrices winograd_matrices(int m, int r) {
   return out;
 }
 
-int winograd_tile(int r) {
-  return r == 3 ? 4 : 2;
+int winograd_tile(int) {
+  return 4;
 }
 
 bool winograd_suits(const ConvGeom& g, int out_channels) {

@@ -2,7 +2,7 @@
 // Convolutional Neural Networks", 2016): each m x m block of outputs ("tile") is computed from an a x a block of
 // inputs (a = m + r - 1) as Y = A^T [(G g G^T) . (B^T d B)] A, so that the products over channels become a^2
 // independent matrix products of the transformed tiles with the transformed kernels. F(4x4, 3x3) does 36 multiply-
-// adds a tile and channel pair where im2col does 144 (4x fewer); F(2x2, 5x5) 36 where im2col does 100 (2.8x). The
+// adds a tile and channel pair where im2col does 144 (4x fewer); F(4x4, 5x5) 64 where im2col does 400 (6.25x). The
 // transforms cost a few adds per element, so it pays where there are enough channels to spread them over.
 //
 // Backward is the same algorithm's adjoint: the output gradient is taken into the transformed domain with A, the
@@ -28,7 +28,9 @@ WinogradMatrices winograd_matrices(int m, int r);
 // padding, a 3x3 or 5x5 kernel, and enough input channels for the transforms to pay (kWinogradMinChannels).
 bool winograd_suits(const ConvGeom& g, int out_channels);
 
-// The output tile size Conv2D uses for a kernel of size r (4 for 3x3, 2 for 5x5: both take 6 x 6 input tiles).
+// The output tile size Conv2D uses for a kernel of size r: 4 x 4 for 3x3 and 5x5 kernels (6 x 6 and 8 x 8 input
+// tiles). F(2x2, 5x5), with 6 x 6 tiles, rounds a little less (1.6e-5 against 2.7e-5 of a backward sum's size) but
+// trained the CNN benchmark 14-25% slower (three alternating runs, session 17, Zen 3).
 int winograd_tile(int r);
 
 // A convolution of fixed geometry in Winograd form, with its scratch. Results match im2col + GEMM to float
