@@ -19,10 +19,11 @@ constexpr int kWinogradMinChannels = 8;
 // The transforms work on 8 channels at once (one AVX2 register; the compiler splits it where vectors are narrower).
 constexpr int kLanes = 8;
 
-// Transformed tiles per block: the block's input tiles and products, a^2 (C + OC) floats a tile, are sized to stay
-// in a 512 KB L2 cache between the transforms and the products. Blocks of 64 KB to 4 MB trained the CNN and line
-// benchmarks at the same speed within this VM's +-15% run-to-run noise (session 17, Zen 3).
-constexpr size_t kBlockBytes = 256 << 10;
+// Transformed tiles per block: the block's input tiles and products, a^2 (C + OC) floats a tile, are sized near a
+// 512 KB L2 cache between the transforms and the products. Blocks of 128 KB to 2 MB ran the line model's
+// conv3x3x64 / conv3x3x96 and the CNN's conv5x5x64 within this VM's +-15% run-to-run noise of each other; 512 KB was
+// never the slowest in two sweeps (session 17, Zen 3).
+constexpr size_t kBlockBytes = 512 << 10;
 
 // Interpolation points for the Toom-Cook construction, in the order they are taken (a - 1 of them, then
 // infinity). Lavin & Gray's 0, +-1, +-2 for 6 x 6 tiles round about 2.5x more than 0, -1, 1, 1/2, -2 (the choice
@@ -148,6 +149,18 @@ inline V8 load8(const float* p) {
 inline void store8(float* p, V8 v) {
   std::memcpy(p, &v, sizeof v);
 }
+typedef float V4 __attribute__((vector_size(4 * sizeof(float))));
+// Four floats into the low half of a vector whose high half is zero (a store of zeros, then of four floats, then a
+// load of eight would stall on store forwarding).
+inline V8 load4_low(const float* p) {
+  V4 v;
+  std::memcpy(&v, p, sizeof v);
+  return __builtin_shufflevector(v, V4{}, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+inline void store4_low(float* p, V8 v) {
+  const V4 low = __builtin_shufflevector(v, v, 0, 1, 2, 3);
+  std::memcpy(p, &low, sizeof low);
+}
 
 template <class T, int I, int K>
 inline void term(V8& acc, const V8* in, int stride) {
@@ -182,6 +195,27 @@ inline void transform2d(const V8* in, V8* out) {
   for (int i = 0; i < R; ++i) apply<T>(tmp + i * C, 1, out + i * R, 1, std::make_integer_sequence<int, R>{});
 }
 
+// Transposes 8 rows of 8 in registers: r[k][j] becomes r[j][k]. The tiles are read from and written to the
+// channels-first tensors through this, 8 channels at a time, rather than through channels-last copies of the
+// tensors: libxsmm's whole-tensor transposes took a third of a Winograd layer's time (session 17).
+inline void transpose8(V8 r[8]) {
+  V8 a[4], b[4], c[8];
+  for (int p = 0; p < 4; ++p) {  // interleave row pairs within 128-bit halves
+    a[p] = __builtin_shufflevector(r[2 * p], r[2 * p + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    b[p] = __builtin_shufflevector(r[2 * p], r[2 * p + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int q = 0; q < 2; ++q) {  // then pairs of pairs: each half holds one column of four rows
+    c[4 * q + 0] = __builtin_shufflevector(a[2 * q], a[2 * q + 1], 0, 1, 8, 9, 4, 5, 12, 13);
+    c[4 * q + 1] = __builtin_shufflevector(a[2 * q], a[2 * q + 1], 2, 3, 10, 11, 6, 7, 14, 15);
+    c[4 * q + 2] = __builtin_shufflevector(b[2 * q], b[2 * q + 1], 0, 1, 8, 9, 4, 5, 12, 13);
+    c[4 * q + 3] = __builtin_shufflevector(b[2 * q], b[2 * q + 1], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int j = 0; j < 4; ++j) {  // and the halves of rows 0-3 and 4-7 put together
+    r[j] = __builtin_shufflevector(c[j], c[4 + j], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[j + 4] = __builtin_shufflevector(c[j], c[4 + j], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
 // Where tile t of a thread's samples lies: its sample, and its output rows and columns' start.
 struct TilePos {
   int s, y0, x0;
@@ -192,27 +226,47 @@ inline TilePos tile_pos(long t, int tiles_h, int tiles_w, int m) {
   return {s, rem / tiles_w * m, rem % tiles_w * m};
 }
 
-// The per-(m, r) loops. `h`, `w`: the image (= output) size; `c`: channels-last row width of the buffer read or
-// written (Cp or OCp); `block`: the row stride between transformed points.
+// A thread's samples, channels-first: `c` channels of h x w (the image and output planes are the same size).
+struct Planes {
+  int c, h, w;
+  size_t plane() const { return static_cast<size_t>(h) * w; }
+  size_t sample() const { return plane() * c; }
+};
+
+// The per-(m, r) loops over a block of `count` tiles starting at tile t0; `block` is the row stride between
+// transformed points, `cp`/`ocp` the padded channel counts of the transformed rows. Tiles whose rows of 8 lie
+// inside the plane (and chunks of 8 whole channels) go through transpose8; the others, at the plane's edges,
+// element by element.
 template <int M, int R>
 struct Kernels {
   static constexpr int A = M + R - 1, kPad = R / 2;
+  static_assert(A <= kLanes, "a tile row must fit one transpose");
+  static_assert(M == 4, "output rows move as four floats");
 
-  static void input_tiles(const float* xh, int h, int w, int cp, int tiles_h, int tiles_w, long t0, int count,
-                          int block, float* v) {
-    V8 d[A * A], out[A * A];
+  static void input_tiles(const float* x, Planes p, int cp, int tiles_h, int tiles_w, long t0, int count, int block,
+                          float* v) {
+    V8 d[A * A], out[A * A], r[kLanes];
     for (int tb = 0; tb < count; ++tb) {
-      const TilePos p = tile_pos(t0 + tb, tiles_h, tiles_w, M);
-      const float* img = xh + static_cast<size_t>(p.s) * h * w * cp;
+      const TilePos t = tile_pos(t0 + tb, tiles_h, tiles_w, M);
+      const float* img = x + t.s * p.sample();
+      const int y0 = t.y0 - kPad, x0 = t.x0 - kPad;
+      const bool inside = y0 >= 0 && y0 + A <= p.h && x0 >= 0 && x0 + kLanes <= p.w;
       for (int c = 0; c < cp; c += kLanes) {
-        for (int i = 0; i < A; ++i) {
-          const int iy = p.y0 - kPad + i;
-          for (int j = 0; j < A; ++j) {
-            const int ix = p.x0 - kPad + j;
-            d[i * A + j] = iy >= 0 && iy < h && ix >= 0 && ix < w
-                               ? load8(img + (static_cast<size_t>(iy) * w + ix) * cp + c)
-                               : V8{};
+        const int lanes = std::min(kLanes, p.c - c);
+        if (inside && lanes == kLanes) {
+          for (int i = 0; i < A; ++i) {
+            for (int l = 0; l < kLanes; ++l) r[l] = load8(img + (c + l) * p.plane() + (y0 + i) * p.w + x0);
+            transpose8(r);
+            for (int j = 0; j < A; ++j) d[i * A + j] = r[j];
           }
+        } else {
+          for (int i = 0; i < A; ++i)
+            for (int j = 0; j < A; ++j) {
+              const int iy = y0 + i, ix = x0 + j;
+              const bool in = iy >= 0 && iy < p.h && ix >= 0 && ix < p.w;
+              for (int l = 0; l < kLanes; ++l)
+                d[i * A + j][l] = in && l < lanes ? img[(c + l) * p.plane() + iy * p.w + ix] : 0.f;
+            }
         }
         transform2d<InputT<M, R>>(d, out);
         for (int xi = 0; xi < A * A; ++xi) store8(v + (static_cast<size_t>(xi) * block + tb) * cp + c, out[xi]);
@@ -220,58 +274,92 @@ struct Kernels {
     }
   }
 
-  static void input_gradient_tiles(const float* dv, int h, int w, int cp, int tiles_h, int tiles_w, long t0, int count,
-                                   int block, float* dxh) {
-    V8 d[A * A], out[A * A];
+  // Adds each tile's input gradient into dx (tiles overlap by R - 1 rows and columns).
+  static void input_gradient_tiles(const float* dv, Planes p, int cp, int tiles_h, int tiles_w, long t0, int count,
+                                   int block, float* dx) {
+    V8 d[A * A], out[A * A], r[kLanes];
     for (int tb = 0; tb < count; ++tb) {
-      const TilePos p = tile_pos(t0 + tb, tiles_h, tiles_w, M);
-      float* img = dxh + static_cast<size_t>(p.s) * h * w * cp;
+      const TilePos t = tile_pos(t0 + tb, tiles_h, tiles_w, M);
+      float* img = dx + t.s * p.sample();
+      const int y0 = t.y0 - kPad, x0 = t.x0 - kPad;
+      const bool inside = y0 >= 0 && y0 + A <= p.h && x0 >= 0 && x0 + kLanes <= p.w;
       for (int c = 0; c < cp; c += kLanes) {
+        const int lanes = std::min(kLanes, p.c - c);
         for (int xi = 0; xi < A * A; ++xi) d[xi] = load8(dv + (static_cast<size_t>(xi) * block + tb) * cp + c);
         transform2d<InputAdjointT<M, R>>(d, out);
-        for (int i = 0; i < A; ++i) {
-          const int iy = p.y0 - kPad + i;
-          if (iy < 0 || iy >= h) continue;
-          for (int j = 0; j < A; ++j) {
-            const int ix = p.x0 - kPad + j;
-            if (ix < 0 || ix >= w) continue;
-            float* q = img + (static_cast<size_t>(iy) * w + ix) * cp + c;
-            store8(q, load8(q) + out[i * A + j]);
+        if (inside && lanes == kLanes) {
+          for (int i = 0; i < A; ++i) {
+            for (int j = 0; j < kLanes; ++j) r[j] = j < A ? out[i * A + j] : V8{};
+            transpose8(r);  // r[l]: channel c + l's row, zero past the tile (adding it leaves the next tile's pixels)
+            for (int l = 0; l < kLanes; ++l) {
+              float* q = img + (c + l) * p.plane() + (y0 + i) * p.w + x0;
+              store8(q, load8(q) + r[l]);
+            }
           }
+        } else {
+          for (int i = 0; i < A; ++i)
+            for (int j = 0; j < A; ++j) {
+              const int iy = y0 + i, ix = x0 + j;
+              if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) continue;
+              for (int l = 0; l < lanes; ++l) img[(c + l) * p.plane() + iy * p.w + ix] += out[i * A + j][l];
+            }
         }
       }
     }
   }
 
-  static void output_tiles(const float* mt, int h, int w, int ocp, int tiles_h, int tiles_w, long t0, int count,
-                           int block, const float* b, float* yh) {
-    V8 d[A * A], out[M * M];
+  static void output_tiles(const float* mt, Planes p, int ocp, int tiles_h, int tiles_w, long t0, int count, int block,
+                           const float* b, float* y) {
+    V8 d[A * A], out[M * M], r[kLanes];
     for (int tb = 0; tb < count; ++tb) {
-      const TilePos p = tile_pos(t0 + tb, tiles_h, tiles_w, M);
-      float* img = yh + static_cast<size_t>(p.s) * h * w * ocp;
+      const TilePos t = tile_pos(t0 + tb, tiles_h, tiles_w, M);
+      float* img = y + t.s * p.sample();
+      const bool inside = t.y0 + M <= p.h && t.x0 + M <= p.w;
       for (int c = 0; c < ocp; c += kLanes) {
+        const int lanes = std::min(kLanes, p.c - c);
         for (int xi = 0; xi < A * A; ++xi) d[xi] = load8(mt + (static_cast<size_t>(xi) * block + tb) * ocp + c);
         transform2d<OutputT<M, R>>(d, out);
         const V8 bias = load8(b + c);
-        for (int i = 0; i < M && p.y0 + i < h; ++i)
-          for (int j = 0; j < M && p.x0 + j < w; ++j)
-            store8(img + (static_cast<size_t>(p.y0 + i) * w + p.x0 + j) * ocp + c, out[i * M + j] + bias);
+        if (inside && lanes == kLanes) {
+          for (int i = 0; i < M; ++i) {
+            for (int j = 0; j < kLanes; ++j) r[j] = j < M ? out[i * M + j] + bias : V8{};
+            transpose8(r);
+            for (int l = 0; l < kLanes; ++l) store4_low(img + (c + l) * p.plane() + (t.y0 + i) * p.w + t.x0, r[l]);
+          }
+        } else {
+          for (int i = 0; i < M && t.y0 + i < p.h; ++i)
+            for (int j = 0; j < M && t.x0 + j < p.w; ++j)
+              for (int l = 0; l < lanes; ++l)
+                img[(c + l) * p.plane() + (t.y0 + i) * p.w + t.x0 + j] = out[i * M + j][l] + bias[l];
+        }
       }
     }
   }
 
-  static void output_gradient_tiles(const float* dyh, int h, int w, int ocp, int tiles_h, int tiles_w, long t0,
-                                    int count, int block, float* dmt) {
-    V8 d[M * M], out[A * A];
+  static void output_gradient_tiles(const float* dy, Planes p, int ocp, int tiles_h, int tiles_w, long t0, int count,
+                                    int block, float* dmt) {
+    V8 d[M * M], out[A * A], r[kLanes];
     for (int tb = 0; tb < count; ++tb) {
-      const TilePos p = tile_pos(t0 + tb, tiles_h, tiles_w, M);
-      const float* img = dyh + static_cast<size_t>(p.s) * h * w * ocp;
+      const TilePos t = tile_pos(t0 + tb, tiles_h, tiles_w, M);
+      const float* img = dy + t.s * p.sample();
+      const bool inside = t.y0 + M <= p.h && t.x0 + M <= p.w;
       for (int c = 0; c < ocp; c += kLanes) {
-        for (int i = 0; i < M; ++i)
-          for (int j = 0; j < M; ++j)
-            d[i * M + j] = p.y0 + i < h && p.x0 + j < w
-                               ? load8(img + (static_cast<size_t>(p.y0 + i) * w + p.x0 + j) * ocp + c)
-                               : V8{};
+        const int lanes = std::min(kLanes, p.c - c);
+        if (inside && lanes == kLanes) {
+          for (int i = 0; i < M; ++i) {
+            for (int l = 0; l < kLanes; ++l) r[l] = load4_low(img + (c + l) * p.plane() + (t.y0 + i) * p.w + t.x0);
+            transpose8(r);
+            for (int j = 0; j < M; ++j) d[i * M + j] = r[j];
+          }
+        } else {
+          for (int i = 0; i < M; ++i)
+            for (int j = 0; j < M; ++j) {
+              const int iy = t.y0 + i, ix = t.x0 + j;
+              const bool in = iy < p.h && ix < p.w;
+              for (int l = 0; l < kLanes; ++l)
+                d[i * M + j][l] = in && l < lanes ? img[(c + l) * p.plane() + iy * p.w + ix] : 0.f;
+            }
+        }
         transform2d<OutputAdjointT<M, R>>(d, out);
         for (int xi = 0; xi < A * A; ++xi) store8(dmt + (static_cast<size_t>(xi) * block + tb) * ocp + c, out[xi]);
       }
@@ -365,30 +453,20 @@ void WinogradConv::transform_kernels(const float* w) {
   with_kernels(m_, r_, [&](auto k) { k.kernels(w, oc_, g_.c, ocp_, cp_, u_.data(), ut_.data()); });
 }
 
-void WinogradConv::to_channels_last(std::vector<float>& dst, const Tensor& src, int begin, int end, int channels,
-                                    int padded) const {
-  const size_t plane = static_cast<size_t>(g_.h) * g_.w, need = (end - begin) * plane * padded;
-  if (dst.size() < need) dst.assign(need, 0.f);  // the padding channels are never written: zero once
-  for (int s = begin; s < end; ++s)
-    transpose(channels, static_cast<int>(plane), src.sample(s), static_cast<int>(plane),
-              dst.data() + (s - begin) * plane * padded, padded);
-}
-
 void WinogradConv::forward(Tensor& y, const Tensor& x, const float* w, const float* b, int threads) {
-  const int n = x.n, h = g_.h, wd = g_.w;
+  const int n = x.n;
   y.resize(n, Shape{oc_, g_.out_h(), g_.out_w()});
   transform_kernels(w);
   std::vector<float> bias(ocp_, 0.f);
   std::copy(b, b + oc_, bias.begin());
   threads = std::max(1, std::min(threads, n));
   if (static_cast<int>(scratch_.size()) < threads) scratch_.resize(threads);
-  const size_t plane = static_cast<size_t>(h) * wd, points = static_cast<size_t>(a_) * a_;
+  const size_t points = static_cast<size_t>(a_) * a_;
+  const Planes in{g_.c, g_.h, g_.w}, out{oc_, g_.h, g_.w};
   run_team(threads, [&](int t, int team) {
     Scratch& sc = scratch_[t];
     const auto [begin, end] = static_share(n, t, team);
     if (begin >= end) return;
-    to_channels_last(sc.xh, x, begin, end, g_.c, cp_);
-    sc.yh.resize(std::max(sc.yh.size(), (end - begin) * plane * ocp_));
     sc.v.resize(points * block_ * cp_);
     sc.mt.resize(points * block_ * ocp_);
     const long tiles = static_cast<long>(end - begin) * tiles_h_ * tiles_w_;
@@ -399,26 +477,24 @@ void WinogradConv::forward(Tensor& y, const Tensor& x, const float* w, const flo
       for (long t0 = 0; t0 < tiles; t0 += block_) {
         const int count = static_cast<int>(std::min<long>(block_, tiles - t0));
         const GemmPlan& mul = count == block_ ? full : last;
-        k.input_tiles(sc.xh.data(), h, wd, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.v.data());
+        k.input_tiles(x.sample(begin), in, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.v.data());
         for (size_t xi = 0; xi < points; ++xi)
           mul(sc.v.data() + xi * block_ * cp_, ut_.data() + xi * cp_ * ocp_, sc.mt.data() + xi * block_ * ocp_);
-        k.output_tiles(sc.mt.data(), h, wd, ocp_, tiles_h_, tiles_w_, t0, count, block_, bias.data(), sc.yh.data());
+        k.output_tiles(sc.mt.data(), out, ocp_, tiles_h_, tiles_w_, t0, count, block_, bias.data(), y.sample(begin));
       }
     });
-    for (int s = begin; s < end; ++s)
-      transpose(static_cast<int>(plane), oc_, sc.yh.data() + (s - begin) * plane * ocp_, ocp_, y.sample(s),
-                static_cast<int>(plane));
   });
 }
 
 void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const float* w, float* dw, float* db,
                             bool need_dx, int threads) {
-  const int n = x.n, h = g_.h, wd = g_.w;
+  const int n = x.n;
   transform_kernels(w);  // again: the weights may have changed since the last forward (a gradient check does that)
   if (need_dx) dx.resize(n, x.shape);
   threads = std::max(1, std::min(threads, n));
   if (static_cast<int>(scratch_.size()) < threads) scratch_.resize(threads);
-  const size_t plane = static_cast<size_t>(h) * wd, points = static_cast<size_t>(a_) * a_;
+  const size_t points = static_cast<size_t>(a_) * a_;
+  const Planes in{g_.c, g_.h, g_.w}, out{oc_, g_.h, g_.w};
   int team_ran = 1;
   run_team(threads, [&](int t, int team) {
     if (t == 0) team_ran = team;
@@ -427,9 +503,7 @@ void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     sc.db.assign(oc_, 0.f);
     const auto [begin, end] = static_share(n, t, team);
     if (begin >= end) return;
-    to_channels_last(sc.xh, x, begin, end, g_.c, cp_);
-    to_channels_last(sc.yh, dy, begin, end, oc_, ocp_);
-    if (need_dx) sc.dxh.assign((end - begin) * plane * cp_, 0.f);
+    if (need_dx) std::fill(dx.sample(begin), dx.sample(begin) + (end - begin) * in.sample(), 0.f);
     sc.v.resize(points * block_ * cp_);
     sc.mt.resize(points * block_ * ocp_);
     const long tiles = static_cast<long>(end - begin) * tiles_h_ * tiles_w_;
@@ -442,8 +516,8 @@ void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     with_kernels(m_, r_, [&](auto k) {
       for (long t0 = 0; t0 < tiles; t0 += block_) {
         const int count = static_cast<int>(std::min<long>(block_, tiles - t0));
-        k.input_tiles(sc.xh.data(), h, wd, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.v.data());
-        k.output_gradient_tiles(sc.yh.data(), h, wd, ocp_, tiles_h_, tiles_w_, t0, count, block_, sc.mt.data());
+        k.input_tiles(x.sample(begin), in, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.v.data());
+        k.output_gradient_tiles(dy.sample(begin), out, ocp_, tiles_h_, tiles_w_, t0, count, block_, sc.mt.data());
         const GemmPlan& du = count == block_ ? du_full : du_last;
         for (size_t xi = 0; xi < points; ++xi)
           du(sc.v.data() + xi * block_ * cp_, sc.mt.data() + xi * block_ * ocp_, sc.du.data() + xi * cp_ * ocp_);
@@ -451,16 +525,13 @@ void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
         const GemmPlan& dv = count == block_ ? dv_full : dv_last;
         for (size_t xi = 0; xi < points; ++xi)  // over V, no longer needed
           dv(sc.mt.data() + xi * block_ * ocp_, u_.data() + xi * ocp_ * cp_, sc.v.data() + xi * block_ * cp_);
-        k.input_gradient_tiles(sc.v.data(), h, wd, cp_, tiles_h_, tiles_w_, t0, count, block_, sc.dxh.data());
+        k.input_gradient_tiles(sc.v.data(), in, cp_, tiles_h_, tiles_w_, t0, count, block_, dx.sample(begin));
       }
     });
     for (int s = begin; s < end; ++s) {
       const float* g = dy.sample(s);
       for (int o = 0; o < oc_; ++o)
-        for (size_t p = 0; p < plane; ++p) sc.db[o] += g[o * plane + p];
-      if (need_dx)
-        transpose(static_cast<int>(plane), g_.c, sc.dxh.data() + (s - begin) * plane * cp_, cp_, dx.sample(s),
-                  static_cast<int>(plane));
+        for (size_t q = 0; q < out.plane(); ++q) sc.db[o] += g[o * out.plane() + q];
     }
   });
   // Fixed-order reduction: the same sums on every run with this many threads.

@@ -54,13 +54,10 @@ class WinogradConv {
   // the forward products.
   std::vector<float> u_, ut_;
   struct Scratch {
-    std::vector<float> xh;   // the thread's samples channels-last: (samples, H, W, Cp)
-    std::vector<float> yh;   // output or output gradient channels-last: (samples, H, W, OCp)
-    std::vector<float> dxh;  // input gradient channels-last
-    std::vector<float> v;    // transformed input tiles: (a^2, block, Cp)
-    std::vector<float> mt;   // transformed products or output gradients: (a^2, block, OCp)
-    std::vector<float> du;   // kernel gradient sums in the transformed domain: (a^2, Cp, OCp)
-    std::vector<float> db;   // bias gradient sums
+    std::vector<float> v;   // transformed input tiles: (a^2, block, Cp)
+    std::vector<float> mt;  // transformed products or output gradients: (a^2, block, OCp)
+    std::vector<float> du;  // kernel gradient sums in the transformed domain: (a^2, Cp, OCp)
+    std::vector<float> db;  // bias gradient sums
   };
   std::vector<Scratch> scratch_;
   std::vector<float> du_sum_;
