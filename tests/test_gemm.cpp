@@ -91,9 +91,22 @@ TEST(Gemm, MatchesTheDefinitionForEveryTransposeBetaAndStride) {
 }
 
 TEST(Gemm, LargeProductsSplitOverThreadsWithAShortLastBlock) {
-  // 8.4M+ multiply-adds split by rows of C; 301 rows leave a last block shorter than the others.
+  // 8.4M+ multiply-adds split by rows of C; 301 rows leave a last block shorter than the others. Its B (300 x 256)
+  // is over 256 KB, so it also runs as products 64 deep, the last 44.
   omp_set_num_threads(2);
   for (bool ta : {false, true}) expect_product({ta, false, 301, 256, 300, 1.f, 1}, false);
+}
+
+TEST(Gemm, ProductsWithALargeBRunInSlicesOfTheirDepth) {
+  // Two slices (the second the last), and four whole slices of 64, at 1 thread and 2; beta 0 and 1.
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    for (bool ta : {false, true})
+      for (float beta : {0.f, 1.f}) {
+        expect_product({ta, false, 37, 600, 128, beta, 2}, false);
+        expect_product({ta, false, 70, 300, 256, beta, 0}, false);
+      }
+  }
 }
 
 TEST(Gemm, ResultsDoNotDependOnTheThreadCount) {

@@ -27,6 +27,13 @@ constexpr double kParallelMacs = 1 << 23;
 // Rows of C per thread are a multiple of this, so each thread's block keeps whole vector rows of the kernel.
 constexpr int kRowGrain = 8;
 
+// libxsmm's kernels do not block for the cache: where B is larger than this, they stream it from memory for every
+// few rows of A, and a line model's temporal convolution (192 x 128 x 2304) ran at 27-37 GFLOP/s on a Zen 3 core
+// whose peak is 95. Such products run as a sum of products kDepth deep (B's slice then stays in L1/L2): 54-61
+// GFLOP/s for chunks of 64-256 (session 17). The MLP's products (B of 200 KB) stay whole.
+constexpr size_t kDeepBBytes = 256 << 10;
+constexpr int kDepth = 64;
+
 // The generated kernel for C(m x n) = op(A) B + beta C, row-major, or null where libxsmm has none. libxsmm is
 // column-major: a row-major C is its transpose, C^T = B^T op(A)^T, so its "A" is our B and its "B" our A, and
 // our trans_a is its transposed B (supported); our trans_b would be its transposed A (not generated in 1.17).
@@ -124,23 +131,36 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
   // Rows of C per block: all of them, or an even share per thread rounded up to the grain.
   const int share = (m + threads - 1) / threads;
   const int rows = std::min(m, (share + kRowGrain - 1) / kRowGrain * kRowGrain);
-  libxsmm_smmfunction full = nullptr, last = nullptr;
-  if (!trans_b) {
-    full = kernel(trans_a, rows, n, k, lda, ldb, ldc, beta);
-    const int tail = m % rows;
-    last = tail == 0 ? full : kernel(trans_a, tail, n, k, lda, ldb, ldc, beta);
-  }
-  if (!full || !last) {
+  const int tail_rows = m % rows == 0 ? rows : m % rows;
+  // Depth per call: all of k, or chunks of kDepth (the first with the caller's beta, the rest adding, the last
+  // shorter) where B is large.
+  const bool deep = static_cast<size_t>(k) * n * sizeof(float) > kDeepBBytes && k >= 2 * kDepth;
+  const int depth = deep ? kDepth : k, tail_depth = k % depth == 0 ? depth : k % depth;
+  // kernels[row block is the last][chunk: 0 first, 1 middle, 2 last]
+  libxsmm_smmfunction kernels[2][3] = {};
+  bool generated = !trans_b;
+  for (int r = 0; r < (tail_rows == rows ? 1 : 2) && generated; ++r)
+    for (int q = 0; q < (deep ? 3 : 1) && generated; ++q) {
+      kernels[r][q] =
+          kernel(trans_a, r ? tail_rows : rows, n, q == 2 ? tail_depth : depth, lda, ldb, ldc, q == 0 ? beta : 1.f);
+      generated = kernels[r][q] != nullptr;
+    }
+  if (!generated) {
     SerialEigenScope serial(macs);
     gemm_eigen(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  const int blocks = (m + rows - 1) / rows;
+  const int blocks = (m + rows - 1) / rows, chunks = (k + depth - 1) / depth;
   // Each block of C's rows is op(A)'s rows (A's columns when transposed) times all of B.
   parallel_for(blocks, threads, [&](int blk, int) {
     const int r0 = blk * rows;
-    const float* ab = trans_a ? a + r0 : a + static_cast<size_t>(r0) * lda;
-    (r0 + rows <= m ? full : last)(b, ab, c + static_cast<size_t>(r0) * ldc);
+    const bool last_rows = r0 + rows > m;
+    for (int q = 0; q < chunks; ++q) {
+      const int k0 = q * depth;
+      const float* ab = trans_a ? a + static_cast<size_t>(k0) * lda + r0 : a + static_cast<size_t>(r0) * lda + k0;
+      const int kind = q == 0 ? 0 : (q == chunks - 1 ? 2 : 1);
+      kernels[last_rows][kind](b + static_cast<size_t>(k0) * ldb, ab, c + static_cast<size_t>(r0) * ldc);
+    }
   });
 }
 
