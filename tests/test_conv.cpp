@@ -219,14 +219,16 @@ TEST(Winograd, TransformsComputeACorrelation) {
 }
 
 // The Winograd path against the direct loops: channel counts that are and are not multiples of the 8-lane
-// vectors, planes that are not multiples of the tile (the last tiles hang over), a plane smaller than one tile,
-// and the CNN benchmark's conv5x5x64 over 32 channels; at 1 and 2 threads.
+// vectors (also on planes wide enough for the register-transposed tiles, whose last chunk of 4 channels must take
+// the element-wise path), planes that are not multiples of the tile (the last tiles hang over), a plane smaller
+// than one tile, and the CNN benchmark's conv5x5x64 over 32 channels; at 1 and 2 threads.
 TEST(Winograd, ForwardMatchesDirectConvolution) {
   struct Case {
     int c, h, w, k, oc;
   };
-  const Case cases[] = {{8, 7, 9, 3, 5},  {9, 6, 5, 5, 3},     {16, 4, 17, 3, 16}, {8, 1, 1, 3, 8},
-                        {12, 3, 2, 5, 9}, {32, 14, 14, 5, 64}, {32, 16, 24, 3, 64}};
+  const Case cases[] = {{8, 7, 9, 3, 5},     {9, 6, 5, 5, 3},     {16, 4, 17, 3, 16},
+                        {8, 1, 1, 3, 8},     {12, 3, 2, 5, 9},    {32, 14, 14, 5, 64},
+                        {32, 16, 24, 3, 64}, {12, 16, 24, 3, 20}, {12, 16, 24, 5, 20}};
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.f, 1.f);
   double worst = 0;
@@ -289,7 +291,8 @@ TEST(Winograd, BackwardMatchesDoubleLoops) {
   double worst_fast = 0, worst_slow = 0;
   for (int threads : {1, 2}) {
     set_threads(threads);
-    for (const auto& [k, c, oc, h, w] : {std::tuple{3, 32, 64, 14, 14}, {5, 16, 24, 13, 17}}) {
+    for (const auto& [k, c, oc, h, w] :
+         {std::tuple{3, 32, 64, 14, 14}, {5, 16, 24, 13, 17}, {3, 12, 20, 16, 24}, {5, 12, 20, 16, 24}}) {
       const int n = 5, pad = k / 2;
       Conv2D fast(k, oc), slow(k, oc);
       fast.setup(Shape{c, h, w});

@@ -98,15 +98,18 @@ TEST(Gemm, LargeProductsSplitOverThreadsWithAShortLastBlock) {
 }
 
 TEST(Gemm, ProductsWithALargeBRunInSlicesOfTheirDepth) {
-  // Two slices (the second the last), and four whole slices of 64, at 1 thread and 2; beta 0 and 1.
+  // Two slices (the second the last), and four whole slices of 64, beta 0 and 1, at 1 thread and at 2 (both
+  // products are over the 8.4M multiply-adds that split by rows: 211 and 150 rows leave a short last block).
   for (int threads : {1, 2}) {
     omp_set_num_threads(threads);
     for (bool ta : {false, true})
       for (float beta : {0.f, 1.f}) {
-        expect_product({ta, false, 37, 600, 128, beta, 2}, false);
-        expect_product({ta, false, 70, 300, 256, beta, 0}, false);
+        expect_product({ta, false, 211, 600, 128, beta, 2}, false);
+        expect_product({ta, false, 150, 300, 256, beta, 0}, false);
       }
   }
+  // The slices run in generated kernels: the line model's temporal convolution, 2304 deep.
+  EXPECT_TRUE(scrawl::gemm_generated(false, false, 192, 128, 2304));
 }
 
 TEST(Gemm, ResultsDoNotDependOnTheThreadCount) {

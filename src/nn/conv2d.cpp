@@ -22,10 +22,6 @@ void set_winograd(bool on) {
   g_winograd = on;
 }
 
-bool winograd_enabled() {
-  return g_winograd;
-}
-
 Conv2D::Conv2D(int k, int out_channels, int stride, int pad) : oc_(out_channels) {
   if (k <= 0 || out_channels <= 0 || stride <= 0)
     throw std::runtime_error("conv layer needs positive kernel size, channels and stride");

@@ -13,7 +13,6 @@ namespace scrawl {
 // Whether Conv2D layers set up from now on may use Winograd's algorithm (default on). Off, every convolution runs
 // as im2col + GEMM: for tests and for benchmarks that compare the two.
 void set_winograd(bool on);
-bool winograd_enabled();
 
 class Conv2D final : public Layer {
  public:

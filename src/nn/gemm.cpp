@@ -34,6 +34,11 @@ constexpr int kRowGrain = 8;
 constexpr size_t kDeepBBytes = 256 << 10;
 constexpr int kDepth = 64;
 
+// The depth of each product gemm() runs for a B of k x n: all of k, or kDepth.
+int slice_depth(int n, int k) {
+  return static_cast<size_t>(k) * n * sizeof(float) > kDeepBBytes && k >= 2 * kDepth ? kDepth : k;
+}
+
 // The generated kernel for C(m x n) = op(A) B + beta C, row-major, or null where libxsmm has none. libxsmm is
 // column-major: a row-major C is its transpose, C^T = B^T op(A)^T, so its "A" is our B and its "B" our A, and
 // our trans_a is its transposed B (supported); our trans_b would be its transposed A (not generated in 1.17).
@@ -113,7 +118,10 @@ void GemmPlan::operator()(const float* a, const float* b, float* c) const {
 }
 
 bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k) {
-  return !trans_b && kernel(trans_a, m, n, k, trans_a ? m : k, n, n, 0.f) != nullptr;
+  if (trans_b) return false;
+  const int depth = slice_depth(n, k), tail = k % depth == 0 ? depth : k % depth, lda = trans_a ? m : k;
+  return kernel(trans_a, m, n, depth, lda, n, n, 0.f) != nullptr &&
+         (depth == k || kernel(trans_a, m, n, tail, lda, n, n, 1.f) != nullptr);
 }
 
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta,
@@ -134,8 +142,8 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
   const int tail_rows = m % rows == 0 ? rows : m % rows;
   // Depth per call: all of k, or chunks of kDepth (the first with the caller's beta, the rest adding, the last
   // shorter) where B is large.
-  const bool deep = static_cast<size_t>(k) * n * sizeof(float) > kDeepBBytes && k >= 2 * kDepth;
-  const int depth = deep ? kDepth : k, tail_depth = k % depth == 0 ? depth : k % depth;
+  const int depth = slice_depth(n, k), tail_depth = k % depth == 0 ? depth : k % depth;
+  const bool deep = depth < k;
   // kernels[row block is the last][chunk: 0 first, 1 middle, 2 last]
   libxsmm_smmfunction kernels[2][3] = {};
   bool generated = !trans_b;

@@ -17,11 +17,11 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
 
 // One product shape, C (m x n) = op(A) B + beta C (B untransposed), looked up once: a layer that runs the same
 // shape many times in a loop (Winograd's a^2 products a block) skips gemm's kernel lookup, about 5% of a CNN
-// training step when done per call. Runs on the calling thread, in the generated kernel where libxsmm has one and
-// in Eigen where not: the same result as gemm() for that shape.
+// training step when done per call. Runs on the calling thread, whole (never sliced by depth, unlike gemm() where
+// B is large: meant for products whose B fits the cache), in the generated kernel where libxsmm has one and in
+// Eigen where not.
 class GemmPlan {
  public:
-  GemmPlan() = default;
   GemmPlan(bool trans_a, int m, int n, int k, int lda, int ldb, int ldc, float beta);
   void operator()(const float* a, const float* b, float* c) const;
 

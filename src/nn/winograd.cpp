@@ -56,7 +56,8 @@ constexpr double snap(double x) {
 
 // Toom-Cook for correlation: y = V_m^T [(V_r g) . (V_a^-T d)], V_k the a x k Vandermonde matrix of the points with
 // a last row for infinity (the leading coefficient). Row j of V_a^-T holds the coefficients of prod_{l != j}
-// (x - p_l) divided by prod_{l != j} (p_j - p_l); that divisor moves to G, so B^T has integer entries.
+// (x - p_l) divided by prod_{l != j} (p_j - p_l); that divisor moves to G, so B^T holds the polynomials' own
+// coefficients (small multiples of 1/4: few distinct values, exact in float).
 constexpr Tables make_tables(int m, int r) {
   Tables t;
   t.m = m;
@@ -465,7 +466,9 @@ void WinogradConv::forward(Tensor& y, const Tensor& x, const float* w, const flo
   const Planes in{g_.c, g_.h, g_.w}, out{oc_, g_.h, g_.w};
   run_team(threads, [&](int t, int team) {
     Scratch& sc = scratch_[t];
-    const auto [begin, end] = static_share(n, t, team);
+    // Plain locals, not a structured binding: clang before 16 cannot capture one in the lambdas below.
+    const std::pair<int, int> share = static_share(n, t, team);
+    const int begin = share.first, end = share.second;
     if (begin >= end) return;
     sc.v.resize(points * block_ * cp_);
     sc.mt.resize(points * block_ * ocp_);
@@ -501,7 +504,9 @@ void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const
     Scratch& sc = scratch_[t];
     sc.du.assign(points * cp_ * ocp_, 0.f);
     sc.db.assign(oc_, 0.f);
-    const auto [begin, end] = static_share(n, t, team);
+    // Plain locals, not a structured binding: clang before 16 cannot capture one in the lambdas below.
+    const std::pair<int, int> share = static_share(n, t, team);
+    const int begin = share.first, end = share.second;
     if (begin >= end) return;
     if (need_dx) std::fill(dx.sample(begin), dx.sample(begin) + (end - begin) * in.sample(), 0.f);
     sc.v.resize(points * block_ * cp_);

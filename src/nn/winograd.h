@@ -16,8 +16,8 @@
 
 namespace scrawl {
 
-// The transforms of F(m, r) in 1-D, built from the interpolation points 0, 1, -1, 2, -2, 1/2, -1/2 (as many as
-// a - 1 needs) and infinity, row-major: at (m x a), g (a x r), bt (a x a). For the 2-D algorithm, from these.
+// The transforms of F(m, r) in 1-D, built from the interpolation points 0, -1, 1, 1/2, -2, 2, -1/2 (the first a - 1
+// of them) and infinity, row-major: at (m x a), g (a x r), bt (a x a). The 2-D algorithm applies each on both sides.
 struct WinogradMatrices {
   int m = 0, r = 0, a = 0;
   std::vector<double> at, g, bt;
