@@ -120,6 +120,29 @@ TEST(Dropout, IdentityAtInference) {
   EXPECT_EQ(y.data, x.data);
 }
 
+// Runs conv (set up for `in`) forward on a batch of 3 random inputs with random weights, and the direct loops on
+// the same: the pair of outputs, sample after sample.
+struct ConvAndDirect {
+  std::vector<float> y, ref;
+};
+ConvAndDirect conv_and_direct(Conv2D& conv, Shape in, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.f, 1.f);
+  const Shape out = conv.setup(in);
+  std::vector<float> w(conv.param_count()), dw(conv.param_count());
+  conv.bind(w.data(), dw.data());
+  for (auto& v : w) v = normal(rng);
+  Tensor x(3, in), y;
+  for (auto& v : x.data) v = normal(rng);
+  conv.forward(y, x, Pass{});
+  EXPECT_EQ(y.shape, out);
+  ConvAndDirect r{std::vector<float>(y.data.begin(), y.data.end()), std::vector<float>(y.data.size())};
+  const size_t nw = static_cast<size_t>(conv.out_channels()) * conv.geom().rows();
+  for (int i = 0; i < x.n; ++i)
+    conv2d_direct(r.ref.data() + static_cast<size_t>(i) * out.size(), x.sample(i), w.data(), w.data() + nw,
+                  conv.out_channels(), conv.geom());
+  return r;
+}
+
 TEST(Conv2D, Im2colMatchesDirectConvolution) {
   struct Case {
     int c, h, w, k, oc, stride, pad;
@@ -127,24 +150,11 @@ TEST(Conv2D, Im2colMatchesDirectConvolution) {
   const Case cases[] = {{1, 28, 28, 5, 8, 1, 2}, {3, 9, 7, 3, 4, 1, 1}, {2, 10, 11, 3, 5, 2, 1},
                         {4, 8, 8, 5, 3, 1, 0},   {2, 7, 9, 4, 6, 3, 2}, {1, 5, 5, 1, 2, 1, 0}};
   std::mt19937 rng(3);
-  std::normal_distribution<float> normal(0.f, 1.f);
   for (const Case& c : cases) {
     Conv2D conv(c.k, c.oc, c.stride, c.pad);
-    const Shape out = conv.setup(Shape{c.c, c.h, c.w});
-    std::vector<float> w(conv.param_count()), dw(conv.param_count());
-    conv.bind(w.data(), dw.data());
-    for (auto& v : w) v = normal(rng);
-    Tensor x(3, Shape{c.c, c.h, c.w}), y;
-    for (auto& v : x.data) v = normal(rng);
-    conv.forward(y, x, Pass{});
-    ASSERT_EQ(y.shape, out);
-    std::vector<float> ref(out.size());
-    for (int i = 0; i < x.n; ++i) {
-      conv2d_direct(ref.data(), x.sample(i), w.data(), w.data() + static_cast<size_t>(c.oc) * c.c * c.k * c.k, c.oc,
-                    conv.geom());
-      for (int j = 0; j < out.size(); ++j)
-        ASSERT_NEAR(y.sample(i)[j], ref[j], 1e-4f * (1.f + std::abs(ref[j]))) << "k" << c.k << " s" << c.stride;
-    }
+    const ConvAndDirect r = conv_and_direct(conv, Shape{c.c, c.h, c.w}, rng);
+    for (size_t j = 0; j < r.y.size(); ++j)
+      ASSERT_NEAR(r.y[j], r.ref[j], 1e-4f * (1.f + std::abs(r.ref[j]))) << "k" << c.k << " s" << c.stride;
   }
 }
 
@@ -230,33 +240,20 @@ TEST(Winograd, ForwardMatchesDirectConvolution) {
                         {8, 1, 1, 3, 8},     {12, 3, 2, 5, 9},    {32, 14, 14, 5, 64},
                         {32, 16, 24, 3, 64}, {12, 16, 24, 3, 20}, {12, 16, 24, 5, 20}};
   std::mt19937 rng(3);
-  std::normal_distribution<float> normal(0.f, 1.f);
   double worst = 0;
   for (int threads : {1, 2}) {
     set_threads(threads);
     for (const Case& c : cases) {
       Conv2D conv(c.k, c.oc);
-      const Shape out = conv.setup(Shape{c.c, c.h, c.w});
+      const ConvAndDirect r = conv_and_direct(conv, Shape{c.c, c.h, c.w}, rng);
       ASSERT_TRUE(conv.uses_winograd()) << "c" << c.c << " k" << c.k;
-      std::vector<float> w(conv.param_count()), dw(conv.param_count());
-      conv.bind(w.data(), dw.data());
-      for (auto& v : w) v = normal(rng);
-      Tensor x(3, Shape{c.c, c.h, c.w}), y;
-      for (auto& v : x.data) v = normal(rng);
-      conv.forward(y, x, Pass{});
-      ASSERT_EQ(y.shape, out);
-      std::vector<float> ref(out.size());
-      for (int i = 0; i < x.n; ++i) {
-        conv2d_direct(ref.data(), x.sample(i), w.data(), w.data() + static_cast<size_t>(c.oc) * c.c * c.k * c.k, c.oc,
-                      conv.geom());
-        // Sums of c*k*k products of unit normals: |ref| is typically sqrt(c)*k. The transforms round at about
-        // 2e-5 of that (F(4, 5) on 32 channels, the worst case here).
-        const float scale = std::sqrt(static_cast<float>(c.c)) * c.k;
-        for (int j = 0; j < out.size(); ++j) {
-          const double err = std::abs(y.sample(i)[j] - ref[j]) / scale;
-          worst = std::max(worst, err);
-          ASSERT_LT(err, 1e-4) << "c" << c.c << " h" << c.h << " w" << c.w << " k" << c.k << " at " << j;
-        }
+      // Sums of c*k*k products of unit normals: |ref| is typically sqrt(c)*k. The transforms round at about 2e-5 of
+      // that (F(4, 5) on 32 channels, the worst case here).
+      const float scale = std::sqrt(static_cast<float>(c.c)) * c.k;
+      for (size_t j = 0; j < r.y.size(); ++j) {
+        const double err = std::abs(r.y[j] - r.ref[j]) / scale;
+        worst = std::max(worst, err);
+        ASSERT_LT(err, 1e-4) << "c" << c.c << " h" << c.h << " w" << c.w << " k" << c.k << " at " << j;
       }
     }
   }
