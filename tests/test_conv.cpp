@@ -36,6 +36,12 @@ TEST(Conv2D, GradientSamePadding) {
   EXPECT_EQ(r.checked, conv.param_count() + 2u * 3 * 6 * 5);
   EXPECT_LT(r.max_rel_error, kTol) << "checked " << r.checked;
   std::printf("conv3x3x4 on 3x6x5: max rel error %.2e over %zu entries\n", r.max_rel_error, r.checked);
+  // A first layer, 9 taps for 16 outputs: its weight gradient comes from Eigen's product with the columns transposed.
+  Conv2D first(3, 16);
+  const auto r2 = check_layer_gradients(first, Shape{1, 6, 7}, 3, kEpsLinear);
+  EXPECT_EQ(r2.checked, first.param_count() + 3u * 6 * 7);
+  EXPECT_LT(r2.max_rel_error, kTol) << "checked " << r2.checked;
+  std::printf("conv3x3x16 on 1x6x7: max rel error %.2e\n", r2.max_rel_error);
 }
 
 TEST(Conv2D, GradientStrideAndPadding) {
