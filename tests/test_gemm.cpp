@@ -134,6 +134,24 @@ TEST(Gemm, TheModelsProductsRunInGeneratedKernels) {
   EXPECT_FALSE(scrawl::gemm_generated(false, true, 32, 784, 64));
 }
 
+// GemmPlan, the lookup-once product the Winograd layers run, against the definition: both orientations of A, both
+// betas, padded strides, and the same plan run twice on new operands (it keeps no state from a call).
+TEST(Gemm, APlanComputesTheProductItWasMadeFor) {
+  for (bool ta : {false, true})
+    for (float beta : {0.f, 1.f}) {
+      const Case t{ta, false, 37, 24, 32, beta, 3};
+      Operands o = make(t, 0);
+      const scrawl::GemmPlan plan(t.ta, t.m, t.n, t.k, o.lda, o.ldb, o.ldc, t.beta);
+      for (uint32_t seed : {21u, 22u}) {
+        o = make(t, seed);
+        const std::vector<double> want = reference(t, o);
+        plan(o.a.data(), o.b.data(), o.c.data());
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_NEAR(o.c[i], want[i], 1e-5 * (t.k + 1)) << "ta " << ta << " beta " << beta << " element " << i;
+      }
+    }
+}
+
 TEST(Gemm, AnEmptySumLeavesBetaTimesC) {
   std::vector<float> c = {1, 2, 3, 4};
   scrawl::gemm(false, false, 2, 2, 0, nullptr, 1, nullptr, 2, 1.f, c.data(), 2);

@@ -28,7 +28,7 @@ constexpr double kParallelMacs = 1 << 23;
 constexpr int kRowGrain = 8;
 
 // libxsmm's kernels do not block for the cache: where B is larger than this, they stream it from memory for every
-// few rows of A, and a line model's temporal convolution (192 x 128 x 2304) ran at 27-37 GFLOP/s on a Zen 3 core
+// few rows of A, and a line model's temporal convolution (192 x 128 x 2304) ran at 27-38 GFLOP/s on a Zen 3 core
 // whose peak is 95. Such products run as a sum of products kDepth deep (B's slice then stays in L1/L2): 54-61
 // GFLOP/s for chunks of 64-256 (session 17). The MLP's products (B of 200 KB) stay whole.
 constexpr size_t kDeepBBytes = 256 << 10;
@@ -114,7 +114,7 @@ void GemmPlan::operator()(const float* a, const float* b, float* c) const {
   if (kernel_)
     reinterpret_cast<libxsmm_smmfunction>(kernel_)(b, a, c);  // libxsmm is column-major: operands swapped
   else
-    gemm(trans_a_, false, m_, n_, k_, a, lda_, b, ldb_, beta_, c, ldc_);
+    gemm_eigen(trans_a_, false, m_, n_, k_, a, lda_, b, ldb_, beta_, c, ldc_);
 }
 
 bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k) {

@@ -19,6 +19,11 @@ constexpr int kWinogradMinChannels = 8;
 // The transforms work on 8 channels at once (one AVX2 register; the compiler splits it where vectors are narrower).
 constexpr int kLanes = 8;
 
+// Output tile size, for 3x3 and 5x5 kernels alike (6 x 6 and 8 x 8 input tiles). F(2x2, 5x5), with 6 x 6 tiles,
+// rounded a little less (the backward test's worst error 1.6e-5 of a sum's size against 2.7e-5) but trained the
+// CNN benchmark 14-25% slower (three alternating runs, session 17, Zen 3).
+constexpr int kTile = 4;
+
 // Transformed tiles per block: the block's input tiles and products, a^2 (C + OC) floats a tile, are sized near a
 // 512 KB L2 cache between the transforms and the products. Blocks of 128 KB to 2 MB ran the line model's
 // conv3x3x64 / conv3x3x96 and the CNN's conv5x5x64 within this VM's +-15% run-to-run noise of each other; 512 KB was
@@ -26,9 +31,9 @@ constexpr int kLanes = 8;
 constexpr size_t kBlockBytes = 512 << 10;
 
 // Interpolation points for the Toom-Cook construction, in the order they are taken (a - 1 of them, then
-// infinity). Lavin & Gray's 0, +-1, +-2 for 6 x 6 tiles round about 2.5x more than 0, -1, 1, 1/2, -2 (the choice
-// Barabasz et al. found best for F(4, 3)): forward error 1.9e-5 against 7.4e-6 of the sums' size, backward 4.4e-5
-// against 1.6e-5 (tests/test_conv.cpp's Winograd cases with F(4, 3) and F(2, 5), session 17).
+// infinity). Lavin & Gray's 0, +-1, +-2 for 6 x 6 tiles round about 2.5x more than 0, -1, 1, 1/2, -2: forward error
+// 1.9e-5 against 7.4e-6 of the sums' size, backward 4.4e-5 against 1.6e-5 (tests/test_conv.cpp's Winograd cases,
+// then run with F(4, 3) and F(2, 5), session 17).
 constexpr double kPoints[] = {0, -1, 1, 0.5, -2, 2, -0.5};
 constexpr int kMaxTile = 8;  // a = m + r - 1 up to one point at infinity plus the seven above
 
@@ -430,16 +435,12 @@ WinogradMatrices winograd_matrices(int m, int r) {
   return out;
 }
 
-int winograd_tile(int) {
-  return 4;
-}
-
 bool winograd_suits(const ConvGeom& g, int out_channels) {
   return g.stride == 1 && (g.k == 3 || g.k == 5) && g.pad == g.k / 2 && g.c >= kWinogradMinChannels && out_channels > 0;
 }
 
 WinogradConv::WinogradConv(const ConvGeom& g, int out_channels)
-    : g_(g), oc_(out_channels), m_(winograd_tile(g.k)), r_(g.k), a_(m_ + r_ - 1) {
+    : g_(g), oc_(out_channels), m_(kTile), r_(g.k), a_(m_ + r_ - 1) {
   cp_ = round_up(g.c, kLanes);
   ocp_ = round_up(oc_, kLanes);
   tiles_h_ = (g.out_h() + m_ - 1) / m_;

@@ -28,13 +28,8 @@ WinogradMatrices winograd_matrices(int m, int r);
 // padding, a 3x3 or 5x5 kernel, and enough input channels for the transforms to pay (kWinogradMinChannels).
 bool winograd_suits(const ConvGeom& g, int out_channels);
 
-// The output tile size Conv2D uses for a kernel of size r: 4 x 4 for 3x3 and 5x5 kernels (6 x 6 and 8 x 8 input
-// tiles). F(2x2, 5x5), with 6 x 6 tiles, rounds a little less (1.6e-5 against 2.7e-5 of a backward sum's size) but
-// trained the CNN benchmark 14-25% slower (three alternating runs, session 17, Zen 3).
-int winograd_tile(int r);
-
-// A convolution of fixed geometry in Winograd form, with its scratch. Results match im2col + GEMM to float
-// rounding (tests/test_conv.cpp compares both with conv2d_direct and checks the gradients).
+// A convolution of fixed geometry in Winograd form, with its scratch. Results agree with im2col + GEMM to a few
+// 1e-5 of a sum's size (tests/test_conv.cpp compares both with direct loops and checks the gradients).
 class WinogradConv {
  public:
   WinogradConv(const ConvGeom& g, int out_channels);
@@ -63,8 +58,6 @@ class WinogradConv {
   std::vector<float> du_sum_;
 
   void transform_kernels(const float* w);
-  // dst: samples [begin, end) of src, (channels, H, W) each, as (H, W, padded).
-  void to_channels_last(std::vector<float>& dst, const Tensor& src, int begin, int end, int channels, int padded) const;
 };
 
 }  // namespace scrawl
