@@ -544,6 +544,64 @@ TEST(Model, CnnWithReluGradient) {
               nw);
 }
 
+// A ReLU before max pooling runs after it (Model's runnable_layers): the layers run in the swapped order, and the
+// logits, the parameter gradients and the input gradient are bit for bit those of the layers run as written, here
+// a copy of parse_arch's layers bound to the same parameters. Inputs with many exact zeros and ties after the
+// convolution's ReLU (a zero bias and integer inputs) try the cases where the order could matter.
+TEST(Model, ReluBeforePoolRunsAfterItWithTheSameResults) {
+  InputSpec in;
+  in.shape = Shape{1, 8, 10};
+  const std::string arch = "conv3x3x4,relu,pool2,conv3x3x8,relu,pool2s1,flatten,fc6,relu,fc3";
+  Model m(arch, in, "abc");
+  m.init_params(3, "auto");
+  std::vector<std::string> order;
+  for (const auto& l : m.layers()) order.push_back(l->spec());
+  EXPECT_EQ(order, (std::vector<std::string>{"conv3x3x4", "pool2", "relu", "conv3x3x8", "pool2s1", "relu", "flatten",
+                                             "fc6", "relu", "fc3"}));
+  EXPECT_EQ(m.arch(), arch);  // saved as written
+
+  std::vector<std::unique_ptr<Layer>> written = parse_arch(arch);
+  std::vector<float> w(m.param_count(), 0.f), dw(m.param_count(), 0.f);
+  std::copy(m.params().begin(), m.params().end(), w.begin());
+  // The same slices as the model's: parameter layers keep their order and 16-float alignment.
+  size_t off = 0;
+  Shape s = in.shape;
+  for (auto& l : written) {
+    s = l->setup(s);
+    if (l->param_count() > 0) off = (off + 15) / 16 * 16;
+    l->bind(w.data() + off, dw.data() + off);
+    off += l->param_count();
+  }
+  ASSERT_EQ(off, m.param_count());
+
+  std::mt19937 rng(8);
+  std::uniform_int_distribution<int> level(-2, 2);
+  Tensor x(3, in.shape);
+  for (auto& v : x.data) v = float(level(rng));
+  std::vector<Tensor> acts(written.size() + 1), grads(written.size() + 1);
+  acts[0] = x;
+  Pass training;
+  training.training = true;
+  training.rng = &rng;
+  for (size_t i = 0; i < written.size(); ++i) written[i]->forward(acts[i + 1], acts[i], training);
+  const Tensor& logits = m.forward(x, training);
+  ASSERT_EQ(std::vector<float>(logits.data.begin(), logits.data.end()),
+            std::vector<float>(acts.back().data.begin(), acts.back().data.end()));
+
+  Tensor dlogits(3, acts.back().shape);
+  for (size_t i = 0; i < dlogits.size(); ++i) dlogits.data[i] = float(int(i % 5) - 2) * 0.5f;
+  grads.back() = dlogits;
+  for (size_t i = written.size(); i-- > 0;) written[i]->backward(grads[i], grads[i + 1], acts[i], acts[i + 1], true);
+  m.zero_grad();
+  m.backward(dlogits, true);
+  EXPECT_EQ(std::vector<float>(m.grads().begin(), m.grads().end()), dw);
+  EXPECT_EQ(std::vector<float>(m.input_grad().data.begin(), m.input_grad().data.end()),
+            std::vector<float>(grads[0].data.begin(), grads[0].data.end()));
+  float largest = 0.f;
+  for (float g : dw) largest = std::max(largest, std::abs(g));
+  EXPECT_GT(largest, 0.f);  // gradients reached the parameters
+}
+
 TEST(Model, CnnSaveLoadRoundTrip) {
   InputSpec in;
   Model m("conv3x3x4,relu,pool2,conv3x3x4s2p1,relu,dropout0.5,fc5", in, "abcde");

@@ -3,10 +3,30 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "scrawl/nn/maxpool.h"
+
 namespace scrawl {
 
+namespace {
+
+// The layers of `arch` in the order they run: a ReLU followed by max pooling runs after it instead. Both are
+// monotone, so max(relu(a), relu(b), ...) = relu(max(a, b, ...)) and the gradient reaches the same input (none when
+// the window's maximum is not positive): the same values and gradients, with the ReLU on a quarter of the elements
+// (pool2). The ReLUs before pool2 in the line model took 3.5% of its training step (session 18's per-layer timing).
+std::vector<std::unique_ptr<Layer>> runnable_layers(const std::string& arch) {
+  std::vector<std::unique_ptr<Layer>> layers = parse_arch(arch);
+  for (size_t i = 0; i + 1 < layers.size(); ++i)
+    if (layers[i]->spec() == "relu" && dynamic_cast<const MaxPool*>(layers[i + 1].get())) {
+      std::swap(layers[i], layers[i + 1]);
+      ++i;
+    }
+  return layers;
+}
+
+}  // namespace
+
 Model::Model(const std::string& arch, const InputSpec& input, const std::string& classes)
-    : arch_(arch), input_(input), classes_(classes), layers_(parse_arch(arch)) {
+    : arch_(arch), input_(input), classes_(classes), layers_(runnable_layers(arch)) {
   if (layers_.empty()) throw std::runtime_error("architecture '" + arch + "' has no layers");
   Shape s = input.shape;
   size_t total = 0;
@@ -55,7 +75,7 @@ void Model::set_input_width(int width) {
   // a flatten) is refused unchanged.
   const Shape wider{input_.shape.c, input_.shape.h, width};
   Shape s = wider;
-  std::vector<std::unique_ptr<Layer>> trial = parse_arch(arch_);
+  std::vector<std::unique_ptr<Layer>> trial = runnable_layers(arch_);
   for (size_t i = 0; i < trial.size(); ++i) {
     s = trial[i]->setup(s);
     if (trial[i]->param_count() != layers_[i]->param_count())

@@ -49,6 +49,8 @@ class Model {
   FloatBuffer& params() { return params_; }
   const FloatBuffer& params() const { return params_; }
   FloatBuffer& grads() { return grads_; }
+  // The layers in the order they run: that of arch(), but for a ReLU before max pooling, which runs after it (the
+  // same result on fewer elements; see runnable_layers in model.cpp).
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Output of layer i from the last forward (after layer i ran).
   const Tensor& activation(size_t i) const { return acts_.at(i + 1); }

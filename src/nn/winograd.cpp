@@ -452,6 +452,11 @@ WinogradConv::WinogradConv(const ConvGeom& g, int out_channels)
 }
 
 void WinogradConv::transform_kernels(const float* w) {
+  // Inference calls forward for every batch with the same weights, and backward follows a forward with the weights
+  // it used: a bitwise comparison with the weights last transformed (cheap next to transforming them) skips those.
+  const size_t count = static_cast<size_t>(oc_) * g_.c * r_ * r_;
+  if (w_seen_.size() == count && std::memcmp(w, w_seen_.data(), count * sizeof(float)) == 0) return;
+  w_seen_.assign(w, w + count);
   with_kernels(m_, r_, [&](auto k) { k.kernels(w, oc_, g_.c, ocp_, cp_, u_.data(), ut_.data()); });
 }
 
@@ -493,7 +498,7 @@ void WinogradConv::forward(Tensor& y, const Tensor& x, const float* w, const flo
 void WinogradConv::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const float* w, float* dw, float* db,
                             bool need_dx, int threads) {
   const int n = x.n;
-  transform_kernels(w);  // again: the weights may have changed since the last forward (a gradient check does that)
+  transform_kernels(w);  // the weights may have changed since the last forward (a gradient check does that)
   if (need_dx) dx.resize(n, x.shape);
   threads = std::max(1, std::min(threads, n));
   if (static_cast<int>(scratch_.size()) < threads) scratch_.resize(threads);

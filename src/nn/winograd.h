@@ -48,6 +48,7 @@ class WinogradConv {
   // The transformed kernels, a^2 matrices each: u_ (a^2, OCp, Cp) for the input gradient, ut_ (a^2, Cp, OCp) for
   // the forward products.
   std::vector<float> u_, ut_;
+  std::vector<float> w_seen_;  // the weights u_ and ut_ were transformed from
   struct Scratch {
     std::vector<float> v;   // transformed input tiles: (a^2, block, Cp)
     std::vector<float> mt;  // transformed products or output gradients: (a^2, block, OCp)
