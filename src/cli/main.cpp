@@ -1,5 +1,6 @@
 // scrawl: read handwritten block letters and digits; train and study the networks that do it.
 // Exit codes: 0 ok, 1 bad input or failed work, 2 usage error.
+#include <dlfcn.h>
 #include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -41,6 +42,20 @@ void back_heap_with_huge_pages() {
   if (block && end > begin && last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
   std::free(block);
 }
+
+// Debian's OpenCV links LAPACK, which brings in OpenBLAS's threaded build: its workers start with the process and
+// spin in sched_yield waiting for work that scrawl never gives them (scrawl's products run in libxsmm and Eigen).
+// On the 2-core Zen 3 VM of session 18 that was 100 ms of CPU time (most of it system time) on the other core for
+// every `scrawl read 04_deep.jpg`, beside scrawl's own second thread. Its pool is cut to the calling thread where
+// the library is loaded: its pool shut down (what OpenBLAS itself does before a fork; a later BLAS call would start
+// it again) and set to one thread. Looked up at run time, as scrawl does not link OpenBLAS itself. Reading the three
+// shared photos with --jobs 2: 331 -> 269 ms, the same as with OPENBLAS_NUM_THREADS=1 set (BENCHMARKS.md).
+void quiet_openblas() {
+  using Shutdown = int (*)();
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+  if (auto shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"))) shutdown();
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,6 +80,7 @@ int run(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   back_heap_with_huge_pages();
+  quiet_openblas();
   CLI::App app{"scrawl: reads handwritten block letters and digits from photos, with its own neural networks."};
   app.set_version_flag("--version", std::string("scrawl ") + SCRAWL_VERSION);
   app.require_subcommand(1);
