@@ -58,6 +58,7 @@ struct PageLayout {
   double stroke_width = 0;    // estimated pen stroke width, original pixels
   double char_height = 0;     // typical character height, original pixels
   double skew_degrees = 0;    // dominant text-line angle (positive: lines fall to the right)
+  bool enlarged = false;      // small writing, read again from an enlarged copy (segment())
   std::vector<Line> lines;    // top to bottom (on a form: field by field, in reading order)
   std::vector<Field> fields;  // form pages: every field found, written or empty, in reading order
 };

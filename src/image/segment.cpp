@@ -592,8 +592,10 @@ PageLayout segment(const cv::Mat& gray, const SegmentConfig& cfg, double scale) 
   const InkMask larger_ink = binarize(larger, local);
   SegmentConfig enlarged = cfg;
   enlarged.rulings.walls_in_faint = false;
-  return segment_mask(larger_ink.mask, enlarged, scale / f, larger_ink.faint,
-                      [&] { return faint_line_mask(larger, larger_ink, local); });
+  PageLayout small = segment_mask(larger_ink.mask, enlarged, scale / f, larger_ink.faint,
+                                  [&] { return faint_line_mask(larger, larger_ink, local); });
+  small.enlarged = true;
+  return small;
 }
 
 PageLayout segment_mask(const cv::Mat& ink, const SegmentConfig& cfg, double scale, const cv::Mat& faint,

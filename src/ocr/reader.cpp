@@ -271,6 +271,10 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   // A page written touching throughout goes to the line model whole (its combs excepted).
   const bool page_touching =
       page_touching_share(layout.lines, in_comb, cfg_.auto_wide) >= cfg_.auto_page_touching_share;
+  if (layout.enlarged && cfg_.auto_glyph_on_small && !page_touching) {
+    decode_page(glyph_page, *decoder_, cfg_.decode);
+    return glyph_page;
+  }
   PageResult apart;                  // the glyph path's words of letters standing apart, decoded together
   apart.fields = glyph_page.fields;  // comb lines keep their spaces (respace_words)
   for (size_t i = 0; i < layout.lines.size(); ++i) {
