@@ -288,6 +288,7 @@ void train_epoch(Model& model, scrawl::Optimizer& opt, const Dataset& data, int 
   for (int b = 0; b < batches; ++b) {
     const size_t begin = static_cast<size_t>(b) * batch, end = std::min<size_t>(n, begin + batch);
     data.gather(x, y, order, begin, end);
+    data.prefetch(order, end, end + static_cast<size_t>(batch));  // as Trainer::fit: the next batch's rows
     const double l = loss.forward(model.forward(x, pass), y.data());
     loss_sum += l * static_cast<double>(end - begin);
     correct += loss.correct(y.data());

@@ -24,6 +24,15 @@ void Dataset::gather(Tensor& x, std::vector<int>& y, const std::vector<int>& idx
   }
 }
 
+void Dataset::prefetch(const std::vector<int>& idx, size_t begin, size_t end) const {
+  constexpr size_t kLine = 64;  // bytes per cache line
+  const size_t bytes = sizeof(float) * static_cast<size_t>(pixels());
+  for (size_t i = begin; i < std::min(end, idx.size()); ++i) {
+    const char* row = reinterpret_cast<const char*>(image(idx[i]));
+    for (size_t off = 0; off < bytes; off += kLine) __builtin_prefetch(row + off, 0, 2);
+  }
+}
+
 void transpose_images(std::vector<float>& images, int h, int w) {
   const size_t px = static_cast<size_t>(h) * w;
   std::vector<float> tmp(px);

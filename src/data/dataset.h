@@ -25,6 +25,9 @@ struct Dataset {
   std::vector<int> class_counts() const;
   // Copies samples idx[begin..end) into a batch tensor of shape (n, 1, h, w) and their labels.
   void gather(Tensor& x, std::vector<int>& y, const std::vector<int>& idx, size_t begin, size_t end) const;
+  // Asks the CPU to fetch samples idx[begin..end) toward its caches (a hint: nothing changes), so that the next
+  // batch's gather, called after this batch's work, finds its rows there instead of in memory.
+  void prefetch(const std::vector<int>& idx, size_t begin, size_t end) const;
 };
 
 // Transposes each h x w image in place (EMNIST and the course's .mat files store glyphs transposed).
