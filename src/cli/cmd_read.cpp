@@ -64,7 +64,7 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--recognizer", opt.recognizer,
                  "What reads the text: glyph (the classifier on cut-out characters), line (a line model on whole "
                  "lines: letters that touch need no cutting) or auto (glyph, and line on words and lines whose "
-                 "letters touch; small writing on the glyph path unless it touches throughout)")
+                 "letters touch; small writing on the classifier alone unless it touches throughout)")
       ->check(CLI::IsMember({"glyph", "line", "auto"}))
       ->capture_default_str();
   cmd.add_option("--line-model", opt.line_model,

@@ -46,10 +46,11 @@ void back_heap_with_huge_pages() {
 // Debian's OpenCV links LAPACK, which brings in OpenBLAS's threaded build: its workers start with the process and
 // spin in sched_yield waiting for work that scrawl never gives them (scrawl's products run in libxsmm and Eigen).
 // On the 2-core Zen 3 VM of session 18 that was 100 ms of CPU time (most of it system time) on the other core for
-// every `scrawl read 04_deep.jpg`, beside scrawl's own second thread. Its pool is cut to the calling thread where
-// the library is loaded: its pool shut down (what OpenBLAS itself does before a fork; a later BLAS call would start
-// it again) and set to one thread. Looked up at run time, as scrawl does not link OpenBLAS itself. Reading the three
-// shared photos with --jobs 2: 331 -> 269 ms, the same as with OPENBLAS_NUM_THREADS=1 set (BENCHMARKS.md).
+// every `scrawl read 04_deep.jpg`, beside scrawl's own second thread. Where the library is loaded, its pool is set to
+// one thread first (with one thread OpenBLAS runs on the calling thread and never starts the pool again; setting the
+// count after the shutdown would start it) and then shut down, as OpenBLAS itself does before a fork. Looked up at
+// run time, as scrawl does not link OpenBLAS itself. Three shared photos read with --jobs 2: 353 -> 269 ms, the same
+// as with OPENBLAS_NUM_THREADS=1 set (BENCHMARKS.md, "Session 18").
 void quiet_openblas() {
   using Shutdown = int (*)();
   using SetThreads = void (*)(int);

@@ -11,8 +11,9 @@ namespace {
 
 // The layers of `arch` in the order they run: a ReLU followed by max pooling runs after it instead. Both are
 // monotone, so max(relu(a), relu(b), ...) = relu(max(a, b, ...)) and the gradient reaches the same input (none when
-// the window's maximum is not positive): the same values and gradients, with the ReLU on a quarter of the elements
-// (pool2). The ReLUs before pool2 in the line model took 3.5% of its training step (session 18's per-layer timing).
+// the window's maximum is not positive): the same values and gradients (NaN aside: a NaN first in a window pools to 0),
+// with the ReLU on a quarter of the elements (pool2). The ReLUs before pool2 in the line model took 3.5% of its
+// training step (session 18's per-layer timing).
 std::vector<std::unique_ptr<Layer>> runnable_layers(const std::string& arch) {
   std::vector<std::unique_ptr<Layer>> layers = parse_arch(arch);
   for (size_t i = 0; i + 1 < layers.size(); ++i)

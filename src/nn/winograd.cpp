@@ -456,8 +456,8 @@ void WinogradConv::transform_kernels(const float* w) {
   // it used: a bitwise comparison with the weights last transformed (cheap next to transforming them) skips those.
   const size_t count = static_cast<size_t>(oc_) * g_.c * r_ * r_;
   if (w_seen_.size() == count && std::memcmp(w, w_seen_.data(), count * sizeof(float)) == 0) return;
-  w_seen_.assign(w, w + count);
   with_kernels(m_, r_, [&](auto k) { k.kernels(w, oc_, g_.c, ocp_, cp_, u_.data(), ut_.data()); });
+  w_seen_.assign(w, w + count);
 }
 
 void WinogradConv::forward(Tensor& y, const Tensor& x, const float* w, const float* b, int threads) {

@@ -271,7 +271,7 @@ PageResult Reader::recognize_auto(const PageLayout& layout) {
   // A page written touching throughout goes to the line model whole (its combs excepted).
   const bool page_touching =
       page_touching_share(layout.lines, in_comb, cfg_.auto_wide) >= cfg_.auto_page_touching_share;
-  if (layout.enlarged && cfg_.auto_glyph_on_small && !page_touching) {
+  if (layout.enlarged && cfg_.auto_glyph_on_small && !page_touching) {  // small writing: see auto_glyph_on_small
     decode_page(glyph_page, *decoder_, cfg_.decode);
     return glyph_page;
   }

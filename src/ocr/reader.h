@@ -69,11 +69,13 @@ struct ReadConfig {
   // forms 1501-1503 and combs 1512 unchanged. 0: never.
   int auto_glyph_word_throughout = 4;
   // Auto, on small writing (a page read again enlarged, PageLayout::enlarged) not written touching throughout: the
-  // glyph path alone. The line model, trained on lines drawn at full size, read the enlarged 12-16 px writing worse
-  // than the glyph path on every such tuning set (session 18): small forms (seeds 1521 / 1522) 18.06 / 15.60% ->
-  // 17.60 / 14.92%, plain small pages (1531) 8.45 -> 7.03%. Small pages written touching throughout (1541: letter
-  // gaps -0.25..0.05) still go to the line model, 48.0% against the glyph path's 72.1%; pages at full size do not
-  // take the small pass and read as before (forms 1501, combs 1512, grids 1514, touching 1301, mix 1082 checked).
+  // glyph classifier and word decoding alone, on auto's layout (which keeps pieces wider than the glyph path's own
+  // segmentation does, for the line model: 1521 reads 0.25 point worse than with --recognizer glyph). The line model,
+  // trained on lines drawn at full size, read the enlarged 12-16 px writing worse than the glyph path on every such
+  // tuning set (session 18): small forms (seeds 1521 / 1522) 18.06 / 15.60% -> 17.60 / 14.92%, plain small pages
+  // (1531) 8.45 -> 7.03%. Small pages written touching throughout (1541: letter gaps -0.25..0.05) still go to the line
+  // model, 48.0% against the glyph path's 72.1%; pages at full size do not take the small pass and read as before
+  // (forms 1501, combs 1512, grids 1514, touching 1301, mix 1082 checked).
   bool auto_glyph_on_small = true;
   // Auto: a wide cell the glyph path reads whole as an M or a W with at least this confidence is that letter, not
   // letters touching (wide_letter_cells): the line model read such words worse (W as U1 or VV). Tuning pages

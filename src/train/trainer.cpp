@@ -127,7 +127,7 @@ std::vector<EpochStats> Trainer::fit(const Dataset& train, const Dataset* valid,
       train.gather(x, y, order, begin + rows.first, begin + rows.first + rows.count);
       // The next batch's rows, fetched while this one computes: gathering rows at random from a dataset larger than
       // the caches waited on memory for 16% of an MLP epoch (BM_MlpEpoch, session 18's profile).
-      train.prefetch(order, end + rows.first, end + rows.first + rows.count);
+      train.prefetch(order, std::min<size_t>(n, end + rows.first), std::min<size_t>(n, end + rows.first + rows.count));
       if (augment) augment(x, rng, rows);
       pass.rows = rows;
       const double l = loss.forward(model_.forward(x, pass), y.data());
