@@ -119,7 +119,8 @@ TEST(Report, CliWritesOneSelfContainedPageWithEverySection) {
   EXPECT_NE(html.find("</html>"), std::string::npos);
   for (const char* id : {"summary", "model", "per-class", "confusion", "weights", "curves", "mistakes"})
     EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << "section " << id;
-  EXPECT_NE(html.find("fc64,sigmoid,fc36"), std::string::npos);  // architecture
+  EXPECT_NE(html.find("fc64,sigmoid,fc36"), std::string::npos);      // architecture
+  EXPECT_EQ(html.find("in the order they run"), std::string::npos);  // no layer runs out of the written order
   EXPECT_NE(html.find("balanced accuracy"), std::string::npos);
   EXPECT_NE(html.find("optimizer"), std::string::npos);  // provenance from model.meta
   // No external resources: nothing fetched over the network or from neighbouring files.
@@ -152,6 +153,21 @@ TEST(Report, CliWritesOneSelfContainedPageWithEverySection) {
   std::snprintf(pct, sizeof pct, "%.2f%%", 100 * acc);
   EXPECT_NE(html.find(std::string("<div class=\"v\">") + pct + "</div><div class=\"k\">accuracy"), std::string::npos)
       << "accuracy " << pct;
+}
+
+// The shipped model's ReLUs before pooling run after it (Model::layers): the layer table lists them as they run and
+// says so.
+TEST(Report, LayersRunOutOfTheWrittenOrderAreExplained) {
+  test::TempDir dir;
+  const std::string out = dir / "r.html";
+  const auto r = test::run_scrawl("-q report --model " + test::source_dir() + "/models/default.scrawl --data " +
+                                  test::emnist("test") + " --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = slurp(out);
+  EXPECT_NE(html.find("in the order they run"), std::string::npos);
+  const size_t pool = html.find("<code>pool2</code>"), relu = html.find("<code>relu</code>", pool);
+  ASSERT_NE(pool, std::string::npos);
+  EXPECT_NE(relu, std::string::npos);  // a relu after the first pool2
 }
 
 TEST(Report, WithoutCurvesThereIsNoCurvesSection) {

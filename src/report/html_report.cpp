@@ -164,6 +164,13 @@ void model_section(std::ostringstream& h, Model& model, const Dataset& data, con
       << "</td></tr>\n";
   }
   h << "</table>\n";
+  std::string run_order;
+  for (const auto& l : model.layers()) {  // appended piece by piece: GCC 12 warns (-Wrestrict) on "," + spec()
+    if (!run_order.empty()) run_order += ',';
+    run_order += l->spec();
+  }
+  if (run_order != model.arch())  // a ReLU before max pooling runs after it (Model::layers): say why the rows differ
+    h << "<p>The layers in the order they run: a ReLU before max pooling runs after it, with the same result.</p>\n";
 
   h << "<h3>Training provenance</h3>\n";
   const nlohmann::json meta = nlohmann::json::parse(model.meta_json, nullptr, /*allow_exceptions=*/false);
