@@ -605,12 +605,7 @@ TEST(Forms, ADotBesideARulingIsNoPeriodButOneFarFromItIs) {
 // own pixels.
 TEST(SmallWriting, ReadsBetterEnlargedAndReportsPageCoordinates) {
   const scrawl::Dataset glyphs = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
-  scrawl::SynthConfig cfg;
-  cfg.width = 1240;
-  cfg.height = 1754;
-  cfg.min_char_h = 12;
-  cfg.max_char_h = 16;
-  const scrawl::SynthPage page = scrawl::synth_page(cfg, &glyphs, 11);
+  const scrawl::SynthPage page = scrawl::synth_page(scrawl::small_writing(), &glyphs, 11);
   auto read = [&](double small) {
     scrawl::ReadConfig rc;
     rc.segment.small_char_height = small;

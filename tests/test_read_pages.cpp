@@ -199,11 +199,7 @@ double pooled_cer(scrawl::Reader& reader, const std::vector<std::string>& images
 // never tuned on). The glyph reader here cuts the page as auto does (line ink on), so the two must agree exactly.
 TEST(SmallWriting, AutoReadsItOnTheGlyphPathUnlessWrittenTouching) {
   const scrawl::Dataset glyphs = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
-  scrawl::SynthConfig small;
-  small.width = 1240;
-  small.height = 1754;
-  small.min_char_h = 12;
-  small.max_char_h = 16;
+  const scrawl::SynthConfig small = scrawl::small_writing();
   scrawl::SynthConfig touching = small;
   touching.gap_min = -0.25;
   touching.gap_max = 0.05;

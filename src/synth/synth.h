@@ -44,6 +44,16 @@ struct SynthConfig {
   SynthForm form = SynthForm::kNone;
 };
 
+// `base` as small writing: an A4 page scanned at 150 dpi (1240 x 1754 px) with capitals 12-16 px tall, as a form's
+// boxes hold them (the reader's small-writing pass; BENCHMARKS.md, "Forms").
+inline SynthConfig small_writing(SynthConfig base = {}) {
+  base.width = 1240;
+  base.height = 1754;
+  base.min_char_h = 12;
+  base.max_char_h = 16;
+  return base;
+}
+
 // The resolution synth's PDF pages are at: `scrawl read --dpi 300` (the default) renders them at their pixel size.
 constexpr double kPdfDpi = 300;
 
