@@ -164,12 +164,13 @@ void model_section(std::ostringstream& h, Model& model, const Dataset& data, con
       << "</td></tr>\n";
   }
   h << "</table>\n";
-  std::string run_order;
-  for (const auto& l : model.layers()) {  // appended piece by piece: GCC 12 warns (-Wrestrict) on "," + spec()
-    if (!run_order.empty()) run_order += ',';
-    run_order += l->spec();
-  }
-  if (run_order != model.arch())  // a ReLU before max pooling runs after it (Model::layers): say why the rows differ
+  // A ReLU before max pooling runs after it (Model::layers): say why the rows differ from the architecture as written
+  // (compared token by token, so spaces or spellings in the string do not count).
+  const std::vector<std::unique_ptr<Layer>> written = parse_arch(model.arch());
+  bool reordered = false;
+  for (size_t i = 0; i < written.size() && i < model.layers().size(); ++i)
+    reordered = reordered || written[i]->spec() != model.layers()[i]->spec();
+  if (reordered)
     h << "<p>The layers in the order they run: a ReLU before max pooling runs after it, with the same result.</p>\n";
 
   h << "<h3>Training provenance</h3>\n";
