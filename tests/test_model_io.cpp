@@ -1,10 +1,13 @@
 // Model files: bit-exact round trips, and every kind of damage rejected with the file named.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "scrawl/nn/model_io.h"
+#include "scrawl/util/files.h"
 #include "test_util.h"
 
 using namespace scrawl;
@@ -89,4 +92,31 @@ TEST(ModelIo, SaveIsAtomicAndLeavesNoTempFiles) {
   for (const auto& e : std::filesystem::directory_iterator(dir.path)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
   EXPECT_THROW(save_model(small_model(), "/nonexistent-dir/m.scrawl"), std::runtime_error);
+}
+
+// read_file sizes one buffer from fstat; what stat cannot size (a pipe) is read in chunks to the end.
+TEST(Files, ReadFileReturnsEveryByteOfFilesAndPipes) {
+  TempDir tmp;
+  std::string bytes(300000, '\0');  // more than one read chunk, zero bytes included
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  spit(tmp / "f.bin", bytes);
+  EXPECT_EQ(read_file(tmp / "f.bin"), bytes);
+  spit(tmp / "empty", "");
+  EXPECT_EQ(read_file(tmp / "empty"), "");
+
+  const std::string fifo = tmp / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { spit(fifo, bytes); });  // opening blocks until read_file opens the other end
+  const std::string got = read_file(fifo);
+  writer.join();
+  EXPECT_EQ(got, bytes);
+
+  for (const auto& [path, why] : {std::pair{tmp / "missing", "cannot open"}, {tmp.path.string(), "read error"}}) {
+    try {
+      read_file(path);
+      ADD_FAILURE() << path << " read";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path + ": " + why), std::string::npos) << e.what();
+    }
+  }
 }

@@ -55,7 +55,7 @@ void Conv2D::bind(float* w, float* dw) {
   w_ = w;
   b_ = w + nw;
   dw_ = dw;
-  db_ = dw + nw;
+  db_ = dw ? dw + nw : nullptr;
 }
 
 void Conv2D::init_params(std::mt19937& rng, Init init) {

@@ -23,7 +23,7 @@ void Dense::bind(float* w, float* dw) {
   w_ = w;
   b_ = w + static_cast<size_t>(in_) * out_;
   dw_ = dw;
-  db_ = dw + static_cast<size_t>(in_) * out_;
+  db_ = dw ? dw + static_cast<size_t>(in_) * out_ : nullptr;
 }
 
 void Dense::init_params(std::mt19937& rng, Init init) {

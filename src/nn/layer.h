@@ -40,7 +40,8 @@ class Layer {
   // Called once with the per-sample input shape; returns the per-sample output shape.
   virtual Shape setup(Shape in) = 0;
   virtual size_t param_count() const { return 0; }
-  // Points the layer at its slice of the model's flat parameter and gradient buffers.
+  // Points the layer at its slice of the model's flat parameter and gradient buffers; dw is null until the model
+  // first needs gradients (a model only read with has none), and bind is called again then.
   virtual void bind(float* /*w*/, float* /*dw*/) {}
   virtual void init_params(std::mt19937& /*rng*/, Init /*init*/) {}
   virtual void forward(Tensor& y, const Tensor& x, const Pass& pass) = 0;

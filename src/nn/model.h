@@ -48,7 +48,11 @@ class Model {
   size_t param_count() const { return params_.size(); }
   FloatBuffer& params() { return params_; }
   const FloatBuffer& params() const { return params_; }
-  FloatBuffer& grads() { return grads_; }
+  // The gradients backward accumulates, zeroed at first use (a model only read with never allocates them).
+  FloatBuffer& grads() {
+    ensure_grads();
+    return grads_;
+  }
   // The layers in the order they run: that of arch(), but for a ReLU before max pooling, which runs after it (the
   // same result on fewer elements; see runnable_layers in model.cpp).
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
@@ -59,12 +63,15 @@ class Model {
   std::string meta_json = "{}";
 
  private:
+  void ensure_grads();  // allocates grads_ (zeroed) and binds the layers to it, once
+
   std::string arch_;
   InputSpec input_;
   std::string classes_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<size_t> offsets_;  // offsets_[i]: start of layer i's slice in params_/grads_
-  FloatBuffer params_, grads_;   // 64-byte aligned, each layer's slice too (see Model::Model)
+  FloatBuffer params_, grads_;   // 64-byte aligned, each layer's slice too (see Model::Model); grads_ empty until
+                                 // first needed
   Tensor input_copy_;  // only when x arrives flat, e.g. (784,1,1) for a (1,28,28) model: same bytes, model shape
   const Tensor* x_ = nullptr;
   std::vector<Tensor> acts_;   // acts_[i+1] = output of layer i; used by backward

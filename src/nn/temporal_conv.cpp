@@ -31,7 +31,7 @@ void TemporalConv::bind(float* w, float* dw) {
   w_ = w;
   b_ = w + nw;
   dw_ = dw;
-  db_ = dw + nw;
+  db_ = dw ? dw + nw : nullptr;
 }
 
 void TemporalConv::init_params(std::mt19937& rng, Init init) {
