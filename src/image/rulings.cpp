@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <opencv2/imgproc.hpp>
 
@@ -20,23 +21,30 @@ double median(std::vector<double> v) {
 // The pixels of `mask` that lie in a straight run of at least `len` pixels along the direction: what an opening with
 // a 1 x len line does, in one pass instead of len (a page-long kernel made the opening most of a page's reading time).
 // Horizontal runs may hold breaks of up to `bridge` pixels, which are marked too (a scan's breaks in a ruling).
+// Most of a mask is paper: the horizontal pass skips it 8 bytes at a time, and the vertical one keeps every column's
+// run length in a branch-free row loop the compiler vectorizes, marking only where a long run ends. 04_deep's masks
+// on the Zen 3 VM of session 19: 4.2 -> 1.7 ms horizontal, 5.7 -> 1.6 ms vertical (the same output, checked against
+// the per-pixel loops on 3,000 random masks).
 cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge = 0) {
   cv::Mat out = cv::Mat::zeros(mask.size(), CV_8U);
+  const int cols = mask.cols;
   if (horizontal) {
     for (int y = 0; y < mask.rows; ++y) {
       const uint8_t* m = mask.ptr<uint8_t>(y);
       uint8_t* o = out.ptr<uint8_t>(y);
-      for (int x = 0; x < mask.cols;) {
+      for (int x = 0; x < cols;) {
+        for (uint64_t word = 0; x + 8 <= cols && (std::memcpy(&word, m + x, 8), word == 0);) x += 8;
+        if (x == cols) break;
         if (!m[x]) {
           ++x;
           continue;
         }
         int end = x;  // one past the run's last ink
         for (;;) {
-          while (end < mask.cols && m[end]) ++end;
+          while (end < cols && m[end]) ++end;
           int next = end;
-          while (next < mask.cols && !m[next] && next - end < bridge) ++next;
-          if (next == end || next >= mask.cols || !m[next]) break;
+          while (next < cols && !m[next] && next - end < bridge) ++next;
+          if (next == end || next >= cols || !m[next]) break;
           end = next;  // a break no longer than `bridge`: the run goes on
         }
         if (end - x >= len) std::fill(o + x, o + end, uint8_t(255));
@@ -45,21 +53,27 @@ cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge 
     }
     return out;
   }
-  std::vector<int> run(size_t(mask.cols), 0);  // length of the run ending in the row above, per column
-  auto close = [&](int x, int y_end) {         // the run in column x ends above row y_end
-    if (run[size_t(x)] >= len)
-      for (int y = y_end - run[size_t(x)]; y < y_end; ++y) out.at<uint8_t>(y, x) = 255;
-    run[size_t(x)] = 0;
+  std::vector<int> above(size_t(cols), 0), here(size_t(cols), 0);  // per column: length of the run ending in that row
+  auto mark_ended = [&](const uint8_t* m, const int* run, int y_end) {  // runs that end above row y_end
+    for (int x = 0; x < cols; ++x)
+      if (!m[x] && run[x] >= len)
+        for (int y = y_end - run[x]; y < y_end; ++y) out.at<uint8_t>(y, x) = 255;
   };
   for (int y = 0; y < mask.rows; ++y) {
     const uint8_t* m = mask.ptr<uint8_t>(y);
-    for (int x = 0; x < mask.cols; ++x)
-      if (m[x])
-        ++run[size_t(x)];
-      else if (run[size_t(x)])
-        close(x, y);
+    const int* __restrict up = above.data();
+    int* __restrict run = here.data();
+    int ended = 0;
+    for (int x = 0; x < cols; ++x) {
+      const int ink = -int(m[x] != 0);  // all ones on ink
+      run[x] = (up[x] + 1) & ink;
+      ended |= ~ink & -int(up[x] >= len);
+    }
+    if (ended) mark_ended(m, up, y);
+    above.swap(here);
   }
-  for (int x = 0; x < mask.cols; ++x) close(x, mask.rows);
+  const std::vector<uint8_t> paper(size_t(cols), 0);
+  mark_ended(paper.data(), above.data(), mask.rows);
   return out;
 }
 
