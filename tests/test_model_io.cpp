@@ -2,9 +2,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <bit>
+#include <cfloat>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "scrawl/nn/model_io.h"
 #include "scrawl/util/files.h"
@@ -69,20 +73,39 @@ TEST(ModelIo, DamagedFilesAreRejectedNamingTheFile) {
     s[8] = 9;  // version 9
     spit(dir / "version.scrawl", s);
   }
+  for (const auto& [file, at, v] : {std::tuple{"nan.scrawl", size_t(7), std::nanf("")},
+                                    {"inf.scrawl", small_model().param_count() - 1, -HUGE_VALF}}) {
+    Model m = small_model();
+    m.params()[at] = v;
+    save_model(m, dir / file);  // a well-formed file (right checksum) holding a value no model can use
+  }
   spit(dir / "magic.scrawl", "PK\x03\x04 this is a zip, not a model................");
   spit(dir / "empty.scrawl", "");
 
   const struct {
     const char* file;
     const char* why;
-  } cases[] = {{"trunc.scrawl", "checksum"},  {"flip.scrawl", "checksum"}, {"version.scrawl", "version 9"},
-               {"magic.scrawl", "bad magic"}, {"empty.scrawl", "0 bytes"}, {"missing.scrawl", "cannot open"}};
+  } cases[] = {{"trunc.scrawl", "checksum"},      {"flip.scrawl", "checksum"},      {"version.scrawl", "version 9"},
+               {"magic.scrawl", "bad magic"},     {"empty.scrawl", "0 bytes"},      {"missing.scrawl", "cannot open"},
+               {"nan.scrawl", "NaN or infinity"}, {"inf.scrawl", "NaN or infinity"}};
   for (const auto& c : cases) {
     const std::string e = load_error(dir / c.file);
     EXPECT_NE(e.find(c.file), std::string::npos) << "error names the file: " << e;
     EXPECT_NE(e.find(c.why), std::string::npos) << c.file << ": " << e;
     EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
   }
+}
+
+// The finiteness check looks at exponent bits: the extreme finite values still load, bit for bit.
+TEST(ModelIo, ExtremeFiniteParametersLoad) {
+  TempDir dir;
+  Model m = small_model();
+  const std::vector<float> extremes = {FLT_MAX, -FLT_MAX, FLT_MIN, FLT_TRUE_MIN, -0.f};
+  for (size_t i = 0; i < extremes.size(); ++i) m.params()[i * 100] = extremes[i];
+  save_model(m, dir / "m.scrawl");
+  const Model back = load_model(dir / "m.scrawl");
+  for (size_t i = 0; i < extremes.size(); ++i)
+    EXPECT_EQ(std::bit_cast<uint32_t>(back.params()[i * 100]), std::bit_cast<uint32_t>(extremes[i])) << i;
 }
 
 TEST(ModelIo, SaveIsAtomicAndLeavesNoTempFiles) {

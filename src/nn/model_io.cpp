@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -115,8 +116,11 @@ Model parse_model(const std::string& s, const std::string& path) {
   if (s.size() != expect)
     throw fail("file is " + std::to_string(s.size()) + " bytes, expected " + std::to_string(expect));
   std::memcpy(m.params().data(), s.data() + 16 + hlen, count * 4);
-  for (float v : m.params())
-    if (!std::isfinite(v)) throw fail("parameters contain NaN or infinity");
+  // NaN and infinity are the floats whose exponent bits are all ones. Tested on the bits with no early exit, the loop
+  // vectorizes: std::isfinite per value was 1.6% of reading 04_deep (the shipped models' 1.5 M parameters).
+  uint32_t non_finite = 0;
+  for (float v : m.params()) non_finite |= uint32_t((std::bit_cast<uint32_t>(v) & 0x7f800000u) == 0x7f800000u);
+  if (non_finite) throw fail("parameters contain NaN or infinity");
   return m;
 }
 
