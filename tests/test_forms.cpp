@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <random>
 
 #include "scrawl/data/dataset.h"
 #include "scrawl/image/binarize.h"
@@ -691,3 +692,50 @@ TEST(FormPages, MixedFormsReadWithinTheRatchet) {
 }
 
 }  // namespace
+
+// runs_at_least against a brute-force reference: every maximal stretch of ink (horizontal stretches joined across
+// breaks of up to `bridge` paper pixels) at least `len` long is marked, nothing else. Random masks of widths around
+// the 8-byte skip (1, 7, 8, 9, 15, 17, ...), ink at the edges, and views into a larger mask (rows not contiguous).
+TEST(Rulings, StraightRunsAreEveryStretchOfInkAtLeastTheLength) {
+  auto reference = [](const cv::Mat& m, int len, bool horizontal, int bridge) {
+    cv::Mat out = cv::Mat::zeros(m.size(), CV_8U);
+    const int lines = horizontal ? m.rows : m.cols, along = horizontal ? m.cols : m.rows;
+    auto ink = [&](int line, int t) { return horizontal ? m.at<uint8_t>(line, t) != 0 : m.at<uint8_t>(t, line) != 0; };
+    for (int line = 0; line < lines; ++line) {
+      std::vector<std::pair<int, int>> stretches;  // [first, last] ink of each stretch, breaks <= bridge joined
+      for (int t = 0; t < along; ++t) {
+        if (!ink(line, t)) continue;
+        if (!stretches.empty() && horizontal && t - stretches.back().second - 1 <= bridge)
+          stretches.back().second = t;
+        else if (!stretches.empty() && stretches.back().second == t - 1)
+          stretches.back().second = t;
+        else
+          stretches.push_back({t, t});
+      }
+      for (const auto& [first, last] : stretches)
+        if (last - first + 1 >= len)
+          for (int t = first; t <= last; ++t) (horizontal ? out.at<uint8_t>(line, t) : out.at<uint8_t>(t, line)) = 255;
+    }
+    return out;
+  };
+  std::mt19937 rng(19);
+  int checked = 0, marked = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int w = std::vector<int>{1, 7, 8, 9, 15, 16, 17, 31, 40, 63}[size_t(trial % 10)], h = 1 + int(rng() % 40);
+    cv::Mat big(h + 4, w + 5, CV_8U);
+    const int density = int(rng() % 100);
+    for (int y = 0; y < big.rows; ++y)
+      for (int x = 0; x < big.cols; ++x)
+        big.at<uint8_t>(y, x) = int(rng() % 100) < density ? uint8_t(1 + rng() % 255) : 0;
+    const cv::Mat m = trial % 2 ? big(cv::Rect(2, 1, w, h)) : big(cv::Rect(0, 0, w, h)).clone();
+    const int len = int(rng() % 12), bridge = int(rng() % 4);
+    const bool horizontal = rng() % 2;
+    const cv::Mat got = scrawl::runs_at_least(m, len, horizontal, bridge), want = reference(m, len, horizontal, bridge);
+    ASSERT_EQ(cv::countNonZero(got != want), 0) << "trial " << trial << ": " << w << "x" << h << " len " << len
+                                                << " bridge " << bridge << " horizontal " << horizontal;
+    ++checked;
+    marked += cv::countNonZero(want);
+  }
+  EXPECT_EQ(checked, 2000);
+  EXPECT_GT(marked, 10000);  // the masks held long runs to mark, not only short ones
+}

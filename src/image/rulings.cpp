@@ -10,22 +10,12 @@
 
 namespace scrawl {
 
-namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
-// The pixels of `mask` that lie in a straight run of at least `len` pixels along the direction: what an opening with
-// a 1 x len line does, in one pass instead of len (a page-long kernel made the opening most of a page's reading time).
-// Horizontal runs may hold breaks of up to `bridge` pixels, which are marked too (a scan's breaks in a ruling).
-// Most of a mask is paper: the horizontal pass skips it 8 bytes at a time, and the vertical one keeps every column's
-// run length in a branch-free row loop the compiler vectorizes, marking only where a long run ends. 04_deep's masks
-// on the Zen 3 VM of session 19: 4.2 -> 1.7 ms horizontal, 5.7 -> 1.6 ms vertical (the same output, checked against
-// the per-pixel loops on 3,000 random masks).
-cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge = 0) {
+// An opening with a 1 x len line in one pass instead of len (a page-long kernel made the opening most of a page's
+// reading time). Most of a mask is paper: the horizontal pass skips it 8 bytes at a time, and the vertical one keeps
+// every column's run length in a branch-free row loop the compiler vectorizes, marking only where a long run ends.
+// 04_deep's masks on the Zen 3 VM of session 19: 4.2 -> 1.7 ms horizontal, 5.7 -> 1.6 ms vertical, the same output as
+// the per-pixel loops they replaced (tests/test_forms.cpp checks it against a brute-force reference).
+cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge) {
   cv::Mat out = cv::Mat::zeros(mask.size(), CV_8U);
   const int cols = mask.cols;
   if (horizontal) {
@@ -75,6 +65,14 @@ cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge 
   const std::vector<uint8_t> paper(size_t(cols), 0);
   mark_ended(paper.data(), above.data(), mask.rows);
   return out;
+}
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+  return v[v.size() / 2];
 }
 
 // Where the ink holds straight runs at least `len` long along the direction, after growing it `grow` pixels across

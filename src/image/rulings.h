@@ -109,6 +109,11 @@ struct Rulings {
   bool empty() const { return horizontal.empty() && vertical.empty(); }
 };
 
+// The pixels of `mask` (CV_8U, non-zero = ink) that lie in a straight run of ink at least `len` pixels long along the
+// direction (255 in the result, CV_8U). Horizontal runs may hold breaks of up to `bridge` pixels of paper, which are
+// marked too (a scan's breaks in a ruling); a break at a row's end is not part of a run.
+cv::Mat runs_at_least(const cv::Mat& mask, int len, bool horizontal, int bridge = 0);
+
 // Finds the rulings of an ink mask (CV_8U, 255 = ink) and the fields they frame. `faint` (optional, InkMask::faint)
 // adds rulings too faint for the ink mask, at least faint_min_length long, and their walls.
 Rulings find_rulings(const cv::Mat& ink, const RulingConfig& cfg = {}, const cv::Mat& faint = {});

@@ -45,8 +45,8 @@ Model::Model(const std::string& arch, const InputSpec& input, const std::string&
     throw std::runtime_error("architecture '" + arch + "' ends in " + std::to_string(outputs) +
                              " outputs but the data has " + std::to_string(classes.size()) + " classes");
   params_.assign(total, 0.f);
-  // The gradient buffer comes with the first backward or grads() (ensure_grads): a model that only reads never
-  // touches that second copy of its size (3.5 + 2.5 MB for the shipped models, which `scrawl read` loads both of).
+  // The gradient buffer comes with the first backward, zero_grad or grads() (ensure_grads): a model that only reads
+  // never touches that second copy of its size (3.5 + 2.5 MB for the two shipped models `scrawl read` loads).
   for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->bind(params_.data() + offsets_[i], nullptr);
   acts_.resize(layers_.size() + 1);
   dacts_.resize(layers_.size() + 1);

@@ -7,7 +7,8 @@ namespace scrawl {
 
 // Writes bytes to path atomically (temp file + fsync + rename). Throws naming the path on failure.
 void write_file_atomic(const std::string& path, const std::string& bytes);
-// The whole file. Throws std::runtime_error("PATH: cannot open (...)") on failure.
+// The whole file (a regular file, a pipe, a /proc file). Throws std::runtime_error naming the path on failure:
+// "PATH: cannot open (...)", or "PATH: read error (...)" (a folder, an I/O error).
 std::string read_file(const std::string& path);
 
 }  // namespace scrawl
