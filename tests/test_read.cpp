@@ -70,6 +70,11 @@ TEST_F(Fixture, AGlyphModelIsNoLineModel) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "scrawl: " + model + ": not a line model (its input normalization is 'emnist', expected 'line')\n");
+  // Auto loads the line model only when a page needs it, but reads its header first: the same error, before any page.
+  const auto for_auto = read("--recognizer auto --line-model " + model + " " + page);
+  EXPECT_EQ(for_auto.exit_code, 1) << for_auto.err;
+  EXPECT_EQ(for_auto.out, "");
+  EXPECT_EQ(for_auto.err, r.err);
   const auto missing = read("--recognizer auto --line-model " + (dir / "none.scrawl") + " " + page);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("none.scrawl"), std::string::npos) << missing.err;

@@ -301,3 +301,50 @@ TEST(TouchingPages, TheLineRecognizerReadsThemWithinTheRatchet) {
 }
 
 }  // namespace
+
+// Auto with the line model given as a loader (as `scrawl read` gives it): a photo of separate letters never loads it,
+// a page written touching loads it once (and a clone, reading such a page, once more), and both read exactly as with
+// the model loaded up front. Seed 16 (never tuned on).
+TEST(ReaderApi, AutoLoadsTheLineModelWhenAPageFirstNeedsIt) {
+  const scrawl::Dataset glyphs = scrawl::load_dataset(scrawl::test::emnist("test"), "test");
+  scrawl::SynthConfig touching;
+  touching.gap_min = -0.25;
+  touching.gap_max = 0.05;
+  const std::string apart = scrawl::test::data_dir() + "/pages/02_letters.jpg";
+  const scrawl::SynthPage close = scrawl::synth_page(touching, &glyphs, 16);
+  const std::string line_path = scrawl::test::source_dir() + "/models/line.scrawl";
+  scrawl::ReadConfig cfg;
+  cfg.recognizer = scrawl::Recognizer::kAuto;
+  scrawl::Reader lazy(scrawl::load_model(scrawl::test::source_dir() + "/models/default.scrawl"), cfg);
+  int loads = 0;
+  lazy.set_line_model_loader(scrawl::read_model_header(line_path).classes, [&] {
+    ++loads;
+    return scrawl::load_model(line_path);
+  });
+  EXPECT_TRUE(lazy.has_line_model());
+  scrawl::Reader eager = line_reader(scrawl::Recognizer::kAuto);
+  scrawl::Reader lazy_clone = lazy.clone();
+  EXPECT_EQ(scrawl::to_text(lazy.read(apart)), scrawl::to_text(eager.read(apart)));
+  EXPECT_EQ(loads, 0) << "a page of separate letters loaded the line model";
+  const std::string close_text = scrawl::to_text(eager.read_image(close.image));
+  EXPECT_EQ(scrawl::to_text(lazy.read_image(close.image)), close_text);
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(scrawl::to_text(lazy.read_image(close.image)), close_text);
+  EXPECT_EQ(loads, 1) << "loaded again";
+  EXPECT_EQ(scrawl::to_text(lazy_clone.read_image(close.image)), close_text);
+  EXPECT_EQ(loads, 2) << "the clone, made before the first load, loads its own";
+  // A model that fails to load fails the page that needs it, with the loader's message; others still read.
+  scrawl::Reader damaged(scrawl::load_model(scrawl::test::source_dir() + "/models/default.scrawl"), cfg);
+  damaged.set_line_model_loader(scrawl::read_model_header(line_path).classes,
+                                []() -> scrawl::Model { throw std::runtime_error("line.scrawl: checksum mismatch"); });
+  EXPECT_EQ(scrawl::to_text(damaged.read(apart)), scrawl::to_text(eager.read(apart)));
+  try {
+    damaged.read_image(close.image);
+    ADD_FAILURE() << "a touching page read without its line model";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "line.scrawl: checksum mismatch");
+  }
+  // The glyph model's classes are checked when the loader is given, not when it runs.
+  EXPECT_THROW(lazy.set_line_model_loader(" 0123456789 ", [&] { return scrawl::load_model(line_path); }),
+               std::invalid_argument);
+}

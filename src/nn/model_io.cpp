@@ -73,27 +73,19 @@ Model load_model(const std::string& path) {
   return parse_model(read_file(path), path);
 }
 
-Model parse_model(const std::string& s, const std::string& path) {
+namespace {
+// The header's fields (JSON text), each checked but the architecture, which building the model checks.
+ModelHeader parse_header(const std::string& json, const std::string& path) {
   auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
-  if (s.size() < 20) throw fail("not a scrawl model (file is " + std::to_string(s.size()) + " bytes)");
-  if (std::memcmp(s.data(), kModelMagic, 8) != 0) throw fail("not a scrawl model (bad magic)");
-  const uint32_t version = get_u32(s, 8);
-  if (version != kModelVersion)
-    throw fail("model format version " + std::to_string(version) + " is not supported (this scrawl reads version " +
-               std::to_string(kModelVersion) + ")");
-  const uint32_t stored_crc = get_u32(s, s.size() - 4);
-  if (crc32_of(s.data(), s.size() - 4) != stored_crc) throw fail("checksum mismatch (file is corrupt or truncated)");
-  const uint32_t hlen = get_u32(s, 12);
-  if (16ull + hlen + 4 > s.size()) throw fail("header length exceeds the file");
   nlohmann::json h;
   try {
-    h = nlohmann::json::parse(s.substr(16, hlen));
+    h = nlohmann::json::parse(json);
   } catch (const std::exception& e) {
     throw fail(std::string("header is not valid JSON (") + e.what() + ")");
   }
-  Model m;
+  ModelHeader head;
   try {
-    InputSpec in;
+    InputSpec& in = head.input;
     const auto& j = h.at("input");
     in.shape = Shape{j.at("c").get<int>(), j.at("h").get<int>(), j.at("w").get<int>()};
     in.orientation = j.at("orientation").get<std::string>();
@@ -101,14 +93,62 @@ Model parse_model(const std::string& s, const std::string& path) {
     in.normalization = j.at("normalization").get<std::string>();
     if (in.shape.c <= 0 || in.shape.h <= 0 || in.shape.w <= 0 || in.shape.size() > (1 << 24))
       throw std::runtime_error("bad input shape " + in.shape.str());
-    m = Model(h.at("arch").get<std::string>(), in, h.at("classes").get<std::string>());
+    head.arch = h.at("arch").get<std::string>();
+    head.classes = h.at("classes").get<std::string>();
     const nlohmann::json meta = h.value("meta", nlohmann::json::object());
     if (!meta.is_object()) throw fail("header's meta is not an object");
-    m.meta_json = meta.dump();
+    head.meta_json = meta.dump();
   } catch (const std::exception& e) {
     throw fail(std::string("bad header (") + e.what() + ")");
   }
-  const uint64_t count = h.value("param_count", uint64_t{0});
+  head.param_count = h.value("param_count", uint64_t{0});
+  return head;
+}
+
+// Magic and version of the file's first bytes (at least 16 of `size`); the header's length.
+uint32_t header_length(const std::string& s, size_t size, const std::string& path) {
+  auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
+  if (size < 20) throw fail("not a scrawl model (file is " + std::to_string(size) + " bytes)");
+  if (std::memcmp(s.data(), kModelMagic, 8) != 0) throw fail("not a scrawl model (bad magic)");
+  const uint32_t version = get_u32(s, 8);
+  if (version != kModelVersion)
+    throw fail("model format version " + std::to_string(version) + " is not supported (this scrawl reads version " +
+               std::to_string(kModelVersion) + ")");
+  const uint32_t hlen = get_u32(s, 12);
+  if (16ull + hlen + 4 > size) throw fail("header length exceeds the file");
+  return hlen;
+}
+}  // namespace
+
+ModelHeader read_model_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  const auto size = static_cast<size_t>(std::max<std::streamoff>(0, in.tellg()));
+  std::string head(std::min<size_t>(size, 16), '\0');
+  in.seekg(0);
+  in.read(head.data(), std::streamsize(head.size()));
+  if (size < 16) head.resize(16, '\0');  // header_length reports the size
+  const uint32_t hlen = header_length(head, size, path);
+  std::string json(hlen, '\0');
+  if (!in.read(json.data(), std::streamsize(hlen))) throw std::runtime_error(path + ": read error");
+  return parse_header(json, path);
+}
+
+Model parse_model(const std::string& s, const std::string& path) {
+  auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
+  if (s.size() < 20) throw fail("not a scrawl model (file is " + std::to_string(s.size()) + " bytes)");
+  const uint32_t hlen = header_length(s, s.size(), path);
+  const uint32_t stored_crc = get_u32(s, s.size() - 4);
+  if (crc32_of(s.data(), s.size() - 4) != stored_crc) throw fail("checksum mismatch (file is corrupt or truncated)");
+  const ModelHeader head = parse_header(s.substr(16, hlen), path);
+  Model m;
+  try {
+    m = Model(head.arch, head.input, head.classes);
+  } catch (const std::exception& e) {
+    throw fail(std::string("bad header (") + e.what() + ")");
+  }
+  m.meta_json = head.meta_json;
+  const uint64_t count = head.param_count;
   if (count != m.param_count())
     throw fail("header says " + std::to_string(count) + " parameters but the architecture has " +
                std::to_string(m.param_count()));

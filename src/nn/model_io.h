@@ -16,6 +16,15 @@ namespace scrawl {
 constexpr char kModelMagic[8] = {'S', 'C', 'R', 'A', 'W', 'L', 'N', 'N'};
 constexpr uint32_t kModelVersion = 1;
 
+// What a model file's header says.
+struct ModelHeader {
+  std::string arch;
+  InputSpec input;
+  std::string classes;
+  uint64_t param_count = 0;
+  std::string meta_json = "{}";
+};
+
 void save_model(const Model& model, const std::string& path);
 // The exact bytes save_model writes.
 std::string serialize_model(const Model& model);
@@ -23,5 +32,8 @@ std::string serialize_model(const Model& model);
 Model load_model(const std::string& path);
 // The same from bytes in memory; `path` only names the source in errors.
 Model parse_model(const std::string& bytes, const std::string& path);
+// The header alone, from the file's first bytes: what a model is without reading its parameters (load_model reads
+// them, checks the checksum and builds the architecture). Throws std::runtime_error("PATH: problem").
+ModelHeader read_model_header(const std::string& path);
 
 }  // namespace scrawl

@@ -140,12 +140,16 @@ CtcDecodeResult ctc_decode_words(const std::vector<float>& log_probs, int frames
   return out;
 }
 
-LineRecognizer::LineRecognizer(Model model, int top_k) : model_(std::move(model)), top_k_(std::max(1, top_k)) {
-  if (model_.input().normalization != "line")
-    throw std::invalid_argument("not a line model (its input normalization is '" + model_.input().normalization +
+void LineRecognizer::check_input(const InputSpec& input, const std::string& classes) {
+  if (input.normalization != "line")
+    throw std::invalid_argument("not a line model (its input normalization is '" + input.normalization +
                                 "', expected 'line')");
-  const std::string& c = model_.classes();
-  if (c.size() < 3 || c.back() != ' ') throw std::invalid_argument("line model classes must end with the space");
+  if (classes.size() < 3 || classes.back() != ' ')
+    throw std::invalid_argument("line model classes must end with the space");
+}
+
+LineRecognizer::LineRecognizer(Model model, int top_k) : model_(std::move(model)), top_k_(std::max(1, top_k)) {
+  check_input(model_.input(), model_.classes());
   stride_ = frame_stride(model_);
 }
 

@@ -41,6 +41,8 @@ class LineRecognizer {
   // `model` must be a line model (input normalization "line", classes blank + glyphs + space, as train-line
   // makes them); throws std::invalid_argument otherwise. `top_k`: alternatives kept per character.
   explicit LineRecognizer(Model model, int top_k = 3);
+  // What the constructor checks of a model's input and classes, for a model known by its header only.
+  static void check_input(const InputSpec& input, const std::string& classes);
   // Reads one line's ink into words, boxes in page coordinates (Line::ink_to_page). A line without ink, or one
   // the model reads as nothing, gives no words. `decoder` may be null (no word prior). With `layout_words`, the
   // words are the segmenter's (Line::words): the frames are cut halfway across each gap between them and every

@@ -96,17 +96,38 @@ Reader::Reader(Model model, WordDecoder decoder, ReadConfig cfg)
 Reader Reader::clone() const {
   Reader r(classifier_.clone(), decoder_, cfg_, warning_);
   if (line_) r.line_ = std::make_unique<LineRecognizer>(line_->clone());
+  r.load_line_ = load_line_;
   return r;
 }
 
 void Reader::set_line_model(Model model) {
   auto line = std::make_unique<LineRecognizer>(std::move(model), cfg_.top_k);
+  check_line_glyphs(line->glyph_classes());
+  line_ = std::move(line);
+}
+
+void Reader::check_line_glyphs(const std::string& glyphs) const {
   // Auto puts both models' words on one page: they must read the same characters.
-  if (cfg_.recognizer == Recognizer::kAuto && line->glyph_classes() != classifier_.model().classes())
-    throw std::invalid_argument("the line model reads '" + line->glyph_classes() + "' but the glyph model '" +
+  if (cfg_.recognizer == Recognizer::kAuto && glyphs != classifier_.model().classes())
+    throw std::invalid_argument("the line model reads '" + glyphs + "' but the glyph model '" +
                                 classifier_.model().classes() +
                                 "': the auto recognizer needs both alike (read with --recognizer glyph or line)");
-  line_ = std::move(line);
+}
+
+void Reader::set_line_model_loader(const std::string& line_classes, std::function<Model()> load) {
+  // A line model's classes are the blank, its glyphs and the space (LineRecognizer::glyph_classes).
+  check_line_glyphs(line_classes.size() >= 2 ? line_classes.substr(1, line_classes.size() - 2) : "");
+  line_.reset();
+  load_line_ = std::move(load);
+}
+
+LineRecognizer& Reader::line() {
+  if (!line_) {
+    if (!load_line_) throw std::runtime_error("no line model is loaded");
+    set_line_model(load_line_());
+    load_line_ = nullptr;
+  }
+  return *line_;
 }
 
 PageResult Reader::read(const std::string& path) {
@@ -132,12 +153,12 @@ PageResult Reader::read_image(const cv::Mat& image, double scale, const std::str
     throw std::runtime_error("image is all dark: no paper to read");
   PageResult r;
   if (cfg_.recognizer == Recognizer::kLine) {
-    if (!line_) throw std::runtime_error("the line recognizer was asked for, but no line model is loaded");
+    if (!has_line_model()) throw std::runtime_error("the line recognizer was asked for, but no line model is loaded");
     SegmentConfig seg = cfg_.segment;
     seg.line_ink = true;
     r = recognize_lines(segment(gray, seg, scale));
   } else if (cfg_.recognizer == Recognizer::kAuto) {
-    if (!line_) throw std::runtime_error("the auto recognizer was asked for, but no line model is loaded");
+    if (!has_line_model()) throw std::runtime_error("the auto recognizer was asked for, but no line model is loaded");
     SegmentConfig seg = cfg_.segment;
     seg.line_ink = true;
     r = recognize_auto(segment(gray, seg, scale));
@@ -216,7 +237,7 @@ void insert_punct(LineResult& line, const Glyph& g) {
 LineResult Reader::read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page) {
   LineResult lr;
   lr.box = l.box;
-  lr.words = line_->read(l, decoder_.get(), ctc, cfg_.line_layout_words);
+  lr.words = line().read(l, decoder_.get(), ctc, cfg_.line_layout_words);
   for (const auto& w : l.words)
     for (const auto& g : w.glyphs)
       if (g.punct) insert_punct(lr, g);

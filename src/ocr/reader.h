@@ -3,6 +3,7 @@
 //   Reader reader(load_model(default_model_path()));
 //   std::cout << to_text(reader.read("note.jpg"));
 #pragma once
+#include <functional>
 #include <memory>
 #include <opencv2/core.hpp>
 #include <string>
@@ -141,7 +142,11 @@ class Reader {
   // The line model the line path reads with (Recognizer::kLine, kAuto); throws std::invalid_argument when `model` is
   // not a line model, or, for kAuto, reads other characters than the glyph model.
   void set_line_model(Model model);
-  bool has_line_model() const { return line_ != nullptr; }
+  // The line model from `load` when a page first needs it (Recognizer::kAuto reads most pages of separate letters
+  // without it): `line_classes`, the line model's classes, are checked against the glyph model's now, as
+  // set_line_model does; `load` (copied into each clone) builds the model, and what it throws fails that page's read.
+  void set_line_model_loader(const std::string& line_classes, std::function<Model()> load);
+  bool has_line_model() const { return line_ != nullptr || load_line_ != nullptr; }
   const ReadConfig& config() const { return cfg_; }
   const WordDecoder& decoder() const { return *decoder_; }
   // Why reading is narrower than asked ("" when it is not): the default word list could not be loaded.
@@ -156,6 +161,8 @@ class Reader {
   // Auto: the glyph path (with word decoding) on lines whose letters stand apart, the line model on the others.
   PageResult recognize_auto(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
+  LineRecognizer& line();  // the line model, loaded at first use when it came as a loader
+  void check_line_glyphs(const std::string& glyphs) const;  // for auto, the glyph model's classes
   // The layout's fields, their line ranges moved to `kept`'s numbering (kept[i]: the result line of layout line i, or
   // -1 when it was dropped).
   static std::vector<FieldResult> fields_of(const PageLayout& layout, const std::vector<long>& kept);
@@ -170,6 +177,7 @@ class Reader {
   ReadConfig cfg_;
   std::string warning_;
   std::unique_ptr<LineRecognizer> line_;
+  std::function<Model()> load_line_;  // set_line_model_loader's, until line() has used it
 };
 
 }  // namespace scrawl
