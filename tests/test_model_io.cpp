@@ -82,20 +82,62 @@ TEST(ModelIo, DamagedFilesAreRejectedNamingTheFile) {
     m.params()[at] = v;
     save_model(m, dir / file);  // a well-formed file (right checksum) holding a value no model can use
   }
+  spit(dir / "in_header.scrawl", good.substr(0, 30));  // cut inside the header: the checksum says so first
   spit(dir / "magic.scrawl", "PK\x03\x04 this is a zip, not a model................");
   spit(dir / "empty.scrawl", "");
 
   const struct {
     const char* file;
     const char* why;
-  } cases[] = {{"trunc.scrawl", "checksum"},      {"flip.scrawl", "checksum"},      {"version.scrawl", "version 9"},
-               {"magic.scrawl", "bad magic"},     {"empty.scrawl", "0 bytes"},      {"missing.scrawl", "cannot open"},
-               {"nan.scrawl", "NaN or infinity"}, {"inf.scrawl", "NaN or infinity"}};
+  } cases[] = {{"trunc.scrawl", "checksum"},      {"flip.scrawl", "checksum"},       {"version.scrawl", "version 9"},
+               {"magic.scrawl", "bad magic"},     {"empty.scrawl", "0 bytes"},       {"missing.scrawl", "cannot open"},
+               {"nan.scrawl", "NaN or infinity"}, {"inf.scrawl", "NaN or infinity"}, {"in_header.scrawl", "checksum"}};
   for (const auto& c : cases) {
     const std::string e = load_error(dir / c.file);
     EXPECT_NE(e.find(c.file), std::string::npos) << "error names the file: " << e;
     EXPECT_NE(e.find(c.why), std::string::npos) << c.file << ": " << e;
     EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
+  }
+}
+
+// read_model_header reads the header alone: the same header, and the same errors for a file that is no model; what
+// only the parameters show (a checksum) is load_model's to find.
+TEST(ModelIo, HeaderAloneIsTheModelsHeader) {
+  TempDir dir;
+  const Model m = small_model();
+  save_model(m, dir / "m.scrawl");
+  const ModelHeader h = read_model_header(dir / "m.scrawl");
+  EXPECT_EQ(h.arch, m.arch());
+  EXPECT_EQ(h.classes, m.classes());
+  EXPECT_EQ(h.input.shape.size(), m.input().shape.size());
+  EXPECT_EQ(h.input.normalization, m.input().normalization);
+  EXPECT_EQ(h.param_count, m.param_count());
+  EXPECT_EQ(h.meta_json, m.meta_json);
+  const std::string good = slurp(dir / "m.scrawl");
+  std::string flipped = good;
+  flipped[flipped.size() / 2] ^= 0x40;  // in the parameters
+  spit(dir / "flip.scrawl", flipped);
+  EXPECT_NO_THROW(read_model_header(dir / "flip.scrawl"));
+  std::string version = good;
+  version[8] = 9;
+  spit(dir / "version.scrawl", version);
+  std::string long_header = good;
+  long_header[15] = 0x7f;  // a header length past the end of the file
+  spit(dir / "long.scrawl", long_header);
+  spit(dir / "magic.scrawl", "PK\x03\x04 this is a zip, not a model................");
+  spit(dir / "short.scrawl", "SCRAWLNN");
+  for (const auto& [file, why] : {std::pair{"version.scrawl", "version 9"},
+                                  {"long.scrawl", "header length exceeds"},
+                                  {"magic.scrawl", "bad magic"},
+                                  {"short.scrawl", "8 bytes"},
+                                  {"missing.scrawl", "cannot open"}}) {
+    try {
+      read_model_header(dir / file);
+      ADD_FAILURE() << file << " read";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(dir / file + ": ", 0), 0u) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
   }
 }
 

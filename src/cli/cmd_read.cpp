@@ -123,16 +123,22 @@ Reader make_reader(const ReadOptions& opt) {
   if (cfg.recognizer != Recognizer::kGlyph) {
     const std::string path = opt.line_model.empty() ? default_line_model_path() : opt.line_model;
     try {
-      if (cfg.recognizer == Recognizer::kLine) {
-        reader.set_line_model(load_model(path));
+      std::error_code ec;
+      if (cfg.recognizer == Recognizer::kLine || !std::filesystem::is_regular_file(path, ec)) {
+        reader.set_line_model(load_model(path));  // a pipe can be read once; a missing path fails here
       } else {
         // Auto reads most pages of separate letters without the line model, so it is loaded when a page first needs
-        // it: reading 04_deep took 49 instead of 55 MB and 10-27 ms less CPU time (wall time 1-23 ms less) on session
-        // 19's Zen 3. Its header is read now, so a file that is missing, not a model, not a line model or for other
-        // characters fails before any page; damage inside its parameters fails the first page that needs them.
+        // it (BENCHMARKS.md, "Session 19": 04_deep in less memory and CPU time). Its header is read now, so a file
+        // that is not a model, not a line model or for other characters fails before any page. What only loading
+        // tells (a checksum, the size, the architecture) fails each page that needs the model, naming the file.
         const ModelHeader head = read_model_header(path);
         LineRecognizer::check_input(head.input, head.classes);
-        reader.set_line_model_loader(head.classes, [path] { return load_model(path); });
+        reader.set_line_model_loader(head.classes, [path, head] {
+          Model m = load_model(path);
+          if (m.classes() != head.classes || m.input().normalization != head.input.normalization)
+            throw std::runtime_error(path + ": the line model changed since its header was read");
+          return m;
+        });
       }
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(path + ": " + e.what());

@@ -98,15 +98,15 @@ ModelHeader parse_header(const std::string& json, const std::string& path) {
     const nlohmann::json meta = h.value("meta", nlohmann::json::object());
     if (!meta.is_object()) throw fail("header's meta is not an object");
     head.meta_json = meta.dump();
+    head.param_count = h.value("param_count", uint64_t{0});
   } catch (const std::exception& e) {
     throw fail(std::string("bad header (") + e.what() + ")");
   }
-  head.param_count = h.value("param_count", uint64_t{0});
   return head;
 }
 
-// Magic and version of the file's first bytes (at least 16 of `size`); the header's length.
-uint32_t header_length(const std::string& s, size_t size, const std::string& path) {
+// The file's first 16 bytes (of `size`): a scrawl model of this format version.
+void check_magic_and_version(const std::string& s, size_t size, const std::string& path) {
   auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
   if (size < 20) throw fail("not a scrawl model (file is " + std::to_string(size) + " bytes)");
   if (std::memcmp(s.data(), kModelMagic, 8) != 0) throw fail("not a scrawl model (bad magic)");
@@ -114,8 +114,12 @@ uint32_t header_length(const std::string& s, size_t size, const std::string& pat
   if (version != kModelVersion)
     throw fail("model format version " + std::to_string(version) + " is not supported (this scrawl reads version " +
                std::to_string(kModelVersion) + ")");
+}
+
+// The header's length, which must leave room for the checksum in a file of `size` bytes.
+uint32_t header_length(const std::string& s, size_t size, const std::string& path) {
   const uint32_t hlen = get_u32(s, 12);
-  if (16ull + hlen + 4 > size) throw fail("header length exceeds the file");
+  if (16ull + hlen + 4 > size) throw std::runtime_error(path + ": header length exceeds the file");
   return hlen;
 }
 }  // namespace
@@ -126,8 +130,9 @@ ModelHeader read_model_header(const std::string& path) {
   const auto size = static_cast<size_t>(std::max<std::streamoff>(0, in.tellg()));
   std::string head(std::min<size_t>(size, 16), '\0');
   in.seekg(0);
-  in.read(head.data(), std::streamsize(head.size()));
-  if (size < 16) head.resize(16, '\0');  // header_length reports the size
+  if (!in.read(head.data(), std::streamsize(head.size()))) throw std::runtime_error(path + ": read error");
+  if (size < 16) head.resize(16, '\0');  // check_magic_and_version reports the size
+  check_magic_and_version(head, size, path);
   const uint32_t hlen = header_length(head, size, path);
   std::string json(hlen, '\0');
   if (!in.read(json.data(), std::streamsize(hlen))) throw std::runtime_error(path + ": read error");
@@ -136,10 +141,10 @@ ModelHeader read_model_header(const std::string& path) {
 
 Model parse_model(const std::string& s, const std::string& path) {
   auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
-  if (s.size() < 20) throw fail("not a scrawl model (file is " + std::to_string(s.size()) + " bytes)");
-  const uint32_t hlen = header_length(s, s.size(), path);
+  check_magic_and_version(s, s.size(), path);
   const uint32_t stored_crc = get_u32(s, s.size() - 4);
   if (crc32_of(s.data(), s.size() - 4) != stored_crc) throw fail("checksum mismatch (file is corrupt or truncated)");
+  const uint32_t hlen = header_length(s, s.size(), path);
   const ModelHeader head = parse_header(s.substr(16, hlen), path);
   Model m;
   try {

@@ -32,8 +32,8 @@ std::string serialize_model(const Model& model);
 Model load_model(const std::string& path);
 // The same from bytes in memory; `path` only names the source in errors.
 Model parse_model(const std::string& bytes, const std::string& path);
-// The header alone, from the file's first bytes: what a model is without reading its parameters (load_model reads
-// them, checks the checksum and builds the architecture). Throws std::runtime_error("PATH: problem").
+// The header alone, from a regular file's first bytes: what a model is without reading its parameters (load_model
+// reads them, checks the checksum, the size and the architecture). Throws std::runtime_error("PATH: problem").
 ModelHeader read_model_header(const std::string& path);
 
 }  // namespace scrawl

@@ -97,6 +97,7 @@ Reader Reader::clone() const {
   Reader r(classifier_.clone(), decoder_, cfg_, warning_);
   if (line_) r.line_ = std::make_unique<LineRecognizer>(line_->clone());
   r.load_line_ = load_line_;
+  r.line_error_ = line_error_;
   return r;
 }
 
@@ -104,6 +105,7 @@ void Reader::set_line_model(Model model) {
   auto line = std::make_unique<LineRecognizer>(std::move(model), cfg_.top_k);
   check_line_glyphs(line->glyph_classes());
   line_ = std::move(line);
+  load_line_ = nullptr;
 }
 
 void Reader::check_line_glyphs(const std::string& glyphs) const {
@@ -118,14 +120,20 @@ void Reader::set_line_model_loader(const std::string& line_classes, std::functio
   // A line model's classes are the blank, its glyphs and the space (LineRecognizer::glyph_classes).
   check_line_glyphs(line_classes.size() >= 2 ? line_classes.substr(1, line_classes.size() - 2) : "");
   line_.reset();
+  line_error_.clear();
   load_line_ = std::move(load);
 }
 
 LineRecognizer& Reader::line() {
-  if (!line_) {
-    if (!load_line_) throw std::runtime_error("no line model is loaded");
+  if (line_) return *line_;
+  if (!line_error_.empty()) throw std::runtime_error(line_error_);  // loaded once, failed: not again for every page
+  if (!load_line_) throw std::runtime_error("no line model is loaded");
+  try {
     set_line_model(load_line_());
+  } catch (const std::exception& e) {  // std::invalid_argument included: a page's read fails with a runtime_error
+    line_error_ = e.what();
     load_line_ = nullptr;
+    throw std::runtime_error(line_error_);
   }
   return *line_;
 }

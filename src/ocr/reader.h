@@ -144,9 +144,12 @@ class Reader {
   void set_line_model(Model model);
   // The line model from `load` when a page first needs it (Recognizer::kAuto reads most pages of separate letters
   // without it): `line_classes`, the line model's classes, are checked against the glyph model's now, as
-  // set_line_model does; `load` (copied into each clone) builds the model, and what it throws fails that page's read.
+  // set_line_model does; `load` (copied into each clone) builds the model. If it throws, or gives no line model for
+  // these glyphs, that page's read fails with its message as a std::runtime_error, and so does every later page
+  // that needs the model (it is not tried again).
   void set_line_model_loader(const std::string& line_classes, std::function<Model()> load);
-  bool has_line_model() const { return line_ != nullptr || load_line_ != nullptr; }
+  // A line model is set, or a loader that gives one when first needed.
+  bool has_line_model() const { return line_ != nullptr || load_line_ != nullptr || !line_error_.empty(); }
   const ReadConfig& config() const { return cfg_; }
   const WordDecoder& decoder() const { return *decoder_; }
   // Why reading is narrower than asked ("" when it is not): the default word list could not be loaded.
@@ -178,6 +181,7 @@ class Reader {
   std::string warning_;
   std::unique_ptr<LineRecognizer> line_;
   std::function<Model()> load_line_;  // set_line_model_loader's, until line() has used it
+  std::string line_error_;            // why the loader failed, once it has
 };
 
 }  // namespace scrawl
