@@ -154,8 +154,11 @@ LineRecognizer::LineRecognizer(Model model, int top_k) : model_(std::move(model)
 }
 
 std::string LineRecognizer::glyph_classes() const {
-  const std::string& c = model_.classes();
-  return c.substr(1, c.size() - 2);
+  return glyphs_of(model_.classes());
+}
+
+std::string LineRecognizer::glyphs_of(const std::string& classes) {
+  return classes.size() >= 2 ? classes.substr(1, classes.size() - 2) : "";
 }
 
 std::vector<WordResult> LineRecognizer::read(const Line& line, const WordDecoder* decoder, const CtcDecodeConfig& cfg,

@@ -54,6 +54,8 @@ class LineRecognizer {
   const Model& model() const { return model_; }
   // The glyph classes the model writes (its classes less the blank and the space).
   std::string glyph_classes() const;
+  // The same of a line model's classes (the blank, the glyphs, the space): for a model known by its header only.
+  static std::string glyphs_of(const std::string& classes);
 
  private:
   Model model_;

@@ -117,8 +117,7 @@ void Reader::check_line_glyphs(const std::string& glyphs) const {
 }
 
 void Reader::set_line_model_loader(const std::string& line_classes, std::function<Model()> load) {
-  // A line model's classes are the blank, its glyphs and the space (LineRecognizer::glyph_classes).
-  check_line_glyphs(line_classes.size() >= 2 ? line_classes.substr(1, line_classes.size() - 2) : "");
+  check_line_glyphs(LineRecognizer::glyphs_of(line_classes));
   line_.reset();
   line_error_.clear();
   load_line_ = std::move(load);
