@@ -12,7 +12,7 @@ install(FILES src/scrawl.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/scrawl)
 foreach(m ${SCRAWL_MODULES})
   install(DIRECTORY src/${m}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/scrawl/${m} FILES_MATCHING PATTERN "*.h")
 endforeach()
-install(FILES models/default.scrawl models/line.scrawl models/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/scrawl/models OPTIONAL)
+install(FILES models/default.scrawl models/line.scrawl models/small.scrawl models/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/scrawl/models OPTIONAL)
 
 install(EXPORT scrawlTargets NAMESPACE scrawl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/scrawl)
 configure_package_config_file(cmake/scrawlConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/scrawlConfig.cmake

@@ -31,6 +31,7 @@ pc_text=$("$prefix/read_page_pc" examples/page.png 2>/dev/null)
 "$prefix/bin/scrawl" --version
 # The installed line model is found beside the installed binary (--recognizer line reads with it).
 test -f "$prefix/share/scrawl/models/line.scrawl"
+test -f "$prefix/share/scrawl/models/small.scrawl"  # small writing, found the same way
 line_text=$("$prefix/bin/scrawl" read --recognizer line examples/page.png)
 [[ -n "$line_text" ]] || { echo "check-install: the installed line model read no text" >&2; exit 1; }
 # TIFF goes through the imgcodecs plugin: the installed binary must find the installed plugin.

@@ -1,4 +1,5 @@
-// The shipped model loads and still scores what models/default.scores.json records on emnist36-test.
+// The shipped glyph models load and still score what their records (models/default.scores.json,
+// models/small.scores.json) say on emnist36-test.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -16,9 +17,12 @@ namespace {
 // another order and may flip a borderline glyph or two; a retrained or damaged model moves by more.
 constexpr double kTolerance = 0.005;
 
-TEST(DefaultModel, ScoresWhatItsScoresFileRecords) {
-  const auto rec = nlohmann::json::parse(read_file(test::source_dir() + "/models/default.scores.json"));
-  EXPECT_EQ(rec.at("model"), "default.scrawl");
+class ShippedModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShippedModel, ScoresWhatItsScoresFileRecords) {
+  const std::string name = GetParam();
+  const auto rec = nlohmann::json::parse(read_file(test::source_dir() + "/models/" + name + ".scores.json"));
+  EXPECT_EQ(rec.at("model"), name + ".scrawl");
   EXPECT_EQ(rec.at("data"), "emnist36-test");
   EXPECT_NE(rec.at("command").get<std::string>().find("scrawl eval"), std::string::npos);
   const double acc = rec.at("accuracy"), bal = rec.at("balanced_accuracy");
@@ -31,9 +35,11 @@ TEST(DefaultModel, ScoresWhatItsScoresFileRecords) {
   // Either way: a model that scores better than its record also means the record is not of this model.
   EXPECT_NEAR(ev.accuracy, acc, kTolerance);
   EXPECT_NEAR(ev.balanced_accuracy, bal, kTolerance);
-  std::printf("default model: accuracy %.4f (recorded %.4f), balanced %.4f (recorded %.4f)\n", ev.accuracy, acc,
-              ev.balanced_accuracy, bal);
+  std::printf("%s model: accuracy %.4f (recorded %.4f), balanced %.4f (recorded %.4f)\n", name.c_str(), ev.accuracy,
+              acc, ev.balanced_accuracy, bal);
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, ShippedModel, ::testing::Values("default", "small"));
 
 }  // namespace
 }  // namespace scrawl

@@ -80,6 +80,30 @@ TEST_F(Fixture, AGlyphModelIsNoLineModel) {
   EXPECT_NE(missing.err.find("none.scrawl"), std::string::npos) << missing.err;
 }
 
+// --small-model: its predictions stand in for the glyph model's, so it must read the same characters; the header
+// says so before any page is read. A missing file fails at once too.
+TEST_F(Fixture, ASmallModelMustReadTheGlyphModelsCharacters) {
+  const std::string page = dir / "page.png";
+  write(page, encode(text_page({"HELLO"}), ".png"));
+  scrawl::Model digits("fc10", scrawl::InputSpec{}, "0123456789");
+  digits.init_params(1);
+  const std::string digits_path = dir / "digits.scrawl";
+  scrawl::save_model(digits, digits_path);
+  const auto r = read("--small-model " + digits_path + " " + page);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "scrawl: " + digits_path +
+                       ": the small-writing model reads '0123456789' but the glyph model "
+                       "'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ': both must read the same characters\n");
+  const auto missing = read("--small-model " + (dir / "none.scrawl") + " " + page);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_NE(missing.err.find("none.scrawl"), std::string::npos) << missing.err;
+  const auto same = read("--small-model " + model + " " + page);
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(same.out, read(page).out);
+}
+
 TEST_F(Fixture, EmptyFile) {
   write(dir / "empty.png", "");
   expect_bad(dir / "empty.png", "empty");

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   try {
     // The default model and the default word list, as the command uses them.
     scrawl::Reader reader(scrawl::load_model(argc > 2 ? argv[2] : scrawl::default_model_path()));
+    // Small writing (a 150 dpi scan's 12 px capitals) with the shipped model trained for it, as the command reads it.
+    if (argc <= 2) reader.set_small_model(scrawl::load_model(scrawl::default_small_model_path()));
     if (!reader.warning().empty()) std::fprintf(stderr, "read_page: warning: %s\n", reader.warning().c_str());
     const scrawl::PageResult page = reader.read(argv[1]);
     std::fputs(scrawl::to_text(page).c_str(), stdout);

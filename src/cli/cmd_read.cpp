@@ -15,6 +15,7 @@
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -37,7 +38,7 @@ struct ReadOptions {
   std::string list, out_dir;  // batch reading: inputs from a file; one result file per page
   bool force = false;
   std::string model, format = "txt", annotate;
-  std::string recognizer = "auto", line_model;
+  std::string recognizer = "auto", line_model, small_model;
   int jobs = 1;
   double dpi = DocumentConfig{}.dpi;
   std::string lexicon;  // contextual decoding: word list (default kDefaultLexiconPath)
@@ -71,6 +72,9 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--line-model", opt.line_model,
                  "Line model file for --recognizer line or auto (default: the shipped models/line.scrawl); auto "
                  "loads it when a page first needs it");
+  cmd.add_option("--small-model", opt.small_model,
+                 "Glyph model for small writing (capitals under about 20 px, read again enlarged) (default: the "
+                 "shipped models/small.scrawl, or the --model when one is given); loaded when a page first needs it");
   cmd.add_option("--format", opt.format,
                  "Output: txt (text only), json, tsv (like Tesseract), hocr, alto (ALTO v4) or page (PAGE XML "
                  "2019-07-15: one page, or one file per page with --out-dir)")
@@ -94,12 +98,32 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
       ->check(CLI::Range(0.0, 100.0));
 }
 
+// A model the reader needs for some pages only can wait for the first such page when it is a regular file (a pipe
+// can be read once; a missing path fails now). Its header is read now, so a file that is not a model, or not the
+// kind asked for, fails before any page.
+bool loads_later(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+// Loads the model whose header was read: what only loading tells (a checksum, the size, the architecture) fails each
+// page that needs the model, naming the file.
+std::function<Model()> loader(const std::string& path, const ModelHeader& head) {
+  return [path, head] {
+    Model m = load_model(path);
+    if (m.classes() != head.classes || m.input().normalization != head.input.normalization)
+      throw std::runtime_error(path + ": the model changed since its header was read");
+    return m;
+  };
+}
+
 // The reader the options ask for. A missing default word list only narrows decoding (with a warning); a named
 // one that fails is an error.
 Reader make_reader(const ReadOptions& opt) {
   if (opt.no_lexicon && !opt.lexicon.empty())
     throw CLI::ValidationError("--lexicon", "cannot be combined with --no-lexicon");
-  Model model = load_model(opt.model.empty() ? default_model_path() : opt.model);
+  const std::string model_path = opt.model.empty() ? default_model_path() : opt.model;
+  Model model = load_model(model_path);
   const std::string classes = model.classes();
   ReadConfig cfg;
   cfg.decode.decode.lm_weight = opt.lm_weight;
@@ -119,32 +143,46 @@ Reader make_reader(const ReadOptions& opt) {
   }
   if (opt.recognizer == "line") cfg.recognizer = Recognizer::kLine;
   if (opt.recognizer == "auto") cfg.recognizer = Recognizer::kAuto;
-  Reader reader(std::move(model), std::move(decoder), cfg);
+  std::optional<Reader> made;
+  try {
+    made.emplace(std::move(model), std::move(decoder), cfg);
+  } catch (const std::invalid_argument& e) {  // not a glyph model
+    throw std::runtime_error(model_path + ": " + e.what());
+  }
+  Reader& reader = *made;
   if (cfg.recognizer != Recognizer::kGlyph) {
     const std::string path = opt.line_model.empty() ? default_line_model_path() : opt.line_model;
     try {
-      std::error_code ec;
-      if (cfg.recognizer == Recognizer::kLine || !std::filesystem::is_regular_file(path, ec)) {
-        reader.set_line_model(load_model(path));  // a pipe can be read once; a missing path fails here
+      if (cfg.recognizer == Recognizer::kLine || !loads_later(path)) {
+        reader.set_line_model(load_model(path));
       } else {
-        // Auto reads most pages of separate letters without the line model, so it is loaded when a page first needs
-        // it (BENCHMARKS.md, "Session 19": 04_deep in less memory and CPU time). Its header is read now, so a file
-        // that is not a model, not a line model or for other characters fails before any page. What only loading
-        // tells (a checksum, the size, the architecture) fails each page that needs the model, naming the file.
+        // Auto reads most pages of separate letters without the line model (BENCHMARKS.md, "Session 19": 04_deep in
+        // less memory and CPU time).
         const ModelHeader head = read_model_header(path);
         LineRecognizer::check_input(head.input, head.classes);
-        reader.set_line_model_loader(head.classes, [path, head] {
-          Model m = load_model(path);
-          if (m.classes() != head.classes || m.input().normalization != head.input.normalization)
-            throw std::runtime_error(path + ": the line model changed since its header was read");
-          return m;
-        });
+        reader.set_line_model_loader(head.classes, loader(path, head));
       }
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(path + ": " + e.what());
     }
   }
-  return reader;
+  // Small writing: the shipped model trained for it goes with the shipped glyph model; a model of one's own reads
+  // all writing unless --small-model says otherwise.
+  if (!opt.small_model.empty() || opt.model.empty()) {
+    const std::string path = opt.small_model.empty() ? default_small_model_path() : opt.small_model;
+    try {
+      if (!loads_later(path)) {
+        reader.set_small_model(load_model(path));
+      } else {
+        const ModelHeader head = read_model_header(path);
+        Classifier::check_input(head.input);
+        reader.set_small_model_loader(head.classes, loader(path, head));
+      }
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(path + ": " + e.what());
+    }
+  }
+  return std::move(reader);
 }
 
 // One page to read: an image, or page `page` of a document of several (a PDF, a multi-page TIFF).

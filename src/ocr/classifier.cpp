@@ -10,12 +10,15 @@
 namespace scrawl {
 
 Classifier::Classifier(Model model, int top_k) : model_(std::move(model)), top_k_(top_k) {
-  if (model_.input().shape.c != 1)
-    throw std::runtime_error("model takes " + model_.input().shape.str() +
-                             " inputs; the page reader needs one channel");
-  if (model_.input().polarity != "ink_high" || model_.input().orientation != "upright")
-    throw std::runtime_error("model expects " + model_.input().orientation + "/" + model_.input().polarity +
-                             " input; the page reader feeds upright/ink_high glyphs");
+  check_input(model_.input());
+}
+
+void Classifier::check_input(const InputSpec& input) {
+  if (input.shape.c != 1)
+    throw std::invalid_argument("model takes " + input.shape.str() + " inputs; the page reader needs one channel");
+  if (input.polarity != "ink_high" || input.orientation != "upright")
+    throw std::invalid_argument("model expects " + input.orientation + "/" + input.polarity +
+                                " input; the page reader feeds upright/ink_high glyphs");
 }
 
 std::vector<Alternative> top_k(const std::vector<float>& probs, const std::string& classes, int k) {

@@ -27,6 +27,9 @@ class Classifier {
   // (resized if it differs). Throws if the model does not take single-channel images.
   std::vector<Prediction> classify(const std::vector<cv::Mat>& glyphs);
   const Model& model() const { return model_; }
+  // Throws std::invalid_argument unless a model with this input reads the page reader's glyphs (from a model file's
+  // header, before loading it).
+  static void check_input(const InputSpec& input);
   Classifier clone() const { return Classifier(model_.clone(), top_k_); }
 
  private:

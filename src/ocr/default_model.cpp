@@ -34,4 +34,8 @@ std::string default_line_model_path() {
   return find_model("SCRAWL_LINE_MODEL", "line.scrawl", "--line-model");
 }
 
+std::string default_small_model_path() {
+  return find_model("SCRAWL_SMALL_MODEL", "small.scrawl", "--small-model");
+}
+
 }  // namespace scrawl

@@ -11,5 +11,8 @@ std::string default_model_path();
 // The shipped line model (line.scrawl, for --recognizer line), looked for the same way; $SCRAWL_LINE_MODEL
 // overrides it.
 std::string default_line_model_path();
+// The shipped glyph model for small writing (small.scrawl, Reader::set_small_model), likewise; $SCRAWL_SMALL_MODEL
+// overrides it.
+std::string default_small_model_path();
 
 }  // namespace scrawl

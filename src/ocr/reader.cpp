@@ -64,6 +64,22 @@ void trim_alternatives(PageResult& r, int k) {
       }
 }
 
+// Loads a model given as a loader (set_line_model_loader, set_small_model_loader) and hands it to `install`. A load
+// that failed once fails again with the same message, without trying again; it fails as a std::runtime_error, so
+// that it fails the page being read (std::invalid_argument from `install` included).
+template <class Install>
+void load_once(std::function<Model()>& load, std::string& error, Install install) {
+  if (!error.empty()) throw std::runtime_error(error);
+  if (!load) throw std::runtime_error("no model is loaded");
+  try {
+    install(load());
+  } catch (const std::exception& e) {
+    error = e.what();
+    load = nullptr;
+    throw std::runtime_error(error);
+  }
+}
+
 CharResult punct_char(const Glyph& g) {
   CharResult c;
   c.box = g.box;
@@ -98,6 +114,9 @@ Reader Reader::clone() const {
   if (line_) r.line_ = std::make_unique<LineRecognizer>(line_->clone());
   r.load_line_ = load_line_;
   r.line_error_ = line_error_;
+  if (small_) r.small_ = std::make_unique<Classifier>(small_->clone());
+  r.load_small_ = load_small_;
+  r.small_error_ = small_error_;
   return r;
 }
 
@@ -124,17 +143,33 @@ void Reader::set_line_model_loader(const std::string& line_classes, std::functio
 }
 
 LineRecognizer& Reader::line() {
-  if (line_) return *line_;
-  if (!line_error_.empty()) throw std::runtime_error(line_error_);  // loaded once, failed: not again for every page
-  if (!load_line_) throw std::runtime_error("no line model is loaded");
-  try {
-    set_line_model(load_line_());
-  } catch (const std::exception& e) {  // std::invalid_argument included: a page's read fails with a runtime_error
-    line_error_ = e.what();
-    load_line_ = nullptr;
-    throw std::runtime_error(line_error_);
-  }
+  if (!line_) load_once(load_line_, line_error_, [this](Model m) { set_line_model(std::move(m)); });
   return *line_;
+}
+
+void Reader::check_small_classes(const std::string& classes) const {
+  // Its predictions stand in for the reader's model's and go to the same word decoder.
+  if (classes != classifier_.model().classes())
+    throw std::invalid_argument("the small-writing model reads '" + classes + "' but the glyph model '" +
+                                classifier_.model().classes() + "': both must read the same characters");
+}
+
+void Reader::set_small_model(Model model) {
+  check_small_classes(model.classes());
+  small_ = std::make_unique<Classifier>(std::move(model), std::max(cfg_.top_k, cfg_.decode_candidates));
+  load_small_ = nullptr;
+}
+
+void Reader::set_small_model_loader(const std::string& classes, std::function<Model()> load) {
+  check_small_classes(classes);
+  small_.reset();
+  small_error_.clear();
+  load_small_ = std::move(load);
+}
+
+Classifier& Reader::small() {
+  if (!small_) load_once(load_small_, small_error_, [this](Model m) { set_small_model(std::move(m)); });
+  return *small_;
 }
 
 PageResult Reader::read(const std::string& path) {
@@ -218,7 +253,8 @@ std::vector<Prediction> Reader::classify_cells(const PageLayout& layout) {
       for (const auto& g : w.glyphs)
         if (!g.punct)
           for (const auto& q : g.parts) norms.push_back(q.norm);
-  return classifier_.classify(norms);
+  Classifier& classifier = layout.enlarged && has_small_model() ? small() : classifier_;
+  return classifier.classify(norms);
 }
 
 namespace {

@@ -150,6 +150,16 @@ class Reader {
   void set_line_model_loader(const std::string& line_classes, std::function<Model()> load);
   // A line model is set, or a loader that gives one when first needed.
   bool has_line_model() const { return line_ != nullptr || load_line_ != nullptr || !line_error_.empty(); }
+  // The glyph model small writing is read with (a page segment() read again enlarged, PageLayout::enlarged), in place
+  // of the reader's own: one trained on glyphs redrawn the way the small pass sees them (models/small.scrawl reads
+  // small-form tuning pages with 5.9% fewer errors than default.scrawl, which read full-size pages better; BENCHMARKS
+  // "Session 21"). Without one, the reader's model reads small writing too. Throws std::invalid_argument when it
+  // reads other characters than the reader's model.
+  void set_small_model(Model model);
+  // The small-writing model from `load` when a page first needs it (most pages are not small writing): as
+  // set_line_model_loader, `classes` checked now, a failed load failing that page and every later small one.
+  void set_small_model_loader(const std::string& classes, std::function<Model()> load);
+  bool has_small_model() const { return small_ != nullptr || load_small_ != nullptr || !small_error_.empty(); }
   const ReadConfig& config() const { return cfg_; }
   const WordDecoder& decoder() const { return *decoder_; }
   // Why reading is narrower than asked ("" when it is not): the default word list could not be loaded.
@@ -165,6 +175,8 @@ class Reader {
   PageResult recognize_auto(const PageLayout& layout);
   LineResult read_line(const Line& l, const CtcDecodeConfig& ctc, const cv::Rect& page);
   LineRecognizer& line();  // the line model, loaded at first use when it came as a loader
+  Classifier& small();     // the small-writing model, likewise
+  void check_small_classes(const std::string& classes) const;
   void check_line_glyphs(const std::string& glyphs) const;  // for auto, the glyph model's classes
   // The layout's fields, their line ranges moved to `kept`'s numbering (kept[i]: the result line of layout line i, or
   // -1 when it was dropped).
@@ -180,8 +192,11 @@ class Reader {
   ReadConfig cfg_;
   std::string warning_;
   std::unique_ptr<LineRecognizer> line_;
-  std::function<Model()> load_line_;  // set_line_model_loader's, until line() has used it
-  std::string line_error_;            // why the loader failed, once it has
+  std::function<Model()> load_line_;   // set_line_model_loader's, until line() has used it
+  std::string line_error_;             // why the loader failed, once it has
+  std::unique_ptr<Classifier> small_;  // set_small_model's (or its loader's), for PageLayout::enlarged
+  std::function<Model()> load_small_;
+  std::string small_error_;
 };
 
 }  // namespace scrawl

@@ -40,7 +40,8 @@ struct Options {
   std::string model, recognizer = "auto", line_model;
   bool lexicon = true, forms = true;
   float lm_weight = scrawl::DecodeConfig{}.lm_weight;
-  auto key() const { return std::tie(model, recognizer, line_model, lexicon, forms, lm_weight); }
+  std::string small_model;
+  auto key() const { return std::tie(model, recognizer, line_model, lexicon, forms, lm_weight, small_model); }
   bool operator<(const Options& o) const { return key() < o.key(); }
 };
 
@@ -60,6 +61,15 @@ scrawl::Reader make_reader(const Options& o) {
   const std::string classes = model.classes();
   scrawl::Reader reader = o.lm_weight > 0 ? scrawl::Reader(std::move(model), cfg)
                                           : scrawl::Reader(std::move(model), scrawl::WordDecoder(classes), cfg);
+  // As `scrawl read --small-model`: the shipped small-writing model goes with the shipped glyph model.
+  if (!o.small_model.empty() || o.model.empty()) {
+    const std::string path = o.small_model.empty() ? scrawl::default_small_model_path() : o.small_model;
+    try {
+      reader.set_small_model(scrawl::load_model(path));
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(path + ": " + e.what());
+    }
+  }
   if (cfg.recognizer != scrawl::Recognizer::kGlyph) {
     const std::string path = o.line_model.empty() ? scrawl::default_line_model_path() : o.line_model;
     try {
@@ -204,8 +214,8 @@ PYBIND11_MODULE(scrawl, m) {
   m.def(
       "read",
       [](py::object image, const std::string& model, bool lexicon, float lm_weight, const std::string& recognizer,
-         const std::string& line_model, bool forms, const std::string& color) {
-        const Options o{model, recognizer, line_model, lexicon, forms, lm_weight};
+         const std::string& line_model, bool forms, const std::string& color, const std::string& small_model) {
+        const Options o{model, recognizer, line_model, lexicon, forms, lm_weight, small_model};
         if (py::isinstance<py::str>(image)) {
           const std::string path = image.cast<std::string>();
           py::gil_scoped_release unlocked;
@@ -221,22 +231,23 @@ PYBIND11_MODULE(scrawl, m) {
       },
       py::arg("image"), py::arg("model") = "", py::arg("lexicon") = true,
       py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "auto",
-      py::arg("line_model") = "", py::arg("forms") = true, py::arg("color") = "bgr",
+      py::arg("line_model") = "", py::arg("forms") = true, py::arg("color") = "bgr", py::arg("small_model") = "",
       "Reads one page: an image file's path, or a uint8 numpy array (H, W) gray or (H, W, 3) in `color` order. "
-      "model/line_model: model files (default the shipped ones); lexicon=False: no whole-word lookup; lm_weight=0: "
+      "model/line_model/small_model: model files (default the shipped ones; small_model, for small writing, defaults "
+      "to model when model is given); lexicon=False: no whole-word lookup; lm_weight=0: "
       "no word prior; recognizer: glyph, line or auto; forms=False: no ruling search. Returns a Page.");
   m.def(
       "read_pages",
       [](const std::string& path, double dpi, const std::string& model, bool lexicon, float lm_weight,
-         const std::string& recognizer, const std::string& line_model, bool forms) {
+         const std::string& recognizer, const std::string& line_model, bool forms, const std::string& small_model) {
         if (!(dpi >= 36 && dpi <= 1200)) throw py::value_error("dpi must be 36..1200");
-        const Options o{model, recognizer, line_model, lexicon, forms, lm_weight};
+        const Options o{model, recognizer, line_model, lexicon, forms, lm_weight, small_model};
         py::gil_scoped_release unlocked;
         return read_document(path, dpi, o);
       },
       py::arg("path"), py::arg("dpi") = scrawl::DocumentConfig{}.dpi, py::arg("model") = "", py::arg("lexicon") = true,
       py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "auto",
-      py::arg("line_model") = "", py::arg("forms") = true,
+      py::arg("line_model") = "", py::arg("forms") = true, py::arg("small_model") = "",
       "Reads every page of a PDF (rasterized at dpi), a multi-page TIFF or an image: a list of Page.");
 
   py::class_<scrawl::Classifier>(m, "Model", "A trained glyph model")

@@ -99,6 +99,28 @@ def test_options_match_the_cli():
         scrawl.read(photo("02_letters"), recognizer="tesseract")
 
 
+def test_small_writing_reads_with_the_small_model_as_the_cli_does(tmp_path):
+    # A small-writing page (12-16 px capitals, seed 24): read with the shipped small-writing model by default, as
+    # `scrawl read` does, and with the glyph model alone when small_model names it, as --small-model does.
+    subprocess.run([BINARY, "-q", "synth", "--glyphs", os.path.join(DATA, "emnist36", "emnist36-test"), "--seed",
+                    "24", "--width", "1240", "--height", "1754", "--min-char-height", "12", "--max-char-height", "16",
+                    "--format", "bmp", "--out", str(tmp_path)], check=True)
+    page = str(tmp_path / "page_000.bmp")
+    default_model = os.path.join(SOURCE, "models", "default.scrawl")
+
+    def cli(*args):
+        return subprocess.run([BINARY, "read", *args, page], check=True, capture_output=True, text=True).stdout
+
+    shipped = scrawl.read(page).text
+    assert shipped == cli()
+    alone = scrawl.read(page, small_model=default_model).text
+    assert alone == cli("--small-model", default_model)
+    assert alone != shipped
+    assert scrawl.read(page, model=default_model).text == alone  # a model given reads small writing too
+    with pytest.raises(RuntimeError, match="line.scrawl: the small-writing model reads"):
+        scrawl.read(page, small_model=os.path.join(SOURCE, "models", "line.scrawl"))
+
+
 def test_errors_carry_the_cli_messages(tmp_path):
     with pytest.raises(RuntimeError, match="nope.png: no such file"):
         scrawl.read(str(tmp_path / "nope.png"))
