@@ -203,3 +203,33 @@ TEST(Cli, TheReadmesExampleIsWhatTheFirstCommandPrints) {
   for (size_t i = 0; i < truth.size(); ++i) wrong += r.out[i] != truth[i];
   EXPECT_LE(wrong, 1) << r.out;
 }
+
+// Which glyph model reads small writing (small_model_path), on a page of 12-16 px capitals (seed 24, never tuned
+// on): the shipped small.scrawl beside the shipped glyph model; none (the glyph model reads it) when --model or
+// $SCRAWL_MODEL names a model of one's own, or --small-model none; --small-model or $SCRAWL_SMALL_MODEL choose one
+// anyway. --recognizer line never classifies glyphs, so a small-writing model it cannot load does not stop it.
+TEST(Cli, SmallWritingReadsWithTheSmallModelBesideTheShippedOne) {
+  TempDir dir;
+  const auto s = run_scrawl("-q synth --glyphs " + emnist("test") + " --seed 24 --pages 1 --width 1240 --height 1754 " +
+                            "--min-char-height 12 --max-char-height 16 --out " + (dir / "p"));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const std::string page = (dir / "p") + "/page_000.png";
+  const std::string models = scrawl::test::source_dir() + "/models/";
+  auto read = [&](const std::string& env, const std::string& args) {
+    const auto r = scrawl::test::run_shell(env + " " + scrawl::test::scrawl_binary() + " read " + args + " " + page);
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    EXPECT_FALSE(r.out.empty()) << args;
+    return r.out;
+  };
+  const std::string shipped = read("", ""), alone = read("", "--small-model none");
+  EXPECT_NE(shipped, alone);
+  EXPECT_EQ(read("", "--small-model " + models + "default.scrawl"), alone);
+  EXPECT_EQ(read("", "--model " + models + "default.scrawl"), alone);
+  EXPECT_EQ(read("SCRAWL_MODEL=" + models + "default.scrawl", ""), alone);
+  EXPECT_EQ(read("", "--model " + models + "default.scrawl --small-model " + models + "small.scrawl"), shipped);
+  EXPECT_EQ(read("SCRAWL_SMALL_MODEL=" + models + "small.scrawl", "--model " + models + "default.scrawl"), shipped);
+  const auto line = run_scrawl("read --recognizer line --small-model " + (dir / "none.scrawl") + " " +
+                               scrawl::test::source_dir() + "/examples/page.png");
+  EXPECT_EQ(line.exit_code, 0) << line.err;
+  EXPECT_FALSE(line.out.empty());
+}

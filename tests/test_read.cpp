@@ -104,6 +104,24 @@ TEST_F(Fixture, ASmallModelMustReadTheGlyphModelsCharacters) {
   EXPECT_EQ(same.out, read(page).out);
 }
 
+// A model that does not read one-channel upright glyphs, as --model or --small-model: one line naming its file.
+TEST_F(Fixture, AModelForOtherInputNamesItsFile) {
+  const std::string page = dir / "page.png";
+  write(page, encode(text_page({"HELLO"}), ".png"));
+  scrawl::InputSpec colour;
+  colour.shape = scrawl::Shape{3, 28, 28};
+  scrawl::Model m("fc36", colour, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  m.init_params(1);
+  const std::string path = dir / "colour.scrawl";
+  scrawl::save_model(m, path);
+  for (const std::string option : {"--model ", "--small-model "}) {
+    const auto r = run_scrawl("read " + option + path + " " + page);
+    EXPECT_EQ(r.exit_code, 1) << option << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "scrawl: " + path + ": model takes 3x28x28 inputs; the page reader needs one channel\n");
+  }
+}
+
 TEST_F(Fixture, EmptyFile) {
   write(dir / "empty.png", "");
   expect_bad(dir / "empty.png", "empty");

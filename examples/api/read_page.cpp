@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -13,8 +14,9 @@ int main(int argc, char** argv) {
   try {
     // The default model and the default word list, as the command uses them.
     scrawl::Reader reader(scrawl::load_model(argc > 2 ? argv[2] : scrawl::default_model_path()));
-    // Small writing (a 150 dpi scan's 12 px capitals) with the shipped model trained for it, as the command reads it.
-    if (argc <= 2) reader.set_small_model(scrawl::load_model(scrawl::default_small_model_path()));
+    // Small writing (a 150 dpi scan's 12 px capitals) with the model the command reads it with.
+    const std::string small = scrawl::small_model_path("", argc > 2 ? argv[2] : "");
+    if (!small.empty()) reader.set_small_model(scrawl::load_model(small));
     if (!reader.warning().empty()) std::fprintf(stderr, "read_page: warning: %s\n", reader.warning().c_str());
     const scrawl::PageResult page = reader.read(argv[1]);
     std::fputs(scrawl::to_text(page).c_str(), stdout);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
@@ -22,6 +23,7 @@
 #include "commands.h"
 #include "mpi.h"
 #include "scrawl/image/document.h"
+#include "scrawl/nn/gemm.h"
 #include "scrawl/nn/model_io.h"
 #include "scrawl/nn/threads.h"
 #include "scrawl/ocr/default_model.h"
@@ -62,7 +64,9 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
                  "Write each page's result to its own file here (named after the input; pages whose result exists "
                  "are skipped) and a summary.tsv of every page; under mpirun the ranks share the pages");
   cmd.add_flag("--force", opt.force, "With --out-dir: read pages again even when their result exists");
-  cmd.add_option("--model", opt.model, "Model file (default: the shipped model)");
+  cmd.add_option("--model", opt.model,
+                 "Glyph model file (default: the shipped models/default.scrawl); a model given here also reads small "
+                 "writing unless --small-model names another");
   cmd.add_option("--recognizer", opt.recognizer,
                  "What reads the text: glyph (the classifier on cut-out characters), line (a line model on whole "
                  "lines: letters that touch need no cutting) or auto (glyph, and line on words and lines whose "
@@ -73,8 +77,10 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
                  "Line model file for --recognizer line or auto (default: the shipped models/line.scrawl); auto "
                  "loads it when a page first needs it");
   cmd.add_option("--small-model", opt.small_model,
-                 "Glyph model for small writing (capitals under about 20 px, read again enlarged) (default: the "
-                 "shipped models/small.scrawl, or the --model when one is given); loaded when a page first needs it");
+                 "Glyph model for small writing (capitals a 150 dpi scan shows about 12 px tall, read again from an "
+                 "enlarged copy), loaded when a page first needs it. Default: the shipped models/small.scrawl, or "
+                 "none when --model (or $SCRAWL_MODEL) names a model of one's own, which then reads small writing "
+                 "too; none: the glyph model reads it. Unused with --recognizer line");
   cmd.add_option("--format", opt.format,
                  "Output: txt (text only), json, tsv (like Tesseract), hocr, alto (ALTO v4) or page (PAGE XML "
                  "2019-07-15: one page, or one file per page with --out-dir)")
@@ -117,6 +123,17 @@ std::function<Model()> loader(const std::string& path, const ModelHeader& head) 
   };
 }
 
+// How the options ask pages to be read.
+ReadConfig read_config(const ReadOptions& opt) {
+  ReadConfig cfg;
+  cfg.decode.decode.lm_weight = opt.lm_weight;
+  cfg.decode.decode.use_lexicon = !opt.no_lexicon;
+  cfg.segment.rulings.enabled = !opt.no_forms;
+  if (opt.recognizer == "line") cfg.recognizer = Recognizer::kLine;
+  if (opt.recognizer == "auto") cfg.recognizer = Recognizer::kAuto;
+  return cfg;
+}
+
 // The reader the options ask for. A missing default word list only narrows decoding (with a warning); a named
 // one that fails is an error.
 Reader make_reader(const ReadOptions& opt) {
@@ -125,10 +142,7 @@ Reader make_reader(const ReadOptions& opt) {
   const std::string model_path = opt.model.empty() ? default_model_path() : opt.model;
   Model model = load_model(model_path);
   const std::string classes = model.classes();
-  ReadConfig cfg;
-  cfg.decode.decode.lm_weight = opt.lm_weight;
-  cfg.decode.decode.use_lexicon = !opt.no_lexicon;
-  cfg.segment.rulings.enabled = !opt.no_forms;
+  const ReadConfig cfg = read_config(opt);
   WordDecoder decoder(classes);
   if (opt.lm_weight > 0) {
     if (!opt.lexicon.empty()) {
@@ -141,8 +155,6 @@ Reader make_reader(const ReadOptions& opt) {
       }
     }
   }
-  if (opt.recognizer == "line") cfg.recognizer = Recognizer::kLine;
-  if (opt.recognizer == "auto") cfg.recognizer = Recognizer::kAuto;
   std::optional<Reader> made;
   try {
     made.emplace(std::move(model), std::move(decoder), cfg);
@@ -166,20 +178,19 @@ Reader make_reader(const ReadOptions& opt) {
       throw std::runtime_error(path + ": " + e.what());
     }
   }
-  // Small writing: the shipped model trained for it goes with the shipped glyph model; a model of one's own reads
-  // all writing unless --small-model says otherwise.
-  if (!opt.small_model.empty() || opt.model.empty()) {
-    const std::string path = opt.small_model.empty() ? default_small_model_path() : opt.small_model;
+  // Small writing, on the glyph path (small_model_path says which model); the line path never classifies glyphs.
+  const std::string small = cfg.recognizer == Recognizer::kLine ? "" : small_model_path(opt.small_model, opt.model);
+  if (!small.empty()) {
     try {
-      if (!loads_later(path)) {
-        reader.set_small_model(load_model(path));
+      if (!loads_later(small)) {
+        reader.set_small_model(load_model(small));
       } else {
-        const ModelHeader head = read_model_header(path);
-        Classifier::check_input(head.input);
-        reader.set_small_model_loader(head.classes, loader(path, head));
+        const ModelHeader head = read_model_header(small);
+        reader.set_small_model_loader(head.classes, loader(small, head));
+        Classifier::check_input(head.input);  // after the classes, as set_small_model checks them
       }
     } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path + ": " + e.what());
+      throw std::runtime_error(small + ": " + e.what());
     }
   }
   return std::move(reader);
@@ -218,7 +229,8 @@ using PageSink = std::function<void(size_t, const PageOutcome&, double seconds)>
 std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>& inputs,
                                   const std::vector<PageJob>& pages, const DocumentConfig& doc_cfg, int jobs_asked,
                                   const std::vector<bool>& skip = {}, const PageSink& sink = {},
-                                  const std::function<long()>& next = {}, std::atomic<size_t>* finished_by = nullptr) {
+                                  const std::function<long()>& next = {}, std::atomic<size_t>* finished_by = nullptr,
+                                  std::future<LoadedPage>* first_loaded = nullptr) {
   const size_t n = pages.size();
   const int jobs = int(std::min<size_t>(size_t(jobs_asked), n));
   std::vector<PageOutcome> out(n);
@@ -248,6 +260,8 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
         if (job.paged) {
           out[i].page = reader.read_loaded(Document::open(path, doc_cfg).page(job.page), path);
           out[i].page.page_number = job.page + 1;
+        } else if (i == 0 && first_loaded && first_loaded->valid()) {
+          out[i].page = reader.read_loaded(first_loaded->get(), path);  // as Reader::read does after load_page
         } else {
           out[i].page = reader.read(path);
         }
@@ -503,7 +517,16 @@ void add_read(CLI::App& app) {
     if (opt->format == "page" && jobs.size() != 1 && opt->out_dir.empty())
       throw std::runtime_error(inputs[0] + ": has " + std::to_string(jobs.size()) +
                                " pages, and a PAGE file holds one (use --format alto or hocr, or --out-dir)");
+    // One image: it decodes on a second thread while the reader is made and the kernel generator set up, which need
+    // not wait for it (04_deep: about 20 ms of JPEG decoding beside about 15 ms of set-up; BENCHMARKS.md, "Session
+    // 21"). A page that fails to load fails as it would in Reader::read.
+    std::future<LoadedPage> first_loaded;
+    if (opt->out_dir.empty() && jobs.size() == 1 && !jobs[0].paged && jobs[0].error.empty())
+      first_loaded = std::async(std::launch::async, [path = inputs[jobs[0].input], load = read_config(*opt).load] {
+        return load_page(path, load);
+      });
     Reader reader = make_reader(*opt);
+    if (first_loaded.valid()) gemm_prepare();
     if (!opt->out_dir.empty()) {
       if (!read_into_dir(reader, *opt, inputs, jobs, doc_cfg)) {
         mpi_collective_exit();  // every rank knows: none waits on another
@@ -511,7 +534,8 @@ void add_read(CLI::App& app) {
       }
       return;
     }
-    std::vector<PageOutcome> outcomes = read_all(reader, inputs, jobs, doc_cfg, opt->jobs);
+    std::vector<PageOutcome> outcomes =
+        read_all(reader, inputs, jobs, doc_cfg, opt->jobs, {}, {}, {}, nullptr, &first_loaded);
 
     // Every good page is printed; each bad one is reported on one line, and the exit code says so.
     const size_t n = jobs.size();

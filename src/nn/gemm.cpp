@@ -97,6 +97,10 @@ void gemm_eigen(bool trans_a, bool trans_b, int m, int n, int k, const float* a,
     product(A, B);
 }
 
+void gemm_prepare() {
+  libxsmm_init();
+}
+
 void transpose(int rows, int cols, const float* a, int lda, float* b, int ldb) {
   if (rows <= 0 || cols <= 0) return;
   if (lda < cols || ldb < rows) throw std::invalid_argument("transpose: row stride shorter than a row");

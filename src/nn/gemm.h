@@ -40,6 +40,11 @@ bool gemm_generated(bool trans_a, bool trans_b, int m, int n, int k);
 void gemm_eigen(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
                 float beta, float* c, int ldc);
 
+// Sets the kernel generator up now rather than at the first product: libxsmm_init allocates and locks its kernel
+// registry (10 MB, about 5 ms on the Zen 3 VM of session 21), work a command can do while another thread decodes a
+// page. Safe from any thread and more than once.
+void gemm_prepare();
+
 // B (cols x rows, row stride ldb) = A^T, A rows x cols with row stride lda: the operands the generated kernels
 // need untransposed. libxsmm's cache-blocked copy; 2-14x faster than Eigen's transposed assignment on the
 // layers' shapes (32 x 16384 ... 288 x 64), whose strided reads walk a new page for every element.

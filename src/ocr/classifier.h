@@ -22,9 +22,10 @@ struct Prediction {
 
 class Classifier {
  public:
+  // Throws std::invalid_argument when the model does not read the page reader's glyphs (check_input).
   explicit Classifier(Model model, int top_k = 3);
   // One forward pass over all glyphs: x is (N,1,28,28). Each glyph is CV_32F at the model's input size
-  // (resized if it differs). Throws if the model does not take single-channel images.
+  // (resized if it differs).
   std::vector<Prediction> classify(const std::vector<cv::Mat>& glyphs);
   const Model& model() const { return model_; }
   // Throws std::invalid_argument unless a model with this input reads the page reader's glyphs (from a model file's

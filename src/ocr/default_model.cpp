@@ -34,7 +34,12 @@ std::string default_line_model_path() {
   return find_model("SCRAWL_LINE_MODEL", "line.scrawl", "--line-model");
 }
 
-std::string default_small_model_path() {
+std::string small_model_path(const std::string& small, const std::string& model) {
+  const char* env = std::getenv("SCRAWL_SMALL_MODEL");
+  const std::string chosen = !small.empty() ? small : env && *env ? env : "";
+  if (!chosen.empty()) return chosen == "none" ? "" : chosen;
+  const char* glyph_env = std::getenv("SCRAWL_MODEL");
+  if (!model.empty() || (glyph_env && *glyph_env)) return "";
   return find_model("SCRAWL_SMALL_MODEL", "small.scrawl", "--small-model");
 }
 

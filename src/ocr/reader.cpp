@@ -68,9 +68,9 @@ void trim_alternatives(PageResult& r, int k) {
 // that failed once fails again with the same message, without trying again; it fails as a std::runtime_error, so
 // that it fails the page being read (std::invalid_argument from `install` included).
 template <class Install>
-void load_once(std::function<Model()>& load, std::string& error, Install install) {
+void load_once(const char* what, std::function<Model()>& load, std::string& error, Install install) {
   if (!error.empty()) throw std::runtime_error(error);
-  if (!load) throw std::runtime_error("no model is loaded");
+  if (!load) throw std::runtime_error(std::string("no ") + what + " is loaded");
   try {
     install(load());
   } catch (const std::exception& e) {
@@ -143,7 +143,7 @@ void Reader::set_line_model_loader(const std::string& line_classes, std::functio
 }
 
 LineRecognizer& Reader::line() {
-  if (!line_) load_once(load_line_, line_error_, [this](Model m) { set_line_model(std::move(m)); });
+  if (!line_) load_once("line model", load_line_, line_error_, [this](Model m) { set_line_model(std::move(m)); });
   return *line_;
 }
 
@@ -168,7 +168,8 @@ void Reader::set_small_model_loader(const std::string& classes, std::function<Mo
 }
 
 Classifier& Reader::small() {
-  if (!small_) load_once(load_small_, small_error_, [this](Model m) { set_small_model(std::move(m)); });
+  if (!small_)
+    load_once("small-writing model", load_small_, small_error_, [this](Model m) { set_small_model(std::move(m)); });
   return *small_;
 }
 

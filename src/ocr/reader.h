@@ -151,10 +151,10 @@ class Reader {
   // A line model is set, or a loader that gives one when first needed.
   bool has_line_model() const { return line_ != nullptr || load_line_ != nullptr || !line_error_.empty(); }
   // The glyph model small writing is read with (a page segment() read again enlarged, PageLayout::enlarged), in place
-  // of the reader's own: one trained on glyphs redrawn the way the small pass sees them (models/small.scrawl reads
-  // small-form tuning pages with 5.9% fewer errors than default.scrawl, which read full-size pages better; BENCHMARKS
-  // "Session 21"). Without one, the reader's model reads small writing too. Throws std::invalid_argument when it
-  // reads other characters than the reader's model.
+  // of the reader's own: one trained on glyphs redrawn the way the small pass sees them (models/small.scrawl: 5.9%
+  // fewer errors than default.scrawl on the small tuning pages, forms and plain, where default.scrawl reads full-size
+  // pages better; BENCHMARKS.md, "Session 21"). Without one, the reader's model reads small writing too. Throws
+  // std::invalid_argument when it reads other characters than the reader's model, or is no glyph model.
   void set_small_model(Model model);
   // The small-writing model from `load` when a page first needs it (most pages are not small writing): as
   // set_line_model_loader, `classes` checked now, a failed load failing that page and every later small one.

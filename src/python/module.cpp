@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -57,17 +58,27 @@ scrawl::Reader make_reader(const Options& o) {
   cfg.decode.decode.lm_weight = o.lm_weight;
   cfg.decode.decode.use_lexicon = o.lexicon;
   cfg.segment.rulings.enabled = o.forms;
-  scrawl::Model model = scrawl::load_model(o.model.empty() ? scrawl::default_model_path() : o.model);
+  const std::string model_path = o.model.empty() ? scrawl::default_model_path() : o.model;
+  scrawl::Model model = scrawl::load_model(model_path);
   const std::string classes = model.classes();
-  scrawl::Reader reader = o.lm_weight > 0 ? scrawl::Reader(std::move(model), cfg)
-                                          : scrawl::Reader(std::move(model), scrawl::WordDecoder(classes), cfg);
-  // As `scrawl read --small-model`: the shipped small-writing model goes with the shipped glyph model.
-  if (!o.small_model.empty() || o.model.empty()) {
-    const std::string path = o.small_model.empty() ? scrawl::default_small_model_path() : o.small_model;
+  std::optional<scrawl::Reader> made;
+  try {
+    if (o.lm_weight > 0)
+      made.emplace(std::move(model), cfg);
+    else
+      made.emplace(std::move(model), scrawl::WordDecoder(classes), cfg);
+  } catch (const std::invalid_argument& e) {  // not a glyph model: "PATH: problem", as the CLI says it
+    throw std::runtime_error(model_path + ": " + e.what());
+  }
+  scrawl::Reader& reader = *made;
+  // As `scrawl read --small-model` (small_model_path), loaded now: the reader is made once and cloned for each read.
+  const std::string small =
+      cfg.recognizer == scrawl::Recognizer::kLine ? "" : scrawl::small_model_path(o.small_model, o.model);
+  if (!small.empty()) {
     try {
-      reader.set_small_model(scrawl::load_model(path));
+      reader.set_small_model(scrawl::load_model(small));
     } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path + ": " + e.what());
+      throw std::runtime_error(small + ": " + e.what());
     }
   }
   if (cfg.recognizer != scrawl::Recognizer::kGlyph) {
@@ -78,7 +89,7 @@ scrawl::Reader make_reader(const Options& o) {
       throw std::runtime_error(path + ": " + e.what());
     }
   }
-  return reader;
+  return std::move(reader);
 }
 
 // A copy of the cached reader for these options (the model caches activations, so each read needs its own; the
@@ -233,8 +244,9 @@ PYBIND11_MODULE(scrawl, m) {
       py::arg("lm_weight") = scrawl::DecodeConfig{}.lm_weight, py::arg("recognizer") = "auto",
       py::arg("line_model") = "", py::arg("forms") = true, py::arg("color") = "bgr", py::arg("small_model") = "",
       "Reads one page: an image file's path, or a uint8 numpy array (H, W) gray or (H, W, 3) in `color` order. "
-      "model/line_model/small_model: model files (default the shipped ones; small_model, for small writing, defaults "
-      "to model when model is given); lexicon=False: no whole-word lookup; lm_weight=0: "
+      "model/line_model/small_model: model files (default the shipped ones; small_model, the glyph model for small "
+      "writing, defaults to none when model names one's own, which then reads it; \"none\": model reads it); "
+      "lexicon=False: no whole-word lookup; lm_weight=0: "
       "no word prior; recognizer: glyph, line or auto; forms=False: no ruling search. Returns a Page.");
   m.def(
       "read_pages",
@@ -251,7 +263,13 @@ PYBIND11_MODULE(scrawl, m) {
       "Reads every page of a PDF (rasterized at dpi), a multi-page TIFF or an image: a list of Page.");
 
   py::class_<scrawl::Classifier>(m, "Model", "A trained glyph model")
-      .def(py::init([](const std::string& path) { return scrawl::Classifier(scrawl::load_model(path), 3); }),
+      .def(py::init([](const std::string& path) {
+             try {
+               return scrawl::Classifier(scrawl::load_model(path), 3);
+             } catch (const std::invalid_argument& e) {  // not a glyph model
+               throw std::runtime_error(path + ": " + e.what());
+             }
+           }),
            py::arg("path"))
       .def_property_readonly("classes", [](const scrawl::Classifier& c) { return c.model().classes(); })
       .def(

@@ -116,6 +116,7 @@ def test_small_writing_reads_with_the_small_model_as_the_cli_does(tmp_path):
     alone = scrawl.read(page, small_model=default_model).text
     assert alone == cli("--small-model", default_model)
     assert alone != shipped
+    assert scrawl.read(page, small_model="none").text == alone
     assert scrawl.read(page, model=default_model).text == alone  # a model given reads small writing too
     with pytest.raises(RuntimeError, match="line.scrawl: the small-writing model reads"):
         scrawl.read(page, small_model=os.path.join(SOURCE, "models", "line.scrawl"))
