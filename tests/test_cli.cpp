@@ -233,3 +233,23 @@ TEST(Cli, SmallWritingReadsWithTheSmallModelBesideTheShippedOne) {
   EXPECT_EQ(line.exit_code, 0) << line.err;
   EXPECT_FALSE(line.out.empty());
 }
+
+// One page read alone takes two threads for its own work (kPageThreads), pages read in parallel one each: the JSON
+// (boxes, confidences, alternatives) is the same either way, on a phone photo and on a small-writing form (seed 25).
+TEST(Cli, APageReadsTheSameOnOneThreadAsOnTwo) {
+  TempDir dir;
+  const auto s = run_scrawl("-q synth --glyphs " + emnist("test") + " --seed 25 --pages 1 --form mixed --width 1240 " +
+                            "--height 1754 --min-char-height 12 --max-char-height 16 --out " + (dir / "p"));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  for (const std::string& page : {scrawl::test::data_dir() + "/pages/04_deep.jpg", (dir / "p") + "/page_000.png"}) {
+    const auto alone = run_scrawl("read --format json " + page),
+               beside = run_scrawl("read --format json --jobs 2 " + page + " " + page);
+    ASSERT_EQ(alone.exit_code, 0) << alone.err;
+    ASSERT_EQ(beside.exit_code, 0) << beside.err;
+    const auto pages = nlohmann::json::parse(beside.out).at("pages");
+    ASSERT_EQ(pages.size(), 2u);
+    EXPECT_EQ(pages[0], nlohmann::json::parse(alone.out)) << page;
+    EXPECT_EQ(pages[1], pages[0]) << page;
+    EXPECT_GT(alone.out.size(), 1000u) << page;
+  }
+}

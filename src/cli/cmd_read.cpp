@@ -55,6 +55,11 @@ struct PageOutcome {
   std::string error;
 };
 
+// Threads one page takes for its own work (OpenCV's filters, the classifier's batch) when pages are read one at a
+// time: 2 read 04_deep 7-10% faster than 1 on the 2-core Zen 3 VM of session 21 (BENCHMARKS.md, "Session 21"), with
+// the same output. More were not measured, so no more are taken. Pages read in parallel (--jobs, MPI ranks) take one.
+constexpr int kPageThreads = 2;
+
 void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("images", opt.images,
                  "Image files (JPEG, PNG, TIFF, BMP, ...), PDFs, or folders of them (searched recursively); every "
@@ -494,7 +499,7 @@ void add_read(CLI::App& app) {
   auto* cmd = app.add_subcommand("read", "Read handwritten block letters and digits from photos, scans and PDFs");
   add_read_options(*cmd, *opt);
   cmd->callback([opt] {
-    // A page is a few dozen glyphs: one thread per page is fastest, and --jobs spreads pages over cores.
+    // Pages read in parallel (--jobs) take one thread each; one page at a time may take more (below).
     set_threads(1);
     cv::setNumThreads(1);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
@@ -514,6 +519,11 @@ void add_read(CLI::App& app) {
     DocumentConfig doc_cfg;
     doc_cfg.dpi = opt->dpi;
     const std::vector<PageJob> jobs = page_jobs(inputs, doc_cfg);
+    if (std::min<size_t>(size_t(opt->jobs), jobs.size()) == 1 && !mpi_world().ranks()) {
+      const int threads = std::clamp(int(std::thread::hardware_concurrency()), 1, kPageThreads);
+      set_threads(threads);
+      cv::setNumThreads(threads);
+    }
     if (opt->format == "page" && jobs.size() != 1 && opt->out_dir.empty())
       throw std::runtime_error(inputs[0] + ": has " + std::to_string(jobs.size()) +
                                " pages, and a PAGE file holds one (use --format alto or hocr, or --out-dir)");
