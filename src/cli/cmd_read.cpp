@@ -93,7 +93,8 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--annotate", opt.annotate,
                  "Write the (single) image with boxes and labels drawn to this PNG (a document: OUT_1.png, "
                  "OUT_2.png, ... per page)");
-  cmd.add_option("--jobs", opt.jobs, "Pages read in parallel")->check(CLI::Range(1, 256));
+  cmd.add_option("--jobs", opt.jobs, "Pages read in parallel, a thread each (one at a time, a page takes two)")
+      ->check(CLI::Range(1, 256));
   cmd.add_option("--dpi", opt.dpi, "Resolution PDF pages are rasterized at (coordinates are reported at it)")
       ->check(CLI::Range(36.0, 1200.0))
       ->capture_default_str();
