@@ -56,7 +56,7 @@ struct PageOutcome {
 };
 
 // Threads one page takes for its own work (OpenCV's filters, the classifier's batch) when pages are read one at a
-// time: 2 read 04_deep 7-10% faster than 1 on the 2-core Zen 3 VM of session 21 (BENCHMARKS.md, "Session 21"), with
+// time: 2 read 04_deep 6-14% faster than 1 on the 2-core Zen 3 VM of session 21 (BENCHMARKS.md, "Session 21"), with
 // the same output. More were not measured, so no more are taken. Pages read in parallel (--jobs, MPI ranks) take one.
 constexpr int kPageThreads = 2;
 
@@ -93,7 +93,7 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--annotate", opt.annotate,
                  "Write the (single) image with boxes and labels drawn to this PNG (a document: OUT_1.png, "
                  "OUT_2.png, ... per page)");
-  cmd.add_option("--jobs", opt.jobs, "Pages read in parallel, a thread each (one at a time, a page takes two)")
+  cmd.add_option("--jobs", opt.jobs, "Pages read in parallel, a thread each (one at a time, a page takes up to two)")
       ->check(CLI::Range(1, 256));
   cmd.add_option("--dpi", opt.dpi, "Resolution PDF pages are rasterized at (coordinates are reported at it)")
       ->check(CLI::Range(36.0, 1200.0))
