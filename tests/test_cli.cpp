@@ -234,7 +234,7 @@ TEST(Cli, SmallWritingReadsWithTheSmallModelBesideTheShippedOne) {
   EXPECT_FALSE(line.out.empty());
 }
 
-// One page read alone takes two threads for its own work (kPageThreads), pages read in parallel one each: the JSON
+// OpenCV takes two threads for a page read alone (kPageThreads), one for pages read in parallel: the JSON
 // (boxes, confidences, alternatives) is the same either way, on a phone photo and on a small-writing form (seed 25).
 TEST(Cli, APageReadsTheSameOnOneThreadAsOnTwo) {
   TempDir dir;

@@ -302,6 +302,20 @@ TEST(TouchingPages, TheLineRecognizerReadsThemWithinTheRatchet) {
 
 }  // namespace
 
+namespace {
+// Reading `image` fails with `message`, and again the second time (a model that failed to load is not retried).
+void expect_read_fails_twice(scrawl::Reader& reader, const cv::Mat& image, const char* message) {
+  for (int page = 0; page < 2; ++page) {
+    try {
+      reader.read_image(image);
+      ADD_FAILURE() << "read without the model that failed: " << message;
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), message);
+    }
+  }
+}
+}  // namespace
+
 // Auto with the line model given as a loader (as `scrawl read` gives it): a photo of separate letters never loads it,
 // a page written touching loads it once (and a clone, reading such a page, once more), and both read exactly as with
 // the model loaded up front. Seed 16 (never tuned on).
@@ -342,14 +356,7 @@ TEST(ReaderApi, AutoLoadsTheLineModelWhenAPageFirstNeedsIt) {
     throw std::runtime_error("line.scrawl: checksum mismatch");
   });
   EXPECT_EQ(scrawl::to_text(damaged.read(apart)), scrawl::to_text(eager.read(apart)));
-  for (int page = 0; page < 2; ++page) {
-    try {
-      damaged.read_image(close.image);
-      ADD_FAILURE() << "a touching page read without its line model";
-    } catch (const std::runtime_error& e) {
-      EXPECT_STREQ(e.what(), "line.scrawl: checksum mismatch");
-    }
-  }
+  expect_read_fails_twice(damaged, close.image, "line.scrawl: checksum mismatch");
   EXPECT_EQ(tries, 1);
   // A loader giving a glyph model (no line model) fails the page with a runtime_error too.
   scrawl::Reader wrong(scrawl::load_model(scrawl::test::source_dir() + "/models/default.scrawl"), cfg);
@@ -400,14 +407,7 @@ TEST(SmallWriting, TheSmallModelReadsOnlySmallPagesAndReadsThemBetter) {
     throw std::runtime_error("small.scrawl: checksum mismatch");
   });
   const scrawl::SynthPage small_page = scrawl::synth_page(scrawl::small_writing(), &glyphs, 21);
-  for (int page = 0; page < 2; ++page) {
-    try {
-      damaged.read_image(small_page.image);
-      ADD_FAILURE() << "a small page read without its model";
-    } catch (const std::runtime_error& e) {
-      EXPECT_STREQ(e.what(), "small.scrawl: checksum mismatch");
-    }
-  }
+  expect_read_fails_twice(damaged, small_page.image, "small.scrawl: checksum mismatch");
   EXPECT_EQ(tries, 1);
   EXPECT_EQ(scrawl::to_text(damaged.read(photo)), scrawl::to_text(plain.read(photo)));
   // Its predictions go to the reader's word decoder: a model for other characters is refused when given.

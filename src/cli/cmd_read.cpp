@@ -55,9 +55,13 @@ struct PageOutcome {
   std::string error;
 };
 
-// Threads one page takes for its own work (OpenCV's filters, the classifier's batch) when pages are read one at a
-// time: 2 read 04_deep 6-14% faster than 1 on the 2-core Zen 3 VM of session 21 (BENCHMARKS.md, "Session 21"), with
-// the same output. More were not measured, so no more are taken. Pages read in parallel (--jobs, MPI ranks) take one.
+// Threads OpenCV's filters take for one page when pages are read one at a time, for a result on the terminal: 2
+// read 04_deep 4-9% faster than 1 on the 2-core Zen 3 VM of session 21, in about the same CPU time, with the same
+// output (BENCHMARKS.md, "Session 21"). Two for scrawl's own loops as well (the classifier's batch) read it 4 ms
+// slower to 10 ms faster than OpenCV's alone, for 8-57 ms more CPU time (idle OpenMP workers spin), so those stay at
+// one. More threads were not measured, so no more are taken. Pages read in parallel (--jobs, MPI ranks) and batches
+// into --out-dir, which other processes may be reading beside, take one; so does a process given one core or
+// OMP_NUM_THREADS=1.
 constexpr int kPageThreads = 2;
 
 void add_read_options(CLI::App& cmd, ReadOptions& opt) {
@@ -93,7 +97,8 @@ void add_read_options(CLI::App& cmd, ReadOptions& opt) {
   cmd.add_option("--annotate", opt.annotate,
                  "Write the (single) image with boxes and labels drawn to this PNG (a document: OUT_1.png, "
                  "OUT_2.png, ... per page)");
-  cmd.add_option("--jobs", opt.jobs, "Pages read in parallel, a thread each (one at a time, a page takes up to two)")
+  cmd.add_option("--jobs", opt.jobs,
+                 "Pages read in parallel, a thread each (one at a time, OpenCV takes up to two for a page)")
       ->check(CLI::Range(1, 256));
   cmd.add_option("--dpi", opt.dpi, "Resolution PDF pages are rasterized at (coordinates are reported at it)")
       ->check(CLI::Range(36.0, 1200.0))
@@ -142,13 +147,10 @@ ReadConfig read_config(const ReadOptions& opt) {
 
 // The reader the options ask for. A missing default word list only narrows decoding (with a warning); a named
 // one that fails is an error.
-Reader make_reader(const ReadOptions& opt) {
-  if (opt.no_lexicon && !opt.lexicon.empty())
-    throw CLI::ValidationError("--lexicon", "cannot be combined with --no-lexicon");
+Reader make_reader(const ReadOptions& opt, const ReadConfig& cfg) {
   const std::string model_path = opt.model.empty() ? default_model_path() : opt.model;
   Model model = load_model(model_path);
   const std::string classes = model.classes();
-  const ReadConfig cfg = read_config(opt);
   WordDecoder decoder(classes);
   if (opt.lm_weight > 0) {
     if (!opt.lexicon.empty()) {
@@ -226,7 +228,8 @@ std::vector<PageJob> page_jobs(const std::vector<std::string>& inputs, const Doc
 }
 
 // Reads every page, `jobs` pages at a time (a clone of the reader per extra thread). Progress on stderr for
-// batches when it is a terminal; --verbose adds one line per page with its timing.
+// batches when it is a terminal; --verbose adds one line per page with its timing (for a page given as
+// `first_loaded`, decoded beside the reader's set-up, without its decoding).
 // With a `sink`, each page's outcome goes to it as soon as it is read (from the reading thread) and only its error
 // is kept; pages with skip[i] set are not read.
 using PageSink = std::function<void(size_t, const PageOutcome&, double seconds)>;
@@ -300,7 +303,11 @@ std::vector<PageOutcome> read_all(Reader& first, const std::vector<std::string>&
   std::vector<Reader> readers;
   for (int j = 1; j < jobs; ++j) readers.push_back(first.clone());
   std::vector<std::thread> threads;
-  for (int j = 1; j < jobs; ++j) threads.emplace_back([&, j] { work(readers[size_t(j - 1)], size_t(j)); });
+  for (int j = 1; j < jobs; ++j)
+    threads.emplace_back([&, j] {
+      set_threads(1);  // OpenMP's thread count is each thread's own: a new one starts at every core
+      work(readers[size_t(j - 1)], size_t(j));
+    });
   work(first, 0);
   for (auto& t : threads) t.join();
   if (bar) std::fprintf(stderr, "\r\033[K");
@@ -457,8 +464,10 @@ bool read_into_dir(Reader& reader, const ReadOptions& opt, const std::vector<std
     };
     std::atomic<size_t> finished{size_t(std::count(skip.begin(), skip.end(), true))};
     std::vector<PageReport> remote;
-    std::thread local(
-        [&] { outcomes = read_all(reader, inputs, jobs, doc_cfg, opt.jobs, {}, write_result, next, &finished); });
+    std::thread local([&] {
+      set_threads(1);  // as read_all's own threads: one each, beside the thread serving the other ranks
+      outcomes = read_all(reader, inputs, jobs, doc_cfg, opt.jobs, {}, write_result, next, &finished);
+    });
     mpi_serve(next, [&](const PageReport& r) {
       remote.push_back(r);
       ++finished;
@@ -506,6 +515,8 @@ void add_read(CLI::App& app) {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);  // our errors are one line each
     if (opt->images.empty() && opt->list.empty())
       throw CLI::ValidationError("images", "give images, folders or --list");
+    if (opt->no_lexicon && !opt->lexicon.empty())
+      throw CLI::ValidationError("--lexicon", "cannot be combined with --no-lexicon");
     if (opt->force && opt->out_dir.empty()) throw CLI::ValidationError("--force", "only applies with --out-dir");
     if (!opt->annotate.empty() && !opt->out_dir.empty())
       throw CLI::ValidationError("--annotate", "cannot be combined with --out-dir");
@@ -520,9 +531,10 @@ void add_read(CLI::App& app) {
     DocumentConfig doc_cfg;
     doc_cfg.dpi = opt->dpi;
     const std::vector<PageJob> jobs = page_jobs(inputs, doc_cfg);
-    if (std::min<size_t>(size_t(opt->jobs), jobs.size()) == 1 && !mpi_world().ranks()) {
-      const int threads = std::clamp(int(std::thread::hardware_concurrency()), 1, kPageThreads);
-      set_threads(threads);
+    if (std::min<size_t>(size_t(opt->jobs), jobs.size()) == 1 && opt->out_dir.empty() && !mpi_world().ranks()) {
+      int threads = std::clamp(available_cores(), 1, kPageThreads);
+      if (const char* omp = std::getenv("OMP_NUM_THREADS"); omp && std::atoi(omp) > 0)
+        threads = std::min(threads, std::atoi(omp));  // asked for fewer
       cv::setNumThreads(threads);
     }
     if (opt->format == "page" && jobs.size() != 1 && opt->out_dir.empty())
@@ -531,12 +543,16 @@ void add_read(CLI::App& app) {
     // One image: it decodes on a second thread while the reader is made and the kernel generator set up, which need
     // not wait for it (04_deep: about 20 ms of JPEG decoding beside about 15 ms of set-up; BENCHMARKS.md, "Session
     // 21"). A page that fails to load fails as it would in Reader::read.
+    const ReadConfig cfg = read_config(*opt);
     std::future<LoadedPage> first_loaded;
-    if (opt->out_dir.empty() && jobs.size() == 1 && !jobs[0].paged && jobs[0].error.empty())
-      first_loaded = std::async(std::launch::async, [path = inputs[jobs[0].input], load = read_config(*opt).load] {
-        return load_page(path, load);
-      });
-    Reader reader = make_reader(*opt);
+    if (opt->out_dir.empty() && jobs.size() == 1 && !jobs[0].paged && jobs[0].error.empty()) {
+      try {
+        first_loaded = std::async(std::launch::async,
+                                  [path = inputs[jobs[0].input], load = cfg.load] { return load_page(path, load); });
+      } catch (const std::system_error&) {  // no thread to be had: the page loads when it is read
+      }
+    }
+    Reader reader = make_reader(*opt, cfg);
     if (first_loaded.valid()) gemm_prepare();
     if (!opt->out_dir.empty()) {
       if (!read_into_dir(reader, *opt, inputs, jobs, doc_cfg)) {

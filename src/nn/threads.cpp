@@ -12,6 +12,10 @@ void set_threads(int threads) {
   Eigen::setNbThreads(t);
 }
 
+int available_cores() {
+  return omp_get_num_procs();  // libgomp counts the CPUs of the affinity mask
+}
+
 int loop_threads() {
   return omp_in_parallel() ? 1 : std::max(1, omp_get_max_threads());
 }

@@ -7,8 +7,13 @@
 
 namespace scrawl {
 
-// Sets the worker-thread count for GEMM and parallel loops (0 = all cores).
+// Sets the worker-thread count for GEMM and parallel loops (0 = all cores) on the calling thread (OpenMP keeps a
+// count per thread; a thread started later begins at every core) and for Eigen (process-wide).
 void set_threads(int threads);
+
+// The cores this process may run on: its CPU affinity mask (taskset, a container's or a job's cpuset), not the
+// machine's count.
+int available_cores();
 
 // The thread count set_threads() left for a parallel loop started here: 1 inside a parallel region (nested regions
 // run on one thread anyway).
