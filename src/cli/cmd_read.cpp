@@ -16,7 +16,6 @@
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
-#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -163,16 +162,11 @@ Reader make_reader(const ReadOptions& opt, const ReadConfig& cfg) {
       }
     }
   }
-  std::optional<Reader> made;
-  try {
-    made.emplace(std::move(model), std::move(decoder), cfg);
-  } catch (const std::invalid_argument& e) {  // not a glyph model
-    throw std::runtime_error(model_path + ": " + e.what());
-  }
-  Reader& reader = *made;
+  // A model that does not read glyphs fails here, naming its file.
+  Reader reader = naming_file(model_path, [&] { return Reader(std::move(model), std::move(decoder), cfg); });
   if (cfg.recognizer != Recognizer::kGlyph) {
     const std::string path = opt.line_model.empty() ? default_line_model_path() : opt.line_model;
-    try {
+    naming_file(path, [&] {
       if (cfg.recognizer == Recognizer::kLine || !loads_later(path)) {
         reader.set_line_model(load_model(path));
       } else {
@@ -182,14 +176,12 @@ Reader make_reader(const ReadOptions& opt, const ReadConfig& cfg) {
         LineRecognizer::check_input(head.input, head.classes);
         reader.set_line_model_loader(head.classes, loader(path, head));
       }
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path + ": " + e.what());
-    }
+    });
   }
   // Small writing, on the glyph path (small_model_path says which model); the line path never classifies glyphs.
   const std::string small = cfg.recognizer == Recognizer::kLine ? "" : small_model_path(opt.small_model, opt.model);
-  if (!small.empty()) {
-    try {
+  if (!small.empty())
+    naming_file(small, [&] {
       if (!loads_later(small)) {
         reader.set_small_model(load_model(small));
       } else {
@@ -197,11 +189,8 @@ Reader make_reader(const ReadOptions& opt, const ReadConfig& cfg) {
         reader.set_small_model_loader(head.classes, loader(small, head));
         Classifier::check_input(head.input);  // after the classes, as set_small_model checks them
       }
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(small + ": " + e.what());
-    }
-  }
-  return std::move(reader);
+    });
+  return reader;
 }
 
 // One page to read: an image, or page `page` of a document of several (a PDF, a multi-page TIFF).
@@ -541,7 +530,7 @@ void add_read(CLI::App& app) {
       throw std::runtime_error(inputs[0] + ": has " + std::to_string(jobs.size()) +
                                " pages, and a PAGE file holds one (use --format alto or hocr, or --out-dir)");
     // One image: it decodes on a second thread while the reader is made and the kernel generator set up, which need
-    // not wait for it (04_deep: about 20 ms of JPEG decoding beside about 15 ms of set-up; BENCHMARKS.md, "Session
+    // not wait for it (04_deep: about 20 ms of JPEG decoding beside about 10 ms of set-up; BENCHMARKS.md, "Session
     // 21"). A page that fails to load fails as it would in Reader::read.
     const ReadConfig cfg = read_config(*opt);
     std::future<LoadedPage> first_loaded;

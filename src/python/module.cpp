@@ -15,7 +15,6 @@
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -26,6 +25,7 @@
 #include "scrawl/ocr/default_model.h"
 #include "scrawl/ocr/format.h"
 #include "scrawl/ocr/reader.h"
+#include "scrawl/util/files.h"
 
 namespace py = pybind11;
 
@@ -61,35 +61,20 @@ scrawl::Reader make_reader(const Options& o) {
   const std::string model_path = o.model.empty() ? scrawl::default_model_path() : o.model;
   scrawl::Model model = scrawl::load_model(model_path);
   const std::string classes = model.classes();
-  std::optional<scrawl::Reader> made;
-  try {
-    if (o.lm_weight > 0)
-      made.emplace(std::move(model), cfg);
-    else
-      made.emplace(std::move(model), scrawl::WordDecoder(classes), cfg);
-  } catch (const std::invalid_argument& e) {  // not a glyph model: "PATH: problem", as the CLI says it
-    throw std::runtime_error(model_path + ": " + e.what());
+  // A model that does not read glyphs fails here, naming its file, as in the CLI.
+  scrawl::Reader reader = scrawl::naming_file(model_path, [&] {
+    return o.lm_weight > 0 ? scrawl::Reader(std::move(model), cfg)
+                           : scrawl::Reader(std::move(model), scrawl::WordDecoder(classes), cfg);
+  });
+  if (cfg.recognizer != scrawl::Recognizer::kGlyph) {
+    const std::string path = o.line_model.empty() ? scrawl::default_line_model_path() : o.line_model;
+    scrawl::naming_file(path, [&] { reader.set_line_model(scrawl::load_model(path)); });
   }
-  scrawl::Reader& reader = *made;
   // As `scrawl read --small-model` (small_model_path), loaded now: the reader is made once and cloned for each read.
   const std::string small =
       cfg.recognizer == scrawl::Recognizer::kLine ? "" : scrawl::small_model_path(o.small_model, o.model);
-  if (!small.empty()) {
-    try {
-      reader.set_small_model(scrawl::load_model(small));
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(small + ": " + e.what());
-    }
-  }
-  if (cfg.recognizer != scrawl::Recognizer::kGlyph) {
-    const std::string path = o.line_model.empty() ? scrawl::default_line_model_path() : o.line_model;
-    try {
-      reader.set_line_model(scrawl::load_model(path));
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path + ": " + e.what());
-    }
-  }
-  return std::move(reader);
+  if (!small.empty()) scrawl::naming_file(small, [&] { reader.set_small_model(scrawl::load_model(small)); });
+  return reader;
 }
 
 // A copy of the cached reader for these options (the model caches activations, so each read needs its own; the
@@ -264,11 +249,7 @@ PYBIND11_MODULE(scrawl, m) {
 
   py::class_<scrawl::Classifier>(m, "Model", "A trained glyph model")
       .def(py::init([](const std::string& path) {
-             try {
-               return scrawl::Classifier(scrawl::load_model(path), 3);
-             } catch (const std::invalid_argument& e) {  // not a glyph model
-               throw std::runtime_error(path + ": " + e.what());
-             }
+             return scrawl::naming_file(path, [&] { return scrawl::Classifier(scrawl::load_model(path), 3); });
            }),
            py::arg("path"))
       .def_property_readonly("classes", [](const scrawl::Classifier& c) { return c.model().classes(); })
